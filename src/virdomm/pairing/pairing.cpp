@@ -1,0 +1,85 @@
+// String tables for the pairing enums and UUID canonicalisation.
+#include "pairing/pairing.h"
+
+#include <array>
+#include <cctype>
+#include <utility>
+
+namespace virdomm {
+
+namespace {
+
+template <typename Enum, std::size_t N>
+std::optional<Enum> Lookup(const std::array<std::pair<Enum, std::string_view>, N>& table,
+                           std::string_view text) {
+  for (const auto& [value, name] : table) {
+    if (name == text) {
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+template <typename Enum, std::size_t N>
+std::string_view Name(const std::array<std::pair<Enum, std::string_view>, N>& table, Enum value) {
+  for (const auto& [v, name] : table) {
+    if (v == value) {
+      return name;
+    }
+  }
+  return "unknown";
+}
+
+constexpr std::array<std::pair<PairingRole, std::string_view>, 2> kRoles{{
+    {PairingRole::kMonitor, "monitor"},
+    {PairingRole::kTarget, "target"},
+}};
+constexpr std::array<std::pair<GrantFailurePolicy, std::string_view>, 2> kPolicies{{
+    {GrantFailurePolicy::kAbort, "abort"},
+    {GrantFailurePolicy::kWarn, "warn"},
+}};
+constexpr std::array<std::pair<MemoryRegion, std::string_view>, 2> kRegions{{
+    {MemoryRegion::kKernelText, "kernel-text"},
+    {MemoryRegion::kKernelRodata, "kernel-rodata"},
+}};
+
+}  // namespace
+
+std::string_view ToString(PairingRole role) { return Name(kRoles, role); }
+std::optional<PairingRole> ParsePairingRole(std::string_view text) {
+  return Lookup(kRoles, text);
+}
+std::string_view ToString(GrantFailurePolicy policy) { return Name(kPolicies, policy); }
+std::optional<GrantFailurePolicy> ParseGrantFailurePolicy(std::string_view text) {
+  return Lookup(kPolicies, text);
+}
+std::string_view ToString(MemoryRegion region) { return Name(kRegions, region); }
+std::optional<MemoryRegion> ParseMemoryRegion(std::string_view text) {
+  return Lookup(kRegions, text);
+}
+
+std::optional<std::string> CanonicalUuid(std::string_view text) {
+  // libvirt prints 8-4-4-4-12; it also accepts 32 bare hex digits. Accept both, emit the former.
+  std::string hex;
+  for (char c : text) {
+    if (c == '-') {
+      continue;
+    }
+    if (std::isxdigit(static_cast<unsigned char>(c)) == 0) {
+      return std::nullopt;
+    }
+    hex.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  if (hex.size() != 32) {
+    return std::nullopt;
+  }
+  if (text.size() != 32 &&
+      (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' ||
+       text[23] != '-')) {
+    return std::nullopt;
+  }
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+}  // namespace virdomm

@@ -1,0 +1,65 @@
+// The pairing metadata model: what one domain's <virdomm:pairing> element says.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace virdomm {
+
+// The namespace URI and the key (prefix) under which libvirt stores our metadata element.
+inline constexpr const char* kPairingNamespace = "urn:virdomm:pairing:1";
+inline constexpr const char* kPairingKey = "virdomm";
+
+enum class PairingRole { kMonitor, kTarget };
+std::string_view ToString(PairingRole role);
+std::optional<PairingRole> ParsePairingRole(std::string_view text);
+
+// What the hook does when it cannot grant Domain M its rights on `started`.
+enum class GrantFailurePolicy { kAbort, kWarn };
+std::string_view ToString(GrantFailurePolicy policy);
+std::optional<GrantFailurePolicy> ParseGrantFailurePolicy(std::string_view text);
+
+// Memory regions the monitor checks.
+enum class MemoryRegion { kKernelText, kKernelRodata };
+std::string_view ToString(MemoryRegion region);
+std::optional<MemoryRegion> ParseMemoryRegion(std::string_view text);
+
+// The other member of the pair, named by UUID (authoritative) and name (for humans).
+struct PartnerRef {
+  std::string uuid;  // canonical lower-case 8-4-4-4-12 form
+  std::string name;
+  bool operator==(const PartnerRef&) const = default;
+};
+
+// DomU's disk image as Domain M sees it (monitor side only).
+struct StorageSpec {
+  std::string source;
+  std::string format = "raw";
+  bool operator==(const StorageSpec&) const = default;
+};
+
+struct MemorySpec {
+  std::vector<MemoryRegion> regions = {MemoryRegion::kKernelText, MemoryRegion::kKernelRodata};
+  std::uint32_t interval_ms = 1000;
+  bool operator==(const MemorySpec&) const = default;
+};
+
+inline constexpr std::uint32_t kMinIntervalMs = 10;
+inline constexpr std::uint32_t kMaxIntervalMs = 86'400'000;
+
+struct Pairing {
+  PairingRole role = PairingRole::kTarget;
+  PartnerRef partner;
+  std::optional<StorageSpec> storage;  // monitor only
+  std::optional<MemorySpec> memory;    // monitor only
+  GrantFailurePolicy on_grant_failure = GrantFailurePolicy::kAbort;
+  bool operator==(const Pairing&) const = default;
+};
+
+// Canonical form of a UUID (lower case, dashed) or nullopt when `text` is not a UUID.
+std::optional<std::string> CanonicalUuid(std::string_view text);
+
+}  // namespace virdomm

@@ -1,0 +1,243 @@
+// Strict parsing of the pairing element: every fault is named, nothing is guessed.
+#include "pairing/pairing_xml.h"
+
+#include <charconv>
+#include <sstream>
+
+namespace virdomm {
+
+namespace {
+
+const char* Name(const xmlNode* node) { return reinterpret_cast<const char*>(node->name); }
+
+bool InOurNamespace(const xmlNode* node) {
+  return node->type == XML_ELEMENT_NODE && node->ns != nullptr && node->ns->href != nullptr &&
+         std::string_view(reinterpret_cast<const char*>(node->ns->href)) == kPairingNamespace;
+}
+
+std::string RequireAttr(const xmlNode* node, const char* attr) {
+  auto value = XmlAttr(node, attr);
+  if (!value || value->empty()) {
+    throw PairingError(std::string("pairing: <") + Name(node) + "> lacks the '" + attr +
+                       "' attribute");
+  }
+  return *value;
+}
+
+PartnerRef ParsePartner(const xmlNode* node) {
+  PartnerRef partner;
+  std::string uuid = RequireAttr(node, "uuid");
+  auto canonical = CanonicalUuid(uuid);
+  if (!canonical) {
+    throw PairingError(std::string("pairing: <") + Name(node) + " uuid='" + uuid +
+                       "'> is not a UUID (expected 8-4-4-4-12 hex digits)");
+  }
+  partner.uuid = *canonical;
+  partner.name = XmlAttr(node, "name").value_or("");
+  return partner;
+}
+
+StorageSpec ParseStorage(const xmlNode* node) {
+  StorageSpec storage;
+  storage.source = RequireAttr(node, "source");
+  storage.format = XmlAttr(node, "format").value_or("raw");
+  if (storage.format != "raw") {
+    throw PairingError("pairing: <storage format='" + storage.format +
+                       "'> is not supported (only 'raw')");
+  }
+  return storage;
+}
+
+MemorySpec ParseMemory(const xmlNode* node) {
+  MemorySpec memory;
+  if (auto regions = XmlAttr(node, "regions")) {
+    memory.regions.clear();
+    std::istringstream words(*regions);
+    std::string word;
+    while (words >> word) {
+      auto region = ParseMemoryRegion(word);
+      if (!region) {
+        throw PairingError("pairing: <memory regions='" + *regions + "'>: unknown region '" +
+                           word + "' (known: kernel-text kernel-rodata)");
+      }
+      for (MemoryRegion seen : memory.regions) {
+        if (seen == *region) {
+          throw PairingError("pairing: <memory regions='" + *regions + "'> names '" + word +
+                             "' twice");
+        }
+      }
+      memory.regions.push_back(*region);
+    }
+    if (memory.regions.empty()) {
+      throw PairingError("pairing: <memory regions=''> names no region");
+    }
+  }
+  if (auto interval = XmlAttr(node, "interval-ms")) {
+    std::uint32_t value = 0;
+    const char* end = interval->data() + interval->size();
+    auto [ptr, ec] = std::from_chars(interval->data(), end, value);
+    if (ec != std::errc() || ptr != end || value < kMinIntervalMs || value > kMaxIntervalMs) {
+      throw PairingError("pairing: <memory interval-ms='" + *interval +
+                         "'> must be a whole number of milliseconds from " +
+                         std::to_string(kMinIntervalMs) + " to " +
+                         std::to_string(kMaxIntervalMs));
+    }
+    memory.interval_ms = value;
+  }
+  return memory;
+}
+
+GrantFailurePolicy ParsePolicy(const xmlNode* node) {
+  std::string text = RequireAttr(node, "on-grant-failure");
+  auto policy = ParseGrantFailurePolicy(text);
+  if (!policy) {
+    throw PairingError("pairing: <policy on-grant-failure='" + text +
+                       "'> must be 'abort' or 'warn'");
+  }
+  return *policy;
+}
+
+}  // namespace
+
+Pairing ParsePairingNode(const xmlNode* root) {
+  if (root == nullptr || root->type != XML_ELEMENT_NODE) {
+    throw PairingError("pairing: no element");
+  }
+  if (!InOurNamespace(root)) {
+    const char* ns = (root->ns != nullptr && root->ns->href != nullptr)
+                         ? reinterpret_cast<const char*>(root->ns->href)
+                         : "(none)";
+    throw PairingError(std::string("pairing: root element <") + Name(root) + "> is in namespace " +
+                       ns + ", expected " + kPairingNamespace);
+  }
+  if (std::string_view(Name(root)) != "pairing") {
+    throw PairingError(std::string("pairing: root element is <") + Name(root) +
+                       ">, expected <pairing>");
+  }
+  std::string role_text = RequireAttr(root, "role");
+  auto role = ParsePairingRole(role_text);
+  if (!role) {
+    throw PairingError("pairing: role='" + role_text + "' must be 'monitor' or 'target'");
+  }
+
+  Pairing pairing;
+  pairing.role = *role;
+  const char* partner_element = (*role == PairingRole::kMonitor) ? "target" : "monitor";
+  bool have_partner = false;
+  bool have_policy = false;
+  for (const xmlNode* child = root->children; child != nullptr; child = child->next) {
+    if (child->type == XML_TEXT_NODE || child->type == XML_COMMENT_NODE) {
+      if (child->type == XML_TEXT_NODE &&
+          XmlText(child).find_first_not_of(" \t\r\n") != std::string::npos) {
+        throw PairingError("pairing: unexpected text inside <pairing>");
+      }
+      continue;
+    }
+    if (!InOurNamespace(child)) {
+      throw PairingError(std::string("pairing: element <") + Name(child) +
+                         "> is not in namespace " + kPairingNamespace);
+    }
+    std::string_view name = Name(child);
+    if (name == partner_element) {
+      if (have_partner) {
+        throw PairingError(std::string("pairing: role='") + role_text + "' names more than one <" +
+                           partner_element + "> (one monitor watches exactly one target)");
+      }
+      pairing.partner = ParsePartner(child);
+      have_partner = true;
+    } else if (name == "storage" && *role == PairingRole::kMonitor && !pairing.storage) {
+      pairing.storage = ParseStorage(child);
+    } else if (name == "memory" && *role == PairingRole::kMonitor && !pairing.memory) {
+      pairing.memory = ParseMemory(child);
+    } else if (name == "policy" && !have_policy) {
+      pairing.on_grant_failure = ParsePolicy(child);
+      have_policy = true;
+    } else {
+      throw PairingError(std::string("pairing: element <") + std::string(name) +
+                         "> is unexpected, repeated, or not allowed for role='" + role_text +
+                         "'");
+    }
+  }
+  if (!have_partner) {
+    throw PairingError(std::string("pairing: role='") + role_text + "' needs a <" +
+                       partner_element + " uuid='...'/> naming its partner");
+  }
+  return pairing;
+}
+
+Pairing ParsePairing(std::string_view element_xml) {
+  XmlDoc doc = [&] {
+    try {
+      return ParseXml(element_xml, "pairing metadata");
+    } catch (const PairingError&) {
+      throw;
+    } catch (const Error& e) {
+      throw PairingError(e.what());
+    }
+  }();
+  return ParsePairingNode(xmlDocGetRootElement(doc.get()));
+}
+
+const xmlNode* FindPairingNode(const xmlDoc* domain_doc) {
+  const xmlNode* root = xmlDocGetRootElement(const_cast<xmlDoc*>(domain_doc));
+  const xmlNode* found = nullptr;
+  for (const xmlNode* section = root != nullptr ? root->children : nullptr; section != nullptr;
+       section = section->next) {
+    if (!XmlIsElement(section, "metadata", nullptr)) {
+      continue;
+    }
+    for (const xmlNode* child = section->children; child != nullptr; child = child->next) {
+      if (InOurNamespace(child)) {
+        if (found != nullptr) {
+          throw PairingError(
+              "pairing: the domain's <metadata> holds more than one element in namespace " +
+              std::string(kPairingNamespace));
+        }
+        found = child;
+      }
+    }
+  }
+  return found;
+}
+
+std::string EmitPairing(const Pairing& pairing) {
+  auto escape = [](std::string_view text) {
+    std::string out;
+    for (char c : text) {
+      switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&apos;"; break;
+        default: out += c;
+      }
+    }
+    return out;
+  };
+  std::ostringstream out;
+  out << "<pairing xmlns=\"" << kPairingNamespace << "\" role=\"" << ToString(pairing.role)
+      << "\">\n";
+  const char* partner_element = pairing.role == PairingRole::kMonitor ? "target" : "monitor";
+  out << "  <" << partner_element << " uuid=\"" << pairing.partner.uuid << "\"";
+  if (!pairing.partner.name.empty()) {
+    out << " name=\"" << escape(pairing.partner.name) << "\"";
+  }
+  out << "/>\n";
+  if (pairing.storage) {
+    out << "  <storage source=\"" << escape(pairing.storage->source) << "\" format=\""
+        << escape(pairing.storage->format) << "\"/>\n";
+  }
+  if (pairing.memory) {
+    out << "  <memory regions=\"";
+    for (std::size_t i = 0; i < pairing.memory->regions.size(); ++i) {
+      out << (i != 0 ? " " : "") << ToString(pairing.memory->regions[i]);
+    }
+    out << "\" interval-ms=\"" << pairing.memory->interval_ms << "\"/>\n";
+  }
+  out << "  <policy on-grant-failure=\"" << ToString(pairing.on_grant_failure) << "\"/>\n";
+  out << "</pairing>";
+  return out.str();
+}
+
+}  // namespace virdomm
