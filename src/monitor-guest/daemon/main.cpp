@@ -1,0 +1,37 @@
+// domm-monitor: dispatches `domm-monitor <checker> <command> ...` to the checker's CLI.
+#include <cstring>
+#include <iostream>
+#include <span>
+
+#include "memory/memory_cli.h"
+#include "storage/storage_cli.h"
+
+namespace {
+
+void PrintUsage(std::ostream& out) {
+  out << "Usage: domm-monitor <checker> <command> [options]\n\n"
+         "Checkers:\n"
+         "  storage   file integrity of DomU's disk image (init, check, update)\n"
+         "  memory    kernel text and rodata integrity of DomU's memory\n\n"
+         "Run 'domm-monitor <checker> --help' for the commands of one checker.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::span<char*> args(argv, static_cast<std::size_t>(argc));
+  if (args.size() < 2 || std::strcmp(args[1], "--help") == 0 || std::strcmp(args[1], "-h") == 0) {
+    PrintUsage(args.size() < 2 ? std::cerr : std::cout);
+    return args.size() < 2 ? 2 : 0;
+  }
+  std::span<char*> rest = args.subspan(1);  // rest[0] is the checker name
+  if (std::strcmp(args[1], "storage") == 0) {
+    return virdomm::monitor::RunStorageCli(rest);
+  }
+  if (std::strcmp(args[1], "memory") == 0) {
+    return virdomm::monitor::RunMemoryCli(rest);
+  }
+  std::cerr << "domm-monitor: unknown checker '" << args[1] << "'\n";
+  PrintUsage(std::cerr);
+  return 2;
+}
