@@ -11,10 +11,14 @@ namespace virdomm {
 
 std::string_view ToString(GuestKind kind) {
   switch (kind) {
-    case GuestKind::kPv: return "PV";
-    case GuestKind::kPvh: return "PVH";
-    case GuestKind::kHvm: return "HVM";
-    case GuestKind::kUnknown: break;
+    case GuestKind::kPv:
+      return "PV";
+    case GuestKind::kPvh:
+      return "PVH";
+    case GuestKind::kHvm:
+      return "HVM";
+    case GuestKind::kUnknown:
+      break;
   }
   return "unknown";
 }

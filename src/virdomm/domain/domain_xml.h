@@ -15,9 +15,9 @@ std::string_view ToString(GuestKind kind);
 
 struct DomainFacts {
   std::string name;
-  std::string uuid;            // canonical form
-  std::optional<int> id;       // only while running
-  std::string hypervisor;      // <domain type='...'>: "xen", "test", ...
+  std::string uuid;        // canonical form
+  std::optional<int> id;   // only while running
+  std::string hypervisor;  // <domain type='...'>: "xen", "test", ...
   GuestKind kind = GuestKind::kUnknown;
   std::optional<Pairing> pairing;  // absent when there is no pairing element
   std::string pairing_error;       // set when a pairing element exists but is malformed

@@ -46,9 +46,7 @@ constexpr std::array<std::pair<MemoryRegion, std::string_view>, 2> kRegions{{
 }  // namespace
 
 std::string_view ToString(PairingRole role) { return Name(kRoles, role); }
-std::optional<PairingRole> ParsePairingRole(std::string_view text) {
-  return Lookup(kRoles, text);
-}
+std::optional<PairingRole> ParsePairingRole(std::string_view text) { return Lookup(kRoles, text); }
 std::string_view ToString(GrantFailurePolicy policy) { return Name(kPolicies, policy); }
 std::optional<GrantFailurePolicy> ParseGrantFailurePolicy(std::string_view text) {
   return Lookup(kPolicies, text);
@@ -73,9 +71,8 @@ std::optional<std::string> CanonicalUuid(std::string_view text) {
   if (hex.size() != 32) {
     return std::nullopt;
   }
-  if (text.size() != 32 &&
-      (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' ||
-       text[23] != '-')) {
+  if (text.size() != 32 && (text.size() != 36 || text[8] != '-' || text[13] != '-' ||
+                            text[18] != '-' || text[23] != '-')) {
     return std::nullopt;
   }
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +

@@ -57,8 +57,8 @@ MemorySpec ParseMemory(const xmlNode* node) {
     while (words >> word) {
       auto region = ParseMemoryRegion(word);
       if (!region) {
-        throw PairingError("pairing: <memory regions='" + *regions + "'>: unknown region '" +
-                           word + "' (known: kernel-text kernel-rodata)");
+        throw PairingError("pairing: <memory regions='" + *regions + "'>: unknown region '" + word +
+                           "' (known: kernel-text kernel-rodata)");
       }
       for (MemoryRegion seen : memory.regions) {
         if (seen == *region) {
@@ -79,8 +79,7 @@ MemorySpec ParseMemory(const xmlNode* node) {
     if (ec != std::errc() || ptr != end || value < kMinIntervalMs || value > kMaxIntervalMs) {
       throw PairingError("pairing: <memory interval-ms='" + *interval +
                          "'> must be a whole number of milliseconds from " +
-                         std::to_string(kMinIntervalMs) + " to " +
-                         std::to_string(kMaxIntervalMs));
+                         std::to_string(kMinIntervalMs) + " to " + std::to_string(kMaxIntervalMs));
     }
     memory.interval_ms = value;
   }
@@ -154,8 +153,7 @@ Pairing ParsePairingNode(const xmlNode* root) {
       have_policy = true;
     } else {
       throw PairingError(std::string("pairing: element <") + std::string(name) +
-                         "> is unexpected, repeated, or not allowed for role='" + role_text +
-                         "'");
+                         "> is unexpected, repeated, or not allowed for role='" + role_text + "'");
     }
   }
   if (!have_partner) {
@@ -205,12 +203,23 @@ std::string EmitPairing(const Pairing& pairing) {
     std::string out;
     for (char c : text) {
       switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&apos;"; break;
-        default: out += c;
+        case '&':
+          out += "&amp;";
+          break;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        case '"':
+          out += "&quot;";
+          break;
+        case '\'':
+          out += "&apos;";
+          break;
+        default:
+          out += c;
       }
     }
     return out;

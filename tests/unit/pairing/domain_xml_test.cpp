@@ -31,9 +31,7 @@ TEST(DomainXml, MalformedPairingIsReportedNotThrown) {
   EXPECT_NE(f.pairing_error.find("needs a <target"), std::string::npos);
 }
 
-TEST(DomainXml, RejectsNonDomain) {
-  EXPECT_THROW((void)ParseDomainXml("<network/>"), Error);
-}
+TEST(DomainXml, RejectsNonDomain) { EXPECT_THROW((void)ParseDomainXml("<network/>"), Error); }
 
 }  // namespace
 }  // namespace virdomm

@@ -6,7 +6,8 @@
 namespace virdomm {
 namespace {
 
-constexpr const char* kMonitorXml = R"(<virdomm:pairing xmlns:virdomm="urn:virdomm:pairing:1" role="monitor">
+constexpr const char* kMonitorXml =
+    R"(<virdomm:pairing xmlns:virdomm="urn:virdomm:pairing:1" role="monitor">
   <virdomm:target uuid="4DEA22B3-1D52-D8F3-2516-782E98AB3FA0" name="web1"/>
   <virdomm:storage source="/srv/nfs/web1.img" format="raw"/>
   <virdomm:memory regions="kernel-text kernel-rodata" interval-ms="500"/>
@@ -52,38 +53,49 @@ TEST_P(PairingXmlRejects, WithAClearMessage) {
 INSTANTIATE_TEST_SUITE_P(
     Malformed, PairingXmlRejects,
     ::testing::Values(
-        BadCase{"wrong namespace",
-                R"(<pairing xmlns="urn:other" role="target"><monitor uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/></pairing>)",
-                "expected urn:virdomm:pairing:1"},
-        BadCase{"no namespace",
-                R"(<pairing role="target"><monitor uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/></pairing>)",
-                "namespace (none)"},
-        BadCase{"missing uuid",
-                R"(<pairing xmlns="urn:virdomm:pairing:1" role="target"><monitor name="m"/></pairing>)",
-                "lacks the 'uuid'"},
-        BadCase{"bad uuid",
-                R"(<pairing xmlns="urn:virdomm:pairing:1" role="target"><monitor uuid="not-a-uuid"/></pairing>)",
-                "is not a UUID"},
-        BadCase{"two targets",
-                R"(<pairing xmlns="urn:virdomm:pairing:1" role="monitor"><target uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/><target uuid="5dea22b3-1d52-d8f3-2516-782e98ab3fa0"/></pairing>)",
-                "more than one <target>"},
-        BadCase{"no partner",
-                R"(<pairing xmlns="urn:virdomm:pairing:1" role="monitor"/>)", "needs a <target"},
-        BadCase{"bad role",
-                R"(<pairing xmlns="urn:virdomm:pairing:1" role="boss"><target uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/></pairing>)",
-                "must be 'monitor' or 'target'"},
-        BadCase{"storage on target",
-                R"(<pairing xmlns="urn:virdomm:pairing:1" role="target"><monitor uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/><storage source="/x"/></pairing>)",
-                "not allowed for role='target'"},
-        BadCase{"interval zero",
-                R"(<pairing xmlns="urn:virdomm:pairing:1" role="monitor"><target uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/><memory interval-ms="0"/></pairing>)",
-                "interval-ms='0'"},
-        BadCase{"unknown region",
-                R"(<pairing xmlns="urn:virdomm:pairing:1" role="monitor"><target uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/><memory regions="kernel-heap"/></pairing>)",
-                "unknown region 'kernel-heap'"},
+        BadCase{
+            "wrong namespace",
+            R"(<pairing xmlns="urn:other" role="target"><monitor uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/></pairing>)",
+            "expected urn:virdomm:pairing:1"},
+        BadCase{
+            "no namespace",
+            R"(<pairing role="target"><monitor uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/></pairing>)",
+            "namespace (none)"},
+        BadCase{
+            "missing uuid",
+            R"(<pairing xmlns="urn:virdomm:pairing:1" role="target"><monitor name="m"/></pairing>)",
+            "lacks the 'uuid'"},
+        BadCase{
+            "bad uuid",
+            R"(<pairing xmlns="urn:virdomm:pairing:1" role="target"><monitor uuid="not-a-uuid"/></pairing>)",
+            "is not a UUID"},
+        BadCase{
+            "two targets",
+            R"(<pairing xmlns="urn:virdomm:pairing:1" role="monitor"><target uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/><target uuid="5dea22b3-1d52-d8f3-2516-782e98ab3fa0"/></pairing>)",
+            "more than one <target>"},
+        BadCase{"no partner", R"(<pairing xmlns="urn:virdomm:pairing:1" role="monitor"/>)",
+                "needs a <target"},
+        BadCase{
+            "bad role",
+            R"(<pairing xmlns="urn:virdomm:pairing:1" role="boss"><target uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/></pairing>)",
+            "must be 'monitor' or 'target'"},
+        BadCase{
+            "storage on target",
+            R"(<pairing xmlns="urn:virdomm:pairing:1" role="target"><monitor uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/><storage source="/x"/></pairing>)",
+            "not allowed for role='target'"},
+        BadCase{
+            "interval zero",
+            R"(<pairing xmlns="urn:virdomm:pairing:1" role="monitor"><target uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/><memory interval-ms="0"/></pairing>)",
+            "interval-ms='0'"},
+        BadCase{
+            "unknown region",
+            R"(<pairing xmlns="urn:virdomm:pairing:1" role="monitor"><target uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/><memory regions="kernel-heap"/></pairing>)",
+            "unknown region 'kernel-heap'"},
         BadCase{"not well-formed", R"(<pairing xmlns="urn:virdomm:pairing:1" role="monitor">)",
                 "malformed XML"},
-        BadCase{"non-UTF-8", "<pairing xmlns=\"urn:virdomm:pairing:1\" role=\"target\"><monitor uuid=\"4dea22b3-1d52-d8f3-2516-782e98ab3fa0\" name=\"\xff\xfe\"/></pairing>",
+        BadCase{"non-UTF-8",
+                "<pairing xmlns=\"urn:virdomm:pairing:1\" role=\"target\"><monitor "
+                "uuid=\"4dea22b3-1d52-d8f3-2516-782e98ab3fa0\" name=\"\xff\xfe\"/></pairing>",
                 "malformed XML"}),
     [](const ::testing::TestParamInfo<BadCase>& info) {
       std::string n = info.param.name;
