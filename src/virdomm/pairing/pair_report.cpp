@@ -97,9 +97,9 @@ Answer AnswerOf(const DomainView& self, const DomainView* partner) {
     return {PairState::kBroken, Quote(self.effective.name) + " names itself as its " + want};
   }
   if (!partner->effective.pairing_error.empty()) {
-    return {PairState::kBroken, Quote(partner->effective.name) +
-                                    " has malformed pairing metadata: " +
-                                    partner->effective.pairing_error};
+    return {PairState::kBroken, Quote(self.effective.name) + " names " +
+                                    Quote(partner->effective.name) + " as its " + want +
+                                    ", whose pairing metadata is malformed"};
   }
   if (!partner->effective.pairing) {
     return {PairState::kOneSided, Quote(partner->effective.name) + " has no pairing metadata; " +
@@ -235,6 +235,7 @@ std::vector<PairRow> ListPairs(const std::vector<DomainView>& domains) {
     if (!d.effective.pairing_error.empty()) {
       PairRow row;
       (d.claimed_role == "target" ? row.target : row.monitor) = EndOf(d);
+      (d.claimed_role == "target" ? row.monitor : row.target).name = "(unreadable)";
       row.state = PairState::kBroken;
       row.why = Quote(d.effective.name) + " has malformed pairing metadata: " +
                 d.effective.pairing_error;
@@ -273,18 +274,18 @@ CheckReport CheckPairs(const std::vector<DomainView>& domains,
   CheckReport report;
   std::map<std::string, std::vector<const DomainView*>> monitors_of;  // target uuid -> claims
   for (const auto& d : domains) {
-    if (!d.live_schema_error.empty()) {
-      AddProblem(report, d, Quote(d.effective.name) + " (live definition): " + d.live_schema_error);
-    }
-    if (!d.config_schema_error.empty()) {
-      AddProblem(report, d,
-                 Quote(d.effective.name) + " (saved config): " + d.config_schema_error);
-    }
+    // One problem per fault in the definition that counts; the saved config's own faults
+    // show up as drift.
+    const std::string& schema_error = d.running ? d.live_schema_error : d.config_schema_error;
     if (!d.effective.pairing_error.empty()) {
       AddProblem(report, d,
                  Quote(d.effective.name) + " has malformed pairing metadata: " +
                      d.effective.pairing_error +
-                     ". Remove it with `virdomm unpair` and pair again with `virdomm pair`.");
+                     (schema_error.empty() ? "" : " (" + schema_error + ")") +
+                     ". Remove it with `virdomm unpair " + d.effective.name +
+                     "` and pair again with `virdomm pair`.");
+    } else if (!schema_error.empty()) {
+      AddProblem(report, d, Quote(d.effective.name) + ": " + schema_error);
     }
     CheckDrift(report, d);
     if (!d.effective.pairing) {
