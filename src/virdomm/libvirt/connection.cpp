@@ -53,6 +53,38 @@ std::string WithOurNamespace(const std::string& stripped, const std::string& dom
   return XmlNodeToString(doc.get(), root);
 }
 
+// libvirt wants the element without a namespace: it declares xmlns:<key> on the root itself
+// and fails ("failed to create a new XML namespace") when the snippet already declares that
+// prefix. Strip ours; libvirt puts every element back into it.
+void DetachNamespace(xmlNode* node) {
+  for (; node != nullptr; node = node->next) {
+    if (node->type == XML_ELEMENT_NODE) {
+      xmlSetNs(node, nullptr);
+      DetachNamespace(node->children);
+    }
+  }
+}
+
+void FreeNamespaceDeclarations(xmlNode* node) {
+  for (; node != nullptr; node = node->next) {
+    if (node->type == XML_ELEMENT_NODE) {
+      if (node->nsDef != nullptr) {
+        xmlFreeNsList(node->nsDef);
+        node->nsDef = nullptr;
+      }
+      FreeNamespaceDeclarations(node->children);
+    }
+  }
+}
+
+std::string WithoutNamespace(const std::string& element_xml, const std::string& domain) {
+  XmlDoc doc = ParseXml(element_xml, "pairing metadata for domain '" + domain + "'");
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  DetachNamespace(root);
+  FreeNamespaceDeclarations(root);
+  return XmlNodeToString(doc.get(), root);
+}
+
 }  // namespace
 
 std::string_view ToString(MetadataScope scope) {
@@ -138,7 +170,11 @@ std::optional<std::string> Domain::GetPairingMetadata(MetadataScope which) const
 
 void Domain::SetPairingMetadata(const std::optional<std::string>& element_xml,
                                 MetadataScope scope) {
-  const char* xml = element_xml ? element_xml->c_str() : nullptr;
+  std::optional<std::string> plain;
+  if (element_xml) {
+    plain = WithoutNamespace(*element_xml, name_);
+  }
+  const char* xml = plain ? plain->c_str() : nullptr;
   if (virDomainSetMetadata(handle_.get(), VIR_DOMAIN_METADATA_ELEMENT, xml,
                            xml != nullptr ? kPairingKey : nullptr, kPairingNamespace,
                            FlagsOf(scope)) < 0) {
