@@ -1,6 +1,7 @@
 // Command-line handling of `virdomm` that needs no hypervisor: help, version, usage errors.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 
 #include "cli/cli.h"
@@ -76,6 +77,30 @@ TEST(Cli, ConnectionFailureExitsThreeAndNamesTheUri) {
   CliRun r = Virdomm({"-c", "test:///nonexistent/virdomm-node.xml", "list"});
   EXPECT_EQ(r.status, kExitFailed);
   EXPECT_NE(r.err.find("test:///nonexistent/virdomm-node.xml"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace virdomm
+
+namespace virdomm {
+namespace {
+
+TEST(ManPage, NamesTheProjectVersionAndEveryOption) {
+  std::ifstream in(std::string(VIRDOMM_SOURCE_SCHEMA_DIR) + "/../src/virdomm/cli/virdomm.1");
+  ASSERT_TRUE(in) << "virdomm.1 not found";
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string page = text.str();
+  EXPECT_NE(page.find(std::string("\"virdomm ") + VIRDOMM_EXPECTED_VERSION + "\""),
+            std::string::npos)
+      << "the .TH line must carry the project version";
+  // troff spells '-' as '\-' in option names.
+  for (const char* option :
+       {"\\-\\-connect", "\\-\\-monitor", "\\-\\-target", "\\-\\-storage", "\\-\\-memory",
+        "\\-\\-interval", "\\-\\-on\\-grant\\-failure", "\\-\\-force", "\\-\\-json", "unpair",
+        "show", "list", "check", "EXIT STATUS", "VIRDOMM_SCHEMA_DIR"}) {
+    EXPECT_NE(page.find(option), std::string::npos) << option;
+  }
 }
 
 }  // namespace
