@@ -40,11 +40,10 @@ constexpr const char* kProgramHelp =
 
 po::options_description GlobalOptions() {
   po::options_description global("Global options");
-  global.add_options()
-      ("connect,c", po::value<std::string>()->value_name("URI"),
-       "libvirt connection URI (default: libvirt's default URI, as virsh)")
-      ("help,h", "show this help (or a command's help after the command)")
-      ("version,V", "print the version and exit");
+  global.add_options()("connect,c", po::value<std::string>()->value_name("URI"),
+                       "libvirt connection URI (default: libvirt's default URI, as virsh)")(
+      "help,h", "show this help (or a command's help after the command)")(
+      "version,V", "print the version and exit");
   return global;
 }
 
@@ -93,24 +92,20 @@ po::options_description CommandOptions(const std::string& name, PairOptions& pai
   po::options_description opts("Options");
   opts.add_options()("help,h", "show this help");
   if (name == "pair") {
-    opts.add_options()
-        ("monitor,m", po::value(&pair.monitor)->value_name("M")->required(),
-         "Domain M, the IDS domain (PV guest)")
-        ("target,t", po::value(&pair.target)->value_name("U")->required(),
-         "DomU, the domain to watch (PVH or HVM guest)")
-        ("storage", po::value<std::string>()->value_name("PATH"),
-         "DomU's raw disk image as Domain M sees it (e.g. an NFS path)")
-        ("memory", po::value(&pair.memory_regions)->value_name("REGIONS")
-                       ->default_value(pair.memory_regions),
-         "kernel regions to check: 'kernel-text', 'kernel-rodata' or both")
-        ("interval", po::value(&pair.interval_ms)->value_name("MS")
-                         ->default_value(pair.interval_ms),
-         "memory check interval in milliseconds (10 .. 86400000)")
-        ("on-grant-failure", po::value(&policy)->value_name("abort|warn")
-                                 ->default_value("abort"),
-         "when the hook cannot grant M its rights: abort the start, or warn and go on")
-        ("force", po::bool_switch(&pair.force),
-         "overwrite existing pairing metadata of M and U");
+    opts.add_options()("monitor,m", po::value(&pair.monitor)->value_name("M")->required(),
+                       "Domain M, the IDS domain (PV guest)")(
+        "target,t", po::value(&pair.target)->value_name("U")->required(),
+        "DomU, the domain to watch (PVH or HVM guest)")(
+        "storage", po::value<std::string>()->value_name("PATH"),
+        "DomU's raw disk image as Domain M sees it (e.g. an NFS path)")(
+        "memory",
+        po::value(&pair.memory_regions)->value_name("REGIONS")->default_value(pair.memory_regions),
+        "kernel regions to check: 'kernel-text', 'kernel-rodata' or both")(
+        "interval", po::value(&pair.interval_ms)->value_name("MS")->default_value(pair.interval_ms),
+        "memory check interval in milliseconds (10 .. 86400000)")(
+        "on-grant-failure", po::value(&policy)->value_name("abort|warn")->default_value("abort"),
+        "when the hook cannot grant M its rights: abort the start, or warn and go on")(
+        "force", po::bool_switch(&pair.force), "overwrite existing pairing metadata of M and U");
   } else if (name == "show" || name == "list") {
     opts.add_options()("json", "print JSON instead of text");
   }
@@ -118,7 +113,9 @@ po::options_description CommandOptions(const std::string& name, PairOptions& pai
 }
 
 void PrintCommandHelp(std::ostream& out, const Command& c, const po::options_description& opts) {
-  out << "Usage: " << c.usage << "\n\n" << c.summary << "\n\n" << opts << "\n"
+  out << "Usage: " << c.usage << "\n\n"
+      << c.summary << "\n\n"
+      << opts << "\n"
       << GlobalOptions() << "\n";
 }
 
@@ -127,8 +124,8 @@ void PrintCommandHelp(std::ostream& out, const Command& c, const po::options_des
 int RunVirdomm(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description global = GlobalOptions();
   po::options_description hidden;
-  hidden.add_options()("command", po::value<std::string>())(
-      "args", po::value<std::vector<std::string>>());
+  hidden.add_options()("command", po::value<std::string>())("args",
+                                                            po::value<std::vector<std::string>>());
   po::options_description all;
   all.add(global).add(hidden);
   po::positional_options_description positional;
@@ -186,8 +183,7 @@ int RunVirdomm(const std::vector<std::string>& args, std::ostream& out, std::ost
   po::variables_map cvm;
   std::vector<std::string> domains;
   try {
-    po::store(po::command_line_parser(rest).options(cmd_all).positional(cmd_positional).run(),
-              cvm);
+    po::store(po::command_line_parser(rest).options(cmd_all).positional(cmd_positional).run(), cvm);
     if (cvm.count("help") != 0U) {
       PrintCommandHelp(out, *command, opts);
       return kExitOk;
@@ -223,9 +219,9 @@ int RunVirdomm(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
 
   SilenceLibvirtErrorPrinting();
-  CliContext ctx{vm.count("connect") != 0U ? std::optional(vm["connect"].as<std::string>())
-                                           : std::nullopt,
-                 out, err};
+  CliContext ctx{
+      vm.count("connect") != 0U ? std::optional(vm["connect"].as<std::string>()) : std::nullopt,
+      out, err};
   try {
     bool json = cvm.count("json") != 0U;
     if (name == "pair") {

@@ -33,9 +33,8 @@ MemorySpec MemoryFromOptions(const PairOptions& options) {
     throw Error("--memory: name at least one region (kernel-text, kernel-rodata)");
   }
   if (options.interval_ms < kMinIntervalMs || options.interval_ms > kMaxIntervalMs) {
-    throw Error("--interval: " + std::to_string(options.interval_ms) +
-                " ms is outside " + std::to_string(kMinIntervalMs) + ".." +
-                std::to_string(kMaxIntervalMs));
+    throw Error("--interval: " + std::to_string(options.interval_ms) + " ms is outside " +
+                std::to_string(kMinIntervalMs) + ".." + std::to_string(kMaxIntervalMs));
   }
   memory.interval_ms = options.interval_ms;
   return memory;
@@ -68,9 +67,9 @@ void CollectConflicts(const DomainView& view, PairingRole role, const Domain& pa
       continue;
     }
     if (other.effective.pairing && other.effective.pairing->partner.uuid == view.effective.uuid) {
-      conflicts.push_back(Quote(other.effective.name) + " names " + name + " as its " +
-                          (other.effective.pairing->role == PairingRole::kMonitor ? "target"
-                                                                                  : "monitor"));
+      conflicts.push_back(
+          Quote(other.effective.name) + " names " + name + " as its " +
+          (other.effective.pairing->role == PairingRole::kMonitor ? "target" : "monitor"));
     }
   }
 }
@@ -131,8 +130,8 @@ int RunPair(const CliContext& ctx, const PairOptions& options) {
   ctx.out << "Paired: Domain M " << Quote(monitor.Name()) << " (" << monitor.Uuid()
           << ") monitors DomU " << Quote(target.Name()) << " (" << target.Uuid() << ").\n"
           << "  written to " << ToString(monitor.WriteScope()) << " definition of "
-          << Quote(monitor.Name()) << ", " << ToString(target.WriteScope())
-          << " definition of " << Quote(target.Name()) << "\n";
+          << Quote(monitor.Name()) << ", " << ToString(target.WriteScope()) << " definition of "
+          << Quote(target.Name()) << "\n";
   for (const auto& c : conflicts) {
     ctx.out << "  replaced (--force): " << c << "\n";
   }
@@ -183,8 +182,8 @@ int RunUnpair(const CliContext& ctx, const std::string& domain_ref) {
         return;
       }
       d.SetPairingMetadata(std::nullopt, scope);
-      ctx.out << "Removed the pairing metadata of " << Quote(d.Name()) << " ("
-              << ToString(scope) << ").\n";
+      ctx.out << "Removed the pairing metadata of " << Quote(d.Name()) << " (" << ToString(scope)
+              << ").\n";
       ++removed;
     } catch (const Error& e) {
       ctx.err << "virdomm unpair: " << e.what() << "\n";

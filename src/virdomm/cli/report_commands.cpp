@@ -26,11 +26,16 @@ std::string RunState(const PairEnd& end) {
 
 void WriteEnd(JsonWriter& json, const PairEnd& end) {
   json.BeginObject()
-      .Key("name").String(end.name)
-      .Key("uuid").String(end.uuid)
-      .Key("defined").Bool(end.defined)
-      .Key("running").Bool(end.running)
-      .Key("id").OptionalInt(end.id)
+      .Key("name")
+      .String(end.name)
+      .Key("uuid")
+      .String(end.uuid)
+      .Key("defined")
+      .Bool(end.defined)
+      .Key("running")
+      .Bool(end.running)
+      .Key("id")
+      .OptionalInt(end.id)
       .EndObject();
 }
 
@@ -46,15 +51,20 @@ void WriteRow(JsonWriter& json, const PairRow& row) {
 
 void WritePairing(JsonWriter& json, const Pairing& p) {
   json.BeginObject().Key("role").String(ToString(p.role));
-  json.Key("partner").BeginObject()
-      .Key("uuid").String(p.partner.uuid)
-      .Key("name").String(p.partner.name)
+  json.Key("partner")
+      .BeginObject()
+      .Key("uuid")
+      .String(p.partner.uuid)
+      .Key("name")
+      .String(p.partner.name)
       .EndObject();
   json.Key("storage");
   if (p.storage) {
     json.BeginObject()
-        .Key("source").String(p.storage->source)
-        .Key("format").String(p.storage->format)
+        .Key("source")
+        .String(p.storage->source)
+        .Key("format")
+        .String(p.storage->format)
         .EndObject();
   } else {
     json.Null();
@@ -84,8 +94,8 @@ const PairRow* RowOf(const std::vector<PairRow>& rows, const std::string& uuid) 
 void PrintPairingText(std::ostream& out, const Pairing& p) {
   out << "  role:       " << ToString(p.role) << "\n"
       << "  " << std::left << std::setw(12)
-      << (p.role == PairingRole::kMonitor ? "target:" : "monitor:")
-      << p.partner.uuid << (p.partner.name.empty() ? "" : " (" + p.partner.name + ")") << "\n";
+      << (p.role == PairingRole::kMonitor ? "target:" : "monitor:") << p.partner.uuid
+      << (p.partner.name.empty() ? "" : " (" + p.partner.name + ")") << "\n";
   if (p.storage) {
     out << "  storage:    " << p.storage->source << " (" << p.storage->format << ")\n";
   }
@@ -126,20 +136,27 @@ int RunShow(const CliContext& ctx, const std::string& domain_ref, bool json) {
   if (json) {
     JsonWriter w;
     w.BeginObject()
-        .Key("name").String(f.name)
-        .Key("uuid").String(f.uuid)
-        .Key("id").OptionalInt(view->running ? f.id : std::nullopt)
-        .Key("running").Bool(view->running)
-        .Key("persistent").Bool(view->config.has_value())
-        .Key("kind").String(ToString(f.kind));
+        .Key("name")
+        .String(f.name)
+        .Key("uuid")
+        .String(f.uuid)
+        .Key("id")
+        .OptionalInt(view->running ? f.id : std::nullopt)
+        .Key("running")
+        .Bool(view->running)
+        .Key("persistent")
+        .Bool(view->config.has_value())
+        .Key("kind")
+        .String(ToString(f.kind));
     w.Key("pairing");
     if (f.pairing) {
       WritePairing(w, *f.pairing);
     } else {
       w.Null();
     }
-    w.Key("pairing_error").OptionalString(
-        f.pairing_error.empty() ? std::nullopt : std::optional<std::string>(f.pairing_error));
+    w.Key("pairing_error")
+        .OptionalString(f.pairing_error.empty() ? std::nullopt
+                                                : std::optional<std::string>(f.pairing_error));
     w.Key("pair");
     if (row != nullptr) {
       WriteRow(w, *row);
@@ -154,8 +171,8 @@ int RunShow(const CliContext& ctx, const std::string& domain_ref, bool json) {
     w.EndArray().EndObject();
     ctx.out << w.Finish();
   } else {
-    ctx.out << "Domain " << Quote(f.name) << " (" << f.uuid << "), " << ToString(f.kind)
-            << ", " << (view->running ? "running" : "shut off")
+    ctx.out << "Domain " << Quote(f.name) << " (" << f.uuid << "), " << ToString(f.kind) << ", "
+            << (view->running ? "running" : "shut off")
             << (view->running && f.id ? ", id " + std::to_string(*f.id) : "") << "\n";
     if (f.pairing) {
       PrintPairingText(ctx.out, *f.pairing);
@@ -165,16 +182,15 @@ int RunShow(const CliContext& ctx, const std::string& domain_ref, bool json) {
       ctx.out << "  no pairing metadata\n";
     }
     if (row != nullptr) {
-      ctx.out << "  pair:       " << ToString(row->state) << " (monitor " << Quote(row->monitor.name)
-              << ": " << RunState(row->monitor) << "; target " << Quote(row->target.name) << ": "
-              << RunState(row->target) << ")\n";
+      ctx.out << "  pair:       " << ToString(row->state) << " (monitor "
+              << Quote(row->monitor.name) << ": " << RunState(row->monitor) << "; target "
+              << Quote(row->target.name) << ": " << RunState(row->target) << ")\n";
       if (!row->why.empty()) {
         ctx.out << "  why:        " << row->why << "\n";
       }
     }
     if (drift) {
-      ctx.out << "  live and saved definitions disagree (run `virdomm check " << f.name
-              << "`)\n";
+      ctx.out << "  live and saved definitions disagree (run `virdomm check " << f.name << "`)\n";
     }
   }
   if (row == nullptr) {
@@ -211,7 +227,8 @@ int RunList(const CliContext& ctx, bool json) {
     w2 = std::max(w2, cell(row.target).size());
   }
   ctx.out << std::left << std::setw(static_cast<int>(w1 + 2)) << "Domain M (monitor)"
-          << std::setw(static_cast<int>(w2 + 2)) << "DomU (target)" << "State\n";
+          << std::setw(static_cast<int>(w2 + 2)) << "DomU (target)"
+          << "State\n";
   for (const PairRow& row : rows) {
     ctx.out << std::left << std::setw(static_cast<int>(w1 + 2)) << cell(row.monitor)
             << std::setw(static_cast<int>(w2 + 2)) << cell(row.target) << ToString(row.state)
@@ -245,8 +262,8 @@ int RunCheck(const CliContext& ctx, const std::optional<std::string>& domain_ref
             << "target, Xen guest types, live = saved).\n";
     return kExitOk;
   }
-  ctx.out << report.problems.size() << " problem" << (report.problems.size() == 1 ? "" : "s")
-          << " " << scope << ".\n";
+  ctx.out << report.problems.size() << " problem" << (report.problems.size() == 1 ? "" : "s") << " "
+          << scope << ".\n";
   return kExitCheckFailed;
 }
 

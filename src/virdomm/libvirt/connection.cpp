@@ -18,8 +18,10 @@ using CString = UniqueHandle<char, FreeCString>;
 
 unsigned int FlagsOf(MetadataScope scope) {
   switch (scope) {
-    case MetadataScope::kLive: return VIR_DOMAIN_AFFECT_LIVE;
-    case MetadataScope::kConfig: return VIR_DOMAIN_AFFECT_CONFIG;
+    case MetadataScope::kLive:
+      return VIR_DOMAIN_AFFECT_LIVE;
+    case MetadataScope::kConfig:
+      return VIR_DOMAIN_AFFECT_CONFIG;
     case MetadataScope::kLiveAndConfig:
       return VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG;
   }
@@ -41,7 +43,8 @@ std::string WithOurNamespace(const std::string& stripped, const std::string& dom
   XmlDoc doc = ParseXml(stripped, "pairing metadata of domain '" + domain + "'");
   xmlNode* root = xmlDocGetRootElement(doc.get());
   // libvirt may leave the xmlns:virdomm declaration on the stripped root; reuse it.
-  xmlNs* ns = xmlSearchNsByHref(doc.get(), root, reinterpret_cast<const xmlChar*>(kPairingNamespace));
+  xmlNs* ns =
+      xmlSearchNsByHref(doc.get(), root, reinterpret_cast<const xmlChar*>(kPairingNamespace));
   if (ns == nullptr) {
     ns = xmlNewNs(root, reinterpret_cast<const xmlChar*>(kPairingNamespace),
                   reinterpret_cast<const xmlChar*>(kPairingKey));
@@ -89,9 +92,12 @@ std::string WithoutNamespace(const std::string& element_xml, const std::string& 
 
 std::string_view ToString(MetadataScope scope) {
   switch (scope) {
-    case MetadataScope::kLive: return "live";
-    case MetadataScope::kConfig: return "config";
-    case MetadataScope::kLiveAndConfig: return "live+config";
+    case MetadataScope::kLive:
+      return "live";
+    case MetadataScope::kConfig:
+      return "config";
+    case MetadataScope::kLiveAndConfig:
+      return "live+config";
   }
   return "unknown";
 }
@@ -162,8 +168,8 @@ std::optional<std::string> Domain::GetPairingMetadata(MetadataScope which) const
       virResetLastError();
       return std::nullopt;
     }
-    ThrowLibvirt("reading the " + std::string(ToString(which)) +
-                 " pairing metadata of domain '" + name_ + "'");
+    ThrowLibvirt("reading the " + std::string(ToString(which)) + " pairing metadata of domain '" +
+                 name_ + "'");
   }
   return WithOurNamespace(xml.get(), name_);
 }
@@ -181,7 +187,8 @@ void Domain::SetPairingMetadata(const std::optional<std::string>& element_xml,
     ThrowLibvirt(std::string(element_xml ? "writing" : "removing") + " the " +
                      std::string(ToString(scope)) + " pairing metadata of domain '" + name_ + "'",
                  "Check that the domain still exists and that you may change it "
-                 "(`virsh -c URI dominfo " + name_ + "`)");
+                 "(`virsh -c URI dominfo " +
+                     name_ + "`)");
   }
 }
 

@@ -122,7 +122,11 @@ Answer AnswerOf(const DomainView& self, const DomainView* partner) {
 
 void AddProblem(CheckReport& report, const DomainView& about, std::string message,
                 std::set<std::string> involved = {}) {
+  // A fault of one side is a fault of the pair: `check PARTNER` shows it too.
   involved.insert(about.effective.uuid);
+  if (about.effective.pairing) {
+    involved.insert(about.effective.pairing->partner.uuid);
+  }
   report.problems.push_back({about.effective.name, std::move(message), std::move(involved)});
 }
 
@@ -220,9 +224,12 @@ DomainView MakeDomainView(std::string_view live_xml, const std::optional<std::st
 
 std::string_view ToString(PairState state) {
   switch (state) {
-    case PairState::kMutual: return "mutual";
-    case PairState::kOneSided: return "one-sided";
-    case PairState::kBroken: return "broken";
+    case PairState::kMutual:
+      return "mutual";
+    case PairState::kOneSided:
+      return "one-sided";
+    case PairState::kBroken:
+      return "broken";
   }
   return "unknown";
 }
@@ -237,8 +244,8 @@ std::vector<PairRow> ListPairs(const std::vector<DomainView>& domains) {
       (d.claimed_role == "target" ? row.target : row.monitor) = EndOf(d);
       (d.claimed_role == "target" ? row.monitor : row.target).name = "(unreadable)";
       row.state = PairState::kBroken;
-      row.why = Quote(d.effective.name) + " has malformed pairing metadata: " +
-                d.effective.pairing_error;
+      row.why =
+          Quote(d.effective.name) + " has malformed pairing metadata: " + d.effective.pairing_error;
       rows.push_back(std::move(row));
       continue;
     }
@@ -279,8 +286,8 @@ CheckReport CheckPairs(const std::vector<DomainView>& domains,
     const std::string& schema_error = d.running ? d.live_schema_error : d.config_schema_error;
     if (!d.effective.pairing_error.empty()) {
       AddProblem(report, d,
-                 Quote(d.effective.name) + " has malformed pairing metadata: " +
-                     d.effective.pairing_error +
+                 Quote(d.effective.name) +
+                     " has malformed pairing metadata: " + d.effective.pairing_error +
                      (schema_error.empty() ? "" : " (" + schema_error + ")") +
                      ". Remove it with `virdomm unpair " + d.effective.name +
                      "` and pair again with `virdomm pair`.");
@@ -299,7 +306,8 @@ CheckReport CheckPairs(const std::vector<DomainView>& domains,
       AddProblem(report, d,
                  answer.why + ". A pairing needs both sides to name each other by UUID; " +
                      "a one-sided claim grants nothing. Run `virdomm pair` to write both sides, "
-                     "or `virdomm unpair " + d.effective.name + "` to drop the claim.",
+                     "or `virdomm unpair " +
+                     d.effective.name + "` to drop the claim.",
                  {p.partner.uuid});
     } else if (!p.partner.name.empty() && p.partner.name != partner->effective.name) {
       report.notes.push_back({d.effective.name,
@@ -324,11 +332,11 @@ CheckReport CheckPairs(const std::vector<DomainView>& domains,
       names += (names.empty() ? "" : ", ") + Quote(m->effective.name);
       involved.insert(m->effective.uuid);
     }
-    std::string message = Called(target, PartnerRef{target_uuid, monitors.front()->effective.pairing->partner.name}) +
-                          " is claimed by " + std::to_string(monitors.size()) +
-                          " monitors (" + names +
-                          "); Xen lets one Domain M hold a given DomU, so only one can work. "
-                          "Unpair all but one.";
+    std::string message =
+        Called(target, PartnerRef{target_uuid, monitors.front()->effective.pairing->partner.name}) +
+        " is claimed by " + std::to_string(monitors.size()) + " monitors (" + names +
+        "); Xen lets one Domain M hold a given DomU, so only one can work. "
+        "Unpair all but one.";
     report.problems.push_back({target != nullptr ? target->effective.name : target_uuid,
                                std::move(message), std::move(involved)});
   }
@@ -342,11 +350,12 @@ CheckReport CheckPairs(const std::vector<DomainView>& domains,
     });
     if (self != nullptr && !self->HasPairingElement() && !claimed &&
         !(self->config && (self->config->pairing || !self->config->pairing_error.empty()))) {
-      report.problems.push_back({self->effective.name,
-                                 Quote(self->effective.name) +
-                                     " is not paired: it has no pairing metadata and no domain "
-                                     "names it. Pair it with `virdomm pair --monitor M --target U`.",
-                                 {*only_uuid}});
+      report.problems.push_back(
+          {self->effective.name,
+           Quote(self->effective.name) +
+               " is not paired: it has no pairing metadata and no domain "
+               "names it. Pair it with `virdomm pair --monitor M --target U`.",
+           {*only_uuid}});
     }
   }
   return report;

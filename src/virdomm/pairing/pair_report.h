@@ -41,8 +41,8 @@ std::string_view ToString(PairState state);
 // One member of a pair as seen on this connection.
 struct PairEnd {
   std::string uuid;
-  std::string name;       // libvirt's name when defined here, else the name the partner wrote
-  bool defined = false;   // a domain with this UUID exists on the connection
+  std::string name;      // libvirt's name when defined here, else the name the partner wrote
+  bool defined = false;  // a domain with this UUID exists on the connection
   bool running = false;
   std::optional<int> id;  // Xen domid while running
 };

@@ -105,8 +105,8 @@ MemorySpec ParseMemory(const xmlNode* node) {
     while (words >> word) {
       auto region = ParseMemoryRegion(word);
       if (!region) {
-        throw PairingError("pairing: <memory regions='" + *regions + "'>: unknown region '" +
-                           word + "' (known: kernel-text kernel-rodata)");
+        throw PairingError("pairing: <memory regions='" + *regions + "'>: unknown region '" + word +
+                           "' (known: kernel-text kernel-rodata)");
       }
       for (MemoryRegion seen : memory.regions) {
         if (seen == *region) {
@@ -127,8 +127,7 @@ MemorySpec ParseMemory(const xmlNode* node) {
     if (ec != std::errc() || ptr != end || value < kMinIntervalMs || value > kMaxIntervalMs) {
       throw PairingError("pairing: <memory interval-ms='" + *interval +
                          "'> must be a whole number of milliseconds from " +
-                         std::to_string(kMinIntervalMs) + " to " +
-                         std::to_string(kMaxIntervalMs));
+                         std::to_string(kMinIntervalMs) + " to " + std::to_string(kMaxIntervalMs));
     }
     memory.interval_ms = value;
   }
@@ -204,8 +203,7 @@ Pairing ParsePairingNode(const xmlNode* root) {
       have_policy = true;
     } else {
       throw PairingError(std::string("pairing: element <") + std::string(name) +
-                         "> is unexpected, repeated, or not allowed for role='" + role_text +
-                         "'");
+                         "> is unexpected, repeated, or not allowed for role='" + role_text + "'");
     }
   }
   if (!have_partner) {
@@ -255,16 +253,33 @@ std::string EmitPairing(const Pairing& pairing) {
     std::string out;
     for (char c : text) {
       switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&apos;"; break;
+        case '&':
+          out += "&amp;";
+          break;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        case '"':
+          out += "&quot;";
+          break;
+        case '\'':
+          out += "&apos;";
+          break;
         // Attribute-value normalisation would turn these into spaces; keep them exact.
-        case '\n': out += "&#10;"; break;
-        case '\r': out += "&#13;"; break;
-        case '\t': out += "&#9;"; break;
-        default: out += c;
+        case '\n':
+          out += "&#10;";
+          break;
+        case '\r':
+          out += "&#13;";
+          break;
+        case '\t':
+          out += "&#9;";
+          break;
+        default:
+          out += c;
       }
     }
     return out;
@@ -273,8 +288,8 @@ std::string EmitPairing(const Pairing& pairing) {
   // as written, so the stored form reads the same in `virsh dumpxml`.
   const std::string p = std::string(kPairingKey) + ":";
   std::ostringstream out;
-  out << "<" << p << "pairing xmlns:" << kPairingKey << "=\"" << kPairingNamespace
-      << "\" role=\"" << ToString(pairing.role) << "\">\n";
+  out << "<" << p << "pairing xmlns:" << kPairingKey << "=\"" << kPairingNamespace << "\" role=\""
+      << ToString(pairing.role) << "\">\n";
   const char* partner_element = pairing.role == PairingRole::kMonitor ? "target" : "monitor";
   out << "  <" << p << partner_element << " uuid=\"" << pairing.partner.uuid << "\"";
   if (!pairing.partner.name.empty()) {
@@ -282,8 +297,8 @@ std::string EmitPairing(const Pairing& pairing) {
   }
   out << "/>\n";
   if (pairing.storage) {
-    out << "  <" << p << "storage source=\"" << escape(pairing.storage->source)
-        << "\" format=\"" << escape(pairing.storage->format) << "\"/>\n";
+    out << "  <" << p << "storage source=\"" << escape(pairing.storage->source) << "\" format=\""
+        << escape(pairing.storage->format) << "\"/>\n";
   }
   if (pairing.memory) {
     out << "  <" << p << "memory regions=\"";

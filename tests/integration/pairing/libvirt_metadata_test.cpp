@@ -114,8 +114,7 @@ TEST_F(LibvirtTestDriver, UndoPutsBackLiveAndConfigSeparately) {
   side.Save();
   side.Write(TargetOf("0a1b2c3d-0000-4000-8000-000000000002", "db1-ids"));
   side.Restore();
-  EXPECT_EQ(ParsePairing(*web1.GetPairingMetadata(MetadataScope::kLive)).partner.name,
-            "live-name");
+  EXPECT_EQ(ParsePairing(*web1.GetPairingMetadata(MetadataScope::kLive)).partner.name, "live-name");
   EXPECT_FALSE(web1.GetPairingMetadata(MetadataScope::kConfig).has_value());
 }
 

@@ -78,8 +78,9 @@ TEST_P(CheckGolden, ReportsExactlyTheExpectedProblems) {
   }
   EXPECT_EQ(report.problems.size(), expected.size()) << "problems:\n" << all;
   for (const auto& fragment : expected) {
-    bool found = std::any_of(report.problems.begin(), report.problems.end(),
-                             [&](const Finding& f) { return f.message.find(fragment) != std::string::npos; });
+    bool found = std::any_of(report.problems.begin(), report.problems.end(), [&](const Finding& f) {
+      return f.message.find(fragment) != std::string::npos;
+    });
     EXPECT_TRUE(found) << "no problem mentions: " << fragment << "\nproblems:\n" << all;
   }
   EXPECT_EQ(report.Ok(), expected.empty());
@@ -115,6 +116,13 @@ TEST(CheckPairs, CheckOneDomainKeepsOnlyItsFindings) {
             std::string::npos);
 }
 
+TEST(CheckPairs, CheckOfDomainMShowsItsDomUsFaults) {
+  std::vector<DomainView> views = LoadCase(CaseDir("target-is-pv"));
+  CheckReport for_m = CheckPairs(views, "5dea22b3-1d52-d8f3-2516-782e98ab3fa0");
+  ASSERT_EQ(for_m.problems.size(), 1U);
+  EXPECT_NE(for_m.problems[0].message.find("DomU 'pv-guest' is PV"), std::string::npos);
+}
+
 TEST(CheckPairs, UnpairedDomainFailsCheckOfThatDomain) {
   std::vector<DomainView> views = LoadCase(CaseDir("unpaired-domains"));
   EXPECT_TRUE(CheckPairs(views).Ok());
@@ -140,7 +148,8 @@ TEST(ListPairs, StatesOfGoldenCases) {
   EXPECT_EQ(states("dangling-partner"), "web1-ids>gone:broken;");
   EXPECT_EQ(states("names-someone-else"), "db1-ids>web1:one-sided;web1-ids>web1:one-sided;");
   EXPECT_EQ(states("two-monitors-one-target"), "db1-ids>web1:one-sided;web1-ids>web1:mutual;");
-  EXPECT_EQ(states("monitor-claims-two-targets"), "web1-ids>(unreadable):broken;web1-ids>web1:broken;");
+  EXPECT_EQ(states("monitor-claims-two-targets"),
+            "web1-ids>(unreadable):broken;web1-ids>web1:broken;");
   EXPECT_EQ(states("wrong-namespace-ignored"), "web1-ids>web1:one-sided;");
 }
 

@@ -42,17 +42,16 @@ TEST(Cli, EachCommandHasItsOwnHelp) {
     const char* command;
     std::vector<const char*> words;
   };
-  for (const Case& c : {Case{"pair", {"--monitor", "--target", "--storage", "--memory",
-                                      "--interval", "--on-grant-failure", "--force"}},
-                        Case{"unpair", {"DOMAIN", "partner"}},
-                        Case{"show", {"DOMAIN", "--json"}},
+  for (const Case& c : {Case{"pair",
+                             {"--monitor", "--target", "--storage", "--memory", "--interval",
+                              "--on-grant-failure", "--force"}},
+                        Case{"unpair", {"DOMAIN", "partner"}}, Case{"show", {"DOMAIN", "--json"}},
                         Case{"list", {"--json", "one-sided"}},
                         Case{"check", {"DOMAIN", "PV", "HVM or PVH", "live"}}}) {
     for (const char* flag : {"--help", "-h"}) {
       CliRun r = Virdomm({c.command, flag});
       EXPECT_EQ(r.status, kExitOk) << c.command;
-      EXPECT_NE(r.out.find(std::string("Usage: virdomm ") + c.command), std::string::npos)
-          << r.out;
+      EXPECT_NE(r.out.find(std::string("Usage: virdomm ") + c.command), std::string::npos) << r.out;
       for (const char* w : c.words) {
         EXPECT_NE(r.out.find(w), std::string::npos) << c.command << " help lacks " << w;
       }
@@ -62,9 +61,15 @@ TEST(Cli, EachCommandHasItsOwnHelp) {
 
 TEST(Cli, UsageErrorsExitTwoWithAHint) {
   for (const std::vector<std::string>& args :
-       {std::vector<std::string>{}, {"frobnicate"}, {"pair", "--monitor", "m"},
-        {"pair", "-m", "m", "-t", "u", "--on-grant-failure", "maybe"}, {"show"},
-        {"unpair", "a", "b"}, {"list", "extra"}, {"check", "a", "b"}, {"list", "--bogus"},
+       {std::vector<std::string>{},
+        {"frobnicate"},
+        {"pair", "--monitor", "m"},
+        {"pair", "-m", "m", "-t", "u", "--on-grant-failure", "maybe"},
+        {"show"},
+        {"unpair", "a", "b"},
+        {"list", "extra"},
+        {"check", "a", "b"},
+        {"list", "--bogus"},
         {"--connect"}}) {
     CliRun r = Virdomm(args);
     EXPECT_EQ(r.status, kExitUsage) << (args.empty() ? "(none)" : args[0]) << ": " << r.err;

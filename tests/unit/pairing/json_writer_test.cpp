@@ -16,10 +16,10 @@ TEST(JsonQuote, EscapesQuotesBackslashesAndControls) {
 TEST(JsonQuote, KeepsUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(JsonQuote("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
             "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
-  EXPECT_EQ(JsonQuote("caf\xe9"), R"("caf\ufffd")");         // Latin-1
-  EXPECT_EQ(JsonQuote("\xc0\xaf"), R"("\ufffd\ufffd")");     // overlong '/'
+  EXPECT_EQ(JsonQuote("caf\xe9"), R"("caf\ufffd")");                // Latin-1
+  EXPECT_EQ(JsonQuote("\xc0\xaf"), R"("\ufffd\ufffd")");            // overlong '/'
   EXPECT_EQ(JsonQuote("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");  // surrogate
-  EXPECT_EQ(JsonQuote("\xe2\x82"), R"("\ufffd\ufffd")");     // truncated
+  EXPECT_EQ(JsonQuote("\xe2\x82"), R"("\ufffd\ufffd")");            // truncated
 }
 
 TEST(JsonWriter, NestsWithCommas) {

@@ -13,7 +13,7 @@ namespace {
 class FakeSide : public MetadataSide {
  public:
   FakeSide(std::string name, std::optional<std::string> initial)
-      : name_(std::move(name)), value_(std::move(initial)) {}
+      : value_(std::move(initial)), name_(std::move(name)) {}
   [[nodiscard]] std::string Name() const override { return name_; }
   void Save() override { saved_ = value_; }
   void Write(const std::string& xml) override {

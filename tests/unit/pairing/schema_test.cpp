@@ -64,8 +64,8 @@ TEST(PairingSchema, EmittedPairingsValidateAndRoundTrip) {
     EXPECT_EQ(Schema().Validate(emitted), "") << file << "\n" << emitted;
     EXPECT_EQ(ParsePairing(emitted), p) << file;
   }
-  Pairing odd = ParsePairing(ReadFile(fs::path(VIRDOMM_TEST_DATA_DIR) /
-                                      "pairing/elements/valid/monitor-full.xml"));
+  Pairing odd = ParsePairing(
+      ReadFile(fs::path(VIRDOMM_TEST_DATA_DIR) / "pairing/elements/valid/monitor-full.xml"));
   odd.partner.name = "a\"b'<c>&d\te\nf";
   odd.storage = StorageSpec{"/srv/a b/&<>.img", "raw"};
   EXPECT_EQ(ParsePairing(EmitPairing(odd)), odd);
