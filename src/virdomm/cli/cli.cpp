@@ -3,6 +3,10 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
+#include <charconv>
+#include <sstream>
+
 #include "cli/commands.h"
 #include "common/error.h"
 #include "libvirt/libvirt_handles.h"
@@ -87,8 +91,14 @@ const Command* FindCommand(const std::string& name) {
   return nullptr;
 }
 
+// Text values of `pair` options, checked after parsing so a bad value is a usage error.
+struct PairOptionText {
+  std::string policy;
+  std::string interval;
+};
+
 po::options_description CommandOptions(const std::string& name, PairOptions& pair,
-                                       std::string& policy) {
+                                       PairOptionText& text) {
   po::options_description opts("Options");
   opts.add_options()("help,h", "show this help");
   if (name == "pair") {
@@ -101,15 +111,67 @@ po::options_description CommandOptions(const std::string& name, PairOptions& pai
         "memory",
         po::value(&pair.memory_regions)->value_name("REGIONS")->default_value(pair.memory_regions),
         "kernel regions to check: 'kernel-text', 'kernel-rodata' or both")(
-        "interval", po::value(&pair.interval_ms)->value_name("MS")->default_value(pair.interval_ms),
+        "interval",
+        po::value(&text.interval)
+            ->value_name("MS")
+            ->default_value(std::to_string(pair.interval_ms)),
         "memory check interval in milliseconds (10 .. 86400000)")(
-        "on-grant-failure", po::value(&policy)->value_name("abort|warn")->default_value("abort"),
+        "on-grant-failure",
+        po::value(&text.policy)->value_name("abort|warn")->default_value("abort"),
         "when the hook cannot grant M its rights: abort the start, or warn and go on")(
         "force", po::bool_switch(&pair.force), "overwrite existing pairing metadata of M and U");
   } else if (name == "show" || name == "list") {
     opts.add_options()("json", "print JSON instead of text");
   }
   return opts;
+}
+
+// Fills `pair` from the option texts; throws po::error naming the option on a bad value.
+void CheckPairOptionText(const PairOptionText& text, PairOptions& pair) {
+  auto policy = ParseGrantFailurePolicy(text.policy);
+  if (!policy) {
+    throw po::error("--on-grant-failure must be 'abort' or 'warn', not '" + text.policy + "'");
+  }
+  pair.on_grant_failure = *policy;
+  std::uint32_t interval = 0;
+  const char* end = text.interval.data() + text.interval.size();
+  auto [ptr, ec] = std::from_chars(text.interval.data(), end, interval);
+  if (text.interval.empty() || ec != std::errc() || ptr != end || interval < kMinIntervalMs ||
+      interval > kMaxIntervalMs) {
+    throw po::error("--interval must be a whole number of milliseconds from " +
+                    std::to_string(kMinIntervalMs) + " to " + std::to_string(kMaxIntervalMs) +
+                    ", not '" + text.interval + "'");
+  }
+  pair.interval_ms = interval;
+}
+
+// The values the pairing element can hold: known regions, each once; a printable path.
+void CheckPairValues(const PairOptions& pair) {
+  std::istringstream words(pair.memory_regions);
+  std::vector<MemoryRegion> seen;
+  for (std::string word; words >> word;) {
+    auto region = ParseMemoryRegion(word);
+    if (!region) {
+      throw po::error("--memory: unknown region '" + word + "' (known: kernel-text kernel-rodata)");
+    }
+    if (std::find(seen.begin(), seen.end(), *region) != seen.end()) {
+      throw po::error("--memory names '" + word + "' twice");
+    }
+    seen.push_back(*region);
+  }
+  if (seen.empty()) {
+    throw po::error("--memory needs at least one region (kernel-text, kernel-rodata)");
+  }
+  if (pair.storage) {
+    if (pair.storage->empty()) {
+      throw po::error("--storage needs a path");
+    }
+    for (char c : *pair.storage) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+        throw po::error("--storage: the path holds a control character");
+      }
+    }
+  }
 }
 
 void PrintCommandHelp(std::ostream& out, const Command& c, const po::options_description& opts) {
@@ -170,8 +232,8 @@ int RunVirdomm(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
 
   PairOptions pair;
-  std::string policy;
-  po::options_description opts = CommandOptions(name, pair, policy);
+  PairOptionText text;
+  po::options_description opts = CommandOptions(name, pair, text);
   if (vm.count("help") != 0U) {
     PrintCommandHelp(out, *command, opts);
     return kExitOk;
@@ -200,17 +262,11 @@ int RunVirdomm(const std::vector<std::string>& args, std::ostream& out, std::ost
                                                      : "takes at most one DOMAIN"));
     }
     if (name == "pair") {
-      auto parsed_policy = ParseGrantFailurePolicy(policy);
-      if (!parsed_policy) {
-        throw po::error("--on-grant-failure must be 'abort' or 'warn', not '" + policy + "'");
-      }
-      pair.on_grant_failure = *parsed_policy;
+      CheckPairOptionText(text, pair);
       if (cvm.count("storage") != 0U) {
         pair.storage = cvm["storage"].as<std::string>();
-        if (pair.storage->empty()) {
-          throw po::error("--storage needs a path");
-        }
       }
+      CheckPairValues(pair);
     }
   } catch (const po::error& e) {
     err << "virdomm " << name << ": " << e.what() << "\nUsage: " << command->usage

@@ -133,7 +133,7 @@ int RunPair(const CliContext& ctx, const PairOptions& options) {
           << Quote(monitor.Name()) << ", " << ToString(target.WriteScope()) << " definition of "
           << Quote(target.Name()) << "\n";
   for (const auto& c : conflicts) {
-    ctx.out << "  replaced (--force): " << c << "\n";
+    ctx.out << "  overridden by --force: " << c << "\n";
   }
   // Say now what `virdomm check` will say, so a pair that cannot work is noticed at once.
   CheckReport report = CheckPairs(CollectDomainViews(conn, schema), monitor.Uuid());
