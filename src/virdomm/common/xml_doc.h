@@ -18,7 +18,8 @@ using XmlDoc = UniqueHandle<xmlDoc, xmlFreeDoc>;
 // Upper bound on any XML we accept (domain XML with metadata is a few KiB).
 inline constexpr std::size_t kMaxXmlBytes = 1U << 20U;
 
-// Parses untrusted XML: no network, no DTD loading, no entity substitution, bounded size.
+// Parses untrusted XML: no network, no DTD loading, no entity substitution, bounded size;
+// documents with a <!DOCTYPE> are refused.
 // Throws Error naming `what` and libxml2's message (line and reason) on failure.
 XmlDoc ParseXml(std::string_view text, const std::string& what);
 

@@ -1,7 +1,9 @@
 // Strict parsing of the pairing element: every fault is named, nothing is guessed.
 #include "pairing/pairing_xml.h"
 
+#include <algorithm>
 #include <charconv>
+#include <initializer_list>
 #include <sstream>
 
 namespace virdomm {
@@ -15,6 +17,46 @@ bool InOurNamespace(const xmlNode* node) {
          std::string_view(reinterpret_cast<const char*>(node->ns->href)) == kPairingNamespace;
 }
 
+// Whitespace-only text, comments and processing instructions carry nothing; anything else
+// inside a leaf element or between the children of <pairing> is a fault.
+bool IsIgnorable(const xmlNode* node) {
+  switch (node->type) {
+    case XML_COMMENT_NODE:
+    case XML_PI_NODE:
+      return true;
+    case XML_TEXT_NODE:
+    case XML_CDATA_SECTION_NODE:
+      return XmlText(node).find_first_not_of(" \t\r\n") == std::string::npos;
+    default:
+      return false;
+  }
+}
+
+// Rejects attributes the grammar does not define (a typo must not be silently ignored).
+void RequireOnlyAttrs(const xmlNode* node, std::initializer_list<std::string_view> allowed) {
+  for (const xmlAttr* attr = node->properties; attr != nullptr; attr = attr->next) {
+    std::string_view name = reinterpret_cast<const char*>(attr->name);
+    if (attr->ns != nullptr || std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      std::string known;
+      for (std::string_view a : allowed) {
+        known += (known.empty() ? "" : " ") + std::string(a);
+      }
+      throw PairingError(std::string("pairing: <") + Name(node) + "> has unknown attribute '" +
+                         std::string(name) + "' (allowed: " + known + ")");
+    }
+  }
+}
+
+// Leaf elements hold attributes only.
+void RequireEmpty(const xmlNode* node) {
+  for (const xmlNode* child = node->children; child != nullptr; child = child->next) {
+    if (!IsIgnorable(child)) {
+      throw PairingError(std::string("pairing: <") + Name(node) +
+                         "> must be empty (it carries attributes only)");
+    }
+  }
+}
+
 std::string RequireAttr(const xmlNode* node, const char* attr) {
   auto value = XmlAttr(node, attr);
   if (!value || value->empty()) {
@@ -25,6 +67,8 @@ std::string RequireAttr(const xmlNode* node, const char* attr) {
 }
 
 PartnerRef ParsePartner(const xmlNode* node) {
+  RequireOnlyAttrs(node, {"uuid", "name"});
+  RequireEmpty(node);
   PartnerRef partner;
   std::string uuid = RequireAttr(node, "uuid");
   auto canonical = CanonicalUuid(uuid);
@@ -38,6 +82,8 @@ PartnerRef ParsePartner(const xmlNode* node) {
 }
 
 StorageSpec ParseStorage(const xmlNode* node) {
+  RequireOnlyAttrs(node, {"source", "format"});
+  RequireEmpty(node);
   StorageSpec storage;
   storage.source = RequireAttr(node, "source");
   storage.format = XmlAttr(node, "format").value_or("raw");
@@ -49,6 +95,8 @@ StorageSpec ParseStorage(const xmlNode* node) {
 }
 
 MemorySpec ParseMemory(const xmlNode* node) {
+  RequireOnlyAttrs(node, {"regions", "interval-ms"});
+  RequireEmpty(node);
   MemorySpec memory;
   if (auto regions = XmlAttr(node, "regions")) {
     memory.regions.clear();
@@ -87,6 +135,8 @@ MemorySpec ParseMemory(const xmlNode* node) {
 }
 
 GrantFailurePolicy ParsePolicy(const xmlNode* node) {
+  RequireOnlyAttrs(node, {"on-grant-failure"});
+  RequireEmpty(node);
   std::string text = RequireAttr(node, "on-grant-failure");
   auto policy = ParseGrantFailurePolicy(text);
   if (!policy) {
@@ -113,6 +163,7 @@ Pairing ParsePairingNode(const xmlNode* root) {
     throw PairingError(std::string("pairing: root element is <") + Name(root) +
                        ">, expected <pairing>");
   }
+  RequireOnlyAttrs(root, {"role"});
   std::string role_text = RequireAttr(root, "role");
   auto role = ParsePairingRole(role_text);
   if (!role) {
@@ -125,9 +176,8 @@ Pairing ParsePairingNode(const xmlNode* root) {
   bool have_partner = false;
   bool have_policy = false;
   for (const xmlNode* child = root->children; child != nullptr; child = child->next) {
-    if (child->type == XML_TEXT_NODE || child->type == XML_COMMENT_NODE) {
-      if (child->type == XML_TEXT_NODE &&
-          XmlText(child).find_first_not_of(" \t\r\n") != std::string::npos) {
+    if (child->type != XML_ELEMENT_NODE) {
+      if (!IsIgnorable(child)) {
         throw PairingError("pairing: unexpected text inside <pairing>");
       }
       continue;
@@ -218,34 +268,48 @@ std::string EmitPairing(const Pairing& pairing) {
         case '\'':
           out += "&apos;";
           break;
+        // Attribute-value normalisation would turn these into spaces; keep them exact.
+        case '\n':
+          out += "&#10;";
+          break;
+        case '\r':
+          out += "&#13;";
+          break;
+        case '\t':
+          out += "&#9;";
+          break;
         default:
           out += c;
       }
     }
     return out;
   };
+  // Prefixed with the key, as libvirt stores it: an element already in our namespace is kept
+  // as written, so the stored form reads the same in `virsh dumpxml`.
+  const std::string p = std::string(kPairingKey) + ":";
   std::ostringstream out;
-  out << "<pairing xmlns=\"" << kPairingNamespace << "\" role=\"" << ToString(pairing.role)
-      << "\">\n";
+  out << "<" << p << "pairing xmlns:" << kPairingKey << "=\"" << kPairingNamespace << "\" role=\""
+      << ToString(pairing.role) << "\">\n";
   const char* partner_element = pairing.role == PairingRole::kMonitor ? "target" : "monitor";
-  out << "  <" << partner_element << " uuid=\"" << pairing.partner.uuid << "\"";
+  out << "  <" << p << partner_element << " uuid=\"" << pairing.partner.uuid << "\"";
   if (!pairing.partner.name.empty()) {
     out << " name=\"" << escape(pairing.partner.name) << "\"";
   }
   out << "/>\n";
   if (pairing.storage) {
-    out << "  <storage source=\"" << escape(pairing.storage->source) << "\" format=\""
+    out << "  <" << p << "storage source=\"" << escape(pairing.storage->source) << "\" format=\""
         << escape(pairing.storage->format) << "\"/>\n";
   }
   if (pairing.memory) {
-    out << "  <memory regions=\"";
+    out << "  <" << p << "memory regions=\"";
     for (std::size_t i = 0; i < pairing.memory->regions.size(); ++i) {
       out << (i != 0 ? " " : "") << ToString(pairing.memory->regions[i]);
     }
     out << "\" interval-ms=\"" << pairing.memory->interval_ms << "\"/>\n";
   }
-  out << "  <policy on-grant-failure=\"" << ToString(pairing.on_grant_failure) << "\"/>\n";
-  out << "</pairing>";
+  out << "  <" << p << "policy on-grant-failure=\"" << ToString(pairing.on_grant_failure)
+      << "\"/>\n";
+  out << "</" << p << "pairing>";
   return out.str();
 }
 

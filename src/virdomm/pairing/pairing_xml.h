@@ -28,8 +28,8 @@ Pairing ParsePairingNode(const xmlNode* element);
 // Throws PairingError when there is more than one.
 const xmlNode* FindPairingNode(const xmlDoc* domain_doc);
 
-// The element text for virDomainSetMetadata (namespace declared on the root, no prefix
-// repeated: libvirt re-prefixes with the key it is given).
+// The element text for virDomainSetMetadata: every element prefixed with kPairingKey, the
+// namespace declared on the root (the form libvirt stores and `virsh dumpxml` shows).
 std::string EmitPairing(const Pairing& pairing);
 
 }  // namespace virdomm

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# The real `virdomm` and the real `virsh` against one libvirt test driver.
+#
+# Why a private libvirtd: the test driver keeps its state inside the process that opened it,
+# so `virdomm` and `virsh`, run one after the other, would each see a fresh copy. libvirtd
+# serves the same test driver over a socket (test+unix:///default); all clients then share
+# one state for as long as one connection stays open. So this script starts libvirtd with
+# its own socket directory and no hypervisor driver modules (LIBVIRT_DRIVER_DIR points at an
+# empty folder: the test driver is built into libvirt itself), keeps a `virsh event`
+# connection open, defines Xen-type domains from tests/data/pairing/domains, and then
+# checks what each tool writes with the other.
+#
+# Usage: virsh_roundtrip.sh VIRDOMM_BINARY DOMAINS_DIR SCHEMA_DIR     (root; ~5 s)
+set -euo pipefail
+virdomm_bin=$1
+domains=$2
+export VIRDOMM_SCHEMA_DIR=$3
+NS=urn:virdomm:pairing:1
+
+for tool in libvirtd virsh; do
+  command -v "$tool" >/dev/null || { echo "SKIP-FAIL: $tool missing (tests/setup/install-deps.sh test)"; exit 1; }
+done
+
+work=$(mktemp -d /tmp/virdomm-roundtrip.XXXXXX)
+daemon_pid=""
+holder_pid=""
+cleanup() {
+  [ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null || true
+  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null || true
+  [ -n "$daemon_pid" ] && wait "$daemon_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$work/run" "$work/no-driver-modules"
+cat >"$work/libvirtd.conf" <<CONF
+unix_sock_dir = "$work/run"
+unix_sock_rw_perms = "0700"
+auth_unix_rw = "none"
+auth_unix_ro = "none"
+CONF
+LIBVIRT_DRIVER_DIR="$work/no-driver-modules" \
+  libvirtd -f "$work/libvirtd.conf" -p "$work/run/libvirtd.pid" >"$work/libvirtd.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 100); do
+  [ -S "$work/run/libvirt-sock" ] && break
+  kill -0 "$daemon_pid" 2>/dev/null || { cat "$work/libvirtd.log"; echo "libvirtd died"; exit 1; }
+  sleep 0.1
+done
+URI="test+unix:///default?socket=$work/run/libvirt-sock"
+virsh -c "$URI" event --all --loop >"$work/events.log" 2>&1 &
+holder_pid=$!
+for _ in $(seq 50); do grep -q . "$work/events.log" 2>/dev/null && break; virsh -c "$URI" list >/dev/null 2>&1 && break; sleep 0.1; done
+
+failures=0
+step() { echo; echo "== $*"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+vd() { "$virdomm_bin" -c "$URI" "$@"; }
+# vd_expect STATUS ARGS...: run virdomm, keep its output in $out, check its exit status.
+vd_expect() {
+  local want=$1; shift
+  set +e; out=$(vd "$@" 2>&1); local got=$?; set -e
+  echo "$out" | sed 's/^/    /'
+  [ "$got" -eq "$want" ] || fail "virdomm $* exited $got, expected $want"
+}
+expect_in() { grep -qF -- "$1" <<<"$2" || fail "expected to see: $1"; }
+meta() { virsh -c "$URI" metadata "$1" "$NS" "${@:2}" 2>&1 || true; }
+
+step "define Xen-type domains with virsh; start web1 (PVH) and web1-ids (PV)"
+for d in web1 web1-ids db1 db1-ids pvh-ids; do virsh -c "$URI" define "$domains/$d.xml" >/dev/null; done
+virsh -c "$URI" start web1 >/dev/null
+virsh -c "$URI" start web1-ids >/dev/null
+virsh -c "$URI" list --all
+
+step "virdomm pair, then read both sides back with virsh metadata (live and config)"
+vd_expect 0 pair --monitor web1-ids --target web1 --storage /srv/nfs/web1.img --interval 500
+for scope in --live --config; do
+  m=$(meta web1-ids "$scope"); u=$(meta web1 "$scope")
+  echo "$m"; echo "$u"
+  expect_in '<target uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0" name="web1"/>' "$m"
+  expect_in '<storage source="/srv/nfs/web1.img" format="raw"/>' "$m"
+  expect_in 'interval-ms="500"' "$m"
+  expect_in 'role="target"' "$u"
+  expect_in '<monitor uuid="5dea22b3-1d52-d8f3-2516-782e98ab3fa0" name="web1-ids"/>' "$u"
+done
+expect_in '<virdomm:pairing xmlns:virdomm="urn:virdomm:pairing:1" role="monitor">' \
+  "$(virsh -c "$URI" dumpxml web1-ids)"
+
+step "show / list / check agree it is a working pair; domains named by id and UUID"
+vd_expect 0 show web1-ids
+expect_in "pair:       mutual" "$out"
+vd_expect 0 show 4dea22b3-1d52-d8f3-2516-782e98ab3fa0 --json
+expect_in '"state":"mutual"' "$out"
+id=$(virsh -c "$URI" domid web1 | head -1)
+vd_expect 0 show "$id"
+expect_in "Domain 'web1'" "$out"
+vd_expect 0 list --json
+expect_in '"monitor":{"name":"web1-ids"' "$out"
+vd_expect 0 check
+
+step "pairing someone else with web1 is refused; nothing is written"
+vd_expect 3 pair --monitor db1-ids --target web1
+expect_in "virdomm unpair" "$out"
+grep -q "not present" <<<"$(meta db1-ids --config)" || fail "refused pair wrote db1-ids metadata"
+expect_in 'name="web1-ids"' "$(meta web1 --live)"
+
+step "virsh removes DomU's side: one-sided, check fails and says why"
+virsh -c "$URI" metadata web1 "$NS" --remove --live --config >/dev/null
+vd_expect 1 check
+expect_in "'web1' has no pairing metadata; it does not consent to 'web1-ids'" "$out"
+vd_expect 0 list
+expect_in "one-sided" "$out"
+
+step "virsh writes a malformed element: check names the fault"
+virsh -c "$URI" metadata web1 "$NS" --key virdomm --live --config \
+  --set '<pairing role="target" owner="me"><monitor uuid="5dea22b3-1d52-d8f3-2516-782e98ab3fa0"/></pairing>' >/dev/null
+vd_expect 1 check web1
+expect_in "unknown attribute 'owner'" "$out"
+
+step "virsh writes the live definition only: check reports live/config drift"
+virsh -c "$URI" metadata web1 "$NS" --key virdomm --live \
+  --set '<pairing role="target"><monitor uuid="5dea22b3-1d52-d8f3-2516-782e98ab3fa0" name="web1-ids"/></pairing>' >/dev/null
+vd_expect 1 check
+expect_in "live and saved definitions disagree" "$out"
+
+step "virdomm unpair removes both sides (virsh confirms)"
+vd_expect 0 unpair web1
+for d in web1 web1-ids; do
+  for scope in --live --config; do
+    grep -q "not present" <<<"$(meta "$d" "$scope")" || fail "$d $scope still has metadata"
+  done
+done
+vd_expect 0 check
+
+step "unpair works when only one side is left (partner undefined)"
+vd_expect 0 pair --monitor db1-ids --target db1
+virsh -c "$URI" undefine db1 >/dev/null
+vd_expect 1 check db1-ids
+expect_in "no domain with that UUID is defined here" "$out"
+vd_expect 0 unpair db1-ids
+expect_in "not defined on this connection" "$out"
+grep -q "not present" <<<"$(meta db1-ids --config)" || fail "db1-ids still has metadata"
+
+step "the pairing persists across undefine/define of a shut-off domain"
+virsh -c "$URI" define "$domains/db1.xml" >/dev/null
+vd_expect 0 pair -m db1-ids -t db1
+virsh -c "$URI" dumpxml --inactive db1 >"$work/db1-saved.xml"
+virsh -c "$URI" undefine db1 >/dev/null
+virsh -c "$URI" define "$work/db1-saved.xml" >/dev/null
+expect_in 'role="target"' "$(meta db1 --config)"
+virsh -c "$URI" start db1 >/dev/null
+expect_in 'role="target"' "$(meta db1 --live)"
+vd_expect 0 check db1
+
+step "a PVH Domain M is refused by check, with the reason"
+vd_expect 0 pair --monitor pvh-ids --target web1
+vd_expect 1 check pvh-ids
+expect_in "must be a PV guest" "$out"
+
+echo
+if [ "$failures" -ne 0 ]; then
+  echo "$failures check(s) failed"; exit 1
+fi
+echo "all round-trip checks passed"
