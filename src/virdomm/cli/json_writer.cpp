@@ -83,7 +83,7 @@ std::string JsonQuote(std::string_view text) {
     }
     if (c < 0x20 || c == 0x7F) {
       char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      (void)std::snprintf(buf, sizeof buf, "\\u%04x", c);
       out += buf;
       ++i;
       continue;
