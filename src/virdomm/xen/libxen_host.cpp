@@ -4,11 +4,15 @@
 #include "xen/libxen_host.h"
 
 #include <syslog.h>
+
+// The Xen 4.17 tools headers declare C functions without extern "C" guards.
+extern "C" {
 #include <xencall.h>
 #include <xenctrl.h>
 #include <xenstore.h>
 #include <xenstore_lib.h>
 #include <xentoollog.h>
+}
 
 #include <algorithm>
 #include <cerrno>
