@@ -5,14 +5,22 @@ namespace virdomm {
 
 std::string_view ToString(ActionKind kind) {
   switch (kind) {
-    case ActionKind::kRegister: return "register";
-    case ActionKind::kUnregister: return "unregister";
-    case ActionKind::kSetTarget: return "set-target";
-    case ActionKind::kXsSetTarget: return "xs-set-target";
-    case ActionKind::kWriteTargetKey: return "write-target";
-    case ActionKind::kInstallDomUBits: return "install-domubit";
-    case ActionKind::kDropDomUBitRecord: return "drop-domubit-record";
-    case ActionKind::kPublishState: return "publish";
+    case ActionKind::kRegister:
+      return "register";
+    case ActionKind::kUnregister:
+      return "unregister";
+    case ActionKind::kSetTarget:
+      return "set-target";
+    case ActionKind::kXsSetTarget:
+      return "xs-set-target";
+    case ActionKind::kWriteTargetKey:
+      return "write-target";
+    case ActionKind::kInstallDomUBits:
+      return "install-domubit";
+    case ActionKind::kDropDomUBitRecord:
+      return "drop-domubit-record";
+    case ActionKind::kPublishState:
+      return "publish";
   }
   return "unknown";
 }
@@ -24,12 +32,15 @@ std::string Action::Describe() const {
     case ActionKind::kRegister:
       return out + " " + registration.name + " domid=" + std::to_string(registration.domid) +
              " role=" + std::string(ToString(registration.role));
-    case ActionKind::kUnregister: return out + " " + uuid;
+    case ActionKind::kUnregister:
+      return out + " " + uuid;
     case ActionKind::kSetTarget:
     case ActionKind::kXsSetTarget:
     case ActionKind::kWriteTargetKey:
-    case ActionKind::kInstallDomUBits: return out + pair();
-    case ActionKind::kDropDomUBitRecord: return out + " M=" + std::to_string(monitor);
+    case ActionKind::kInstallDomUBits:
+      return out + pair();
+    case ActionKind::kDropDomUBitRecord:
+      return out + " M=" + std::to_string(monitor);
     case ActionKind::kPublishState:
       out += " M=" + std::to_string(monitor) + " " + PairStateValue(state);
       if (state.target_domid) {
@@ -59,8 +70,8 @@ std::string MutualityFault(const DomainFacts& self, const Registration& claim) {
            std::string(ToString(p.role)) + "'";
   }
   if (claim.partner_uuid != self.uuid) {
-    return "its " + PartnerWord(p.role) + " " + partner + " names " +
-           PartnerWord(claim.role) + " '" + claim.partner_name + "' (" + claim.partner_uuid +
+    return "its " + PartnerWord(p.role) + " " + partner + " names " + PartnerWord(claim.role) +
+           " '" + claim.partner_name + "' (" + claim.partner_uuid +
            "), not this domain (one-sided pairing grants nothing)";
   }
   return "";
@@ -94,8 +105,7 @@ Action Register(const DomainFacts& dom, DomId domid, const SelfFacts& self) {
 
 // A grant that cannot happen: exit by policy; Domain M (when known) is told why.
 void FailGrant(Decision& d, int exit_code, const std::string& message,
-               std::optional<DomId> monitor = std::nullopt,
-               const std::string& target_uuid = "") {
+               std::optional<DomId> monitor = std::nullopt, const std::string& target_uuid = "") {
   if (monitor) {
     d.actions.push_back(
         Publish(*monitor, PairState{PairStateKind::kError, std::nullopt, target_uuid, message}));
@@ -234,8 +244,8 @@ Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom
   }
   if (!IsHvmContainer(u.kind)) {
     FailGrant(d, fail,
-              what + ": DomU " + std::to_string(u.domid) + " is " +
-                  std::string(ToString(u.kind)) + "; set_target needs an HVM or PVH DomU",
+              what + ": DomU " + std::to_string(u.domid) + " is " + std::string(ToString(u.kind)) +
+                  "; set_target needs an HVM or PVH DomU",
               m.domid, u.uuid);
     return d;
   }
@@ -252,8 +262,7 @@ Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom
   d.actions.push_back(Make(ActionKind::kXsSetTarget, m.domid, u.domid));
   d.actions.push_back(Make(ActionKind::kWriteTargetKey, m.domid, u.domid));
   d.actions.push_back(Make(ActionKind::kInstallDomUBits, m.domid, u.domid));
-  d.actions.push_back(
-      Publish(m.domid, PairState{PairStateKind::kBound, u.domid, u.uuid, ""}));
+  d.actions.push_back(Publish(m.domid, PairState{PairStateKind::kBound, u.domid, u.uuid, ""}));
   return d;
 }
 
@@ -302,8 +311,7 @@ Decision DecideStopped(const HookEvent& event, const DomainFacts& dom, const Hoo
                       "; leaving it");
     return d;
   }
-  d.actions.push_back(
-      Publish(m, PairState{PairStateKind::kUnbound, std::nullopt, dom.uuid, ""}));
+  d.actions.push_back(Publish(m, PairState{PairStateKind::kUnbound, std::nullopt, dom.uuid, ""}));
   return d;
 }
 
@@ -353,13 +361,17 @@ Decision Decide(const HookEvent& event, const HookFacts& facts) {
     return d;
   }
   switch (kind) {
-    case HookEventKind::kPrepareBegin: return DecidePrepare(dom, facts);
+    case HookEventKind::kPrepareBegin:
+      return DecidePrepare(dom, facts);
     case HookEventKind::kStartedBegin:
-    case HookEventKind::kReconnectBegin: return DecideStartedOrReconnect(event, dom, facts);
+    case HookEventKind::kReconnectBegin:
+      return DecideStartedOrReconnect(event, dom, facts);
     case HookEventKind::kStoppedEnd:
-    case HookEventKind::kReleaseEnd: return DecideStopped(event, dom, facts);
+    case HookEventKind::kReleaseEnd:
+      return DecideStopped(event, dom, facts);
     case HookEventKind::kMigrateBegin:
-    case HookEventKind::kIgnored: break;
+    case HookEventKind::kIgnored:
+      break;
   }
   return d;
 }

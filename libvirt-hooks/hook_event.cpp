@@ -72,13 +72,20 @@ std::optional<HookSubOp> ParseHookSubOp(std::string_view text) {
 
 std::string_view ToString(HookEventKind kind) {
   switch (kind) {
-    case HookEventKind::kPrepareBegin: return "prepare begin";
-    case HookEventKind::kStartedBegin: return "started begin";
-    case HookEventKind::kStoppedEnd: return "stopped end";
-    case HookEventKind::kReleaseEnd: return "release end";
-    case HookEventKind::kReconnectBegin: return "reconnect begin";
-    case HookEventKind::kMigrateBegin: return "migrate begin";
-    case HookEventKind::kIgnored: break;
+    case HookEventKind::kPrepareBegin:
+      return "prepare begin";
+    case HookEventKind::kStartedBegin:
+      return "started begin";
+    case HookEventKind::kStoppedEnd:
+      return "stopped end";
+    case HookEventKind::kReleaseEnd:
+      return "release end";
+    case HookEventKind::kReconnectBegin:
+      return "reconnect begin";
+    case HookEventKind::kMigrateBegin:
+      return "migrate begin";
+    case HookEventKind::kIgnored:
+      break;
   }
   return "ignored";
 }

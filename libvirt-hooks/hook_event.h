@@ -11,7 +11,16 @@
 namespace virdomm {
 
 // argv[2]: the operation (libvirt's virHookLibxlOp names), kUnknown as the sentinel.
-enum class HookOp { kPrepare, kStart, kStarted, kStopped, kRelease, kMigrate, kReconnect, kUnknown };
+enum class HookOp {
+  kPrepare,
+  kStart,
+  kStarted,
+  kStopped,
+  kRelease,
+  kMigrate,
+  kReconnect,
+  kUnknown
+};
 std::string_view ToString(HookOp op);
 std::optional<HookOp> ParseHookOp(std::string_view text);
 
@@ -41,8 +50,8 @@ struct HookEvent {
   std::string op_text;  // argv[2] as given (for logs of unknown ops)
   HookSubOp sub_op = HookSubOp::kUnknown;
   std::string sub_op_text;
-  std::string extra;      // argv[4], "-" for libxl
-  std::string stdin_xml;  // may be empty (migrate begin on libxl always is)
+  std::string extra;             // argv[4], "-" for libxl
+  std::string stdin_xml;         // may be empty (migrate begin on libxl always is)
   bool stdin_truncated = false;  // stdin was longer than kMaxHookStdinBytes
 
   [[nodiscard]] HookEventKind Kind() const;

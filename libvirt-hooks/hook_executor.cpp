@@ -33,8 +33,8 @@ void GatherXenFacts(const HookEvent& event, XenHost& xen, HookFacts& facts) {
   facts.partner_xen = xen.FindDomainByUuid(pairing.partner.uuid);
   std::optional<DomId> monitor;
   if (pairing.role == PairingRole::kMonitor) {
-    if (facts.self_xen && (kind == HookEventKind::kStartedBegin ||
-                           kind == HookEventKind::kReconnectBegin)) {
+    if (facts.self_xen &&
+        (kind == HookEventKind::kStartedBegin || kind == HookEventKind::kReconnectBegin)) {
       monitor = facts.self_xen->domid;
     }
   } else if (facts.partner_xen) {
@@ -54,8 +54,7 @@ void ReadPartnerClaim(const PairRegistry& registry, HookFacts& facts) {
 }
 
 // Installs Domain M's carried DomU-bit entries, if restore left a record for it.
-void InstallDomUBits(const Action& action, XenHost& xen, const std::string& run_dir,
-                     HookLog& log) {
+void InstallDomUBits(const Action& action, XenHost& xen, const std::string& run_dir, HookLog& log) {
   const std::string path = DomUBitRecordPath(run_dir, action.monitor);
   std::optional<std::vector<DomUBitEntry>> record = ReadDomUBitRecordIfPresent(path);
   if (!record) {
@@ -66,8 +65,8 @@ void InstallDomUBits(const Action& action, XenHost& xen, const std::string& run_
   if (!plan.refused.empty()) {
     log.Write(LogLevel::kWarning,
               "DomU-bit record " + path + ": " + std::to_string(plan.refused.size()) +
-                  " entries refused, their gfn lies above DomU " +
-                  std::to_string(action.target) + "'s maximum gpfn " + std::to_string(max_gpfn));
+                  " entries refused, their gfn lies above DomU " + std::to_string(action.target) +
+                  "'s maximum gpfn " + std::to_string(max_gpfn));
   }
   xen.InstallDomUBitEntries(action.monitor, action.target, plan.accepted);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
@@ -80,9 +79,15 @@ void InstallDomUBits(const Action& action, XenHost& xen, const std::string& run_
 
 void Execute(const Action& action, HookContext& context, const PairRegistry& registry) {
   switch (action.kind) {
-    case ActionKind::kRegister: registry.Register(action.registration); return;
-    case ActionKind::kUnregister: registry.Unregister(action.uuid); return;
-    case ActionKind::kSetTarget: context.xen().SetTarget(action.monitor, action.target); return;
+    case ActionKind::kRegister:
+      registry.Register(action.registration);
+      return;
+    case ActionKind::kUnregister:
+      registry.Unregister(action.uuid);
+      return;
+    case ActionKind::kSetTarget:
+      context.xen().SetTarget(action.monitor, action.target);
+      return;
     case ActionKind::kXsSetTarget:
       context.xen().XsSetTarget(action.monitor, action.target);
       return;
@@ -151,9 +156,9 @@ HookOutcome RunHook(const HookEvent& event, HookContext& context) {
       Execute(action, context, registry);
       outcome.executed.push_back(action.Describe());
     } catch (const Error& e) {
-      std::string who = facts.self.domain ? "'" + facts.self.domain->name + "' (" +
-                                                facts.self.domain->uuid + ")"
-                                          : "'" + event.domain_name + "'";
+      std::string who = facts.self.domain
+                            ? "'" + facts.self.domain->name + "' (" + facts.self.domain->uuid + ")"
+                            : "'" + event.domain_name + "'";
       std::string message = std::string(ToString(event.Kind())) + ": " + who + ": " +
                             action.Describe() + " failed: " + e.what();
       if (decision.tell_monitor_on_failure) {

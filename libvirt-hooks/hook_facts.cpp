@@ -44,8 +44,8 @@ std::optional<GrantFailurePolicy> ReadPolicyLeniently(std::string_view domain_xm
 SelfFacts ReadSelfFacts(const HookEvent& event) {
   SelfFacts self;
   if (event.stdin_truncated) {
-    self.xml_error = "domain XML on stdin is larger than " + std::to_string(kMaxHookStdinBytes) +
-                     " bytes";
+    self.xml_error =
+        "domain XML on stdin is larger than " + std::to_string(kMaxHookStdinBytes) + " bytes";
     return self;
   }
   if (event.stdin_xml.find_first_not_of(" \t\r\n") == std::string::npos) {

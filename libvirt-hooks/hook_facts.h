@@ -40,9 +40,9 @@ struct HookFacts {
   std::string partner_claim_error;  // the registration file could not be read
   // Xen's view; only gathered for events that act on Xen and for paired domains.
   bool xen_consulted = false;
-  std::string xen_error;                      // Xen could not be asked: why
-  std::optional<XenDomainInfo> self_xen;      // this domain, by the domid in its XML
-  std::optional<XenDomainInfo> partner_xen;   // the partner by UUID, not dying
+  std::string xen_error;                            // Xen could not be asked: why
+  std::optional<XenDomainInfo> self_xen;            // this domain, by the domid in its XML
+  std::optional<XenDomainInfo> partner_xen;         // the partner by UUID, not dying
   std::optional<PublishedPairState> monitor_state;  // keys of Domain M when M runs
 };
 

@@ -77,10 +77,10 @@ int main(int argc, char** argv) {
   }
 
   const int unexpected_exit = ExitCodeOnUnexpectedFailure(event);
-  virdomm::Watchdog watchdog(
-      kRunDeadline, unexpected_exit,
-      "virdomm-hook: " + event.Describe() + ": gave up after " +
-          std::to_string(kRunDeadline.count()) + " s (xenstored or another hook is stuck)");
+  virdomm::Watchdog watchdog(kRunDeadline, unexpected_exit,
+                             "virdomm-hook: " + event.Describe() + ": gave up after " +
+                                 std::to_string(kRunDeadline.count()) +
+                                 " s (xenstored or another hook is stuck)");
   try {
     std::unique_ptr<virdomm::XenHost> xen;
     virdomm::HookContext context;

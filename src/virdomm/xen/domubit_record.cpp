@@ -148,9 +148,8 @@ DomUBitEntry ParseEntry(std::string_view line, const LineReader& reader) {
 
 std::vector<DomUBitEntry> ParseDomUBitRecord(std::string_view text, const std::string& what) {
   if (text.size() > kMaxDomUBitRecordBytes) {
-    throw DomUBitRecordError(what + ": " + std::to_string(text.size()) +
-                             " bytes, more than the " + std::to_string(kMaxDomUBitRecordBytes) +
-                             " accepted");
+    throw DomUBitRecordError(what + ": " + std::to_string(text.size()) + " bytes, more than the " +
+                             std::to_string(kMaxDomUBitRecordBytes) + " accepted");
   }
   LineReader reader(text, what);
   auto header = reader.Next();
@@ -173,8 +172,8 @@ std::vector<DomUBitEntry> ParseDomUBitRecord(std::string_view text, const std::s
     }
     DomUBitEntry entry = ParseEntry(*line, reader);
     if (!slots.emplace(entry.l1_mfn, entry.slot).second) {
-      throw reader.Fail("slot " + std::to_string(entry.slot) + " of L1 table " +
-                        Hex(entry.l1_mfn) + " appears twice");
+      throw reader.Fail("slot " + std::to_string(entry.slot) + " of L1 table " + Hex(entry.l1_mfn) +
+                        " appears twice");
     }
     entries.push_back(entry);
   }

@@ -66,7 +66,7 @@ GuestKind KindFromInfo(const xc_domaininfo_t& info) {
     return GuestKind::kPv;
   }
   return (info.arch_config.emulation_flags & XEN_X86_EMU_PIC) != 0 ? GuestKind::kHvm
-                                                                    : GuestKind::kPvh;
+                                                                   : GuestKind::kPvh;
 }
 
 XenDomainInfo InfoFrom(const xc_domaininfo_t& info) {
@@ -81,8 +81,7 @@ XenDomainInfo InfoFrom(const xc_domaininfo_t& info) {
 }
 
 std::string Pair(const char* op, DomId monitor, DomId target) {
-  return std::string(op) + "(M=" + std::to_string(monitor) + ", U=" + std::to_string(target) +
-         ")";
+  return std::string(op) + "(M=" + std::to_string(monitor) + ", U=" + std::to_string(target) + ")";
 }
 
 std::optional<std::uint64_t> ParseUnsigned(std::string_view text) {
@@ -183,8 +182,7 @@ class LibxenHost final : public XenHost {
  private:
   std::vector<XenDomainInfo> ListDomains();
   std::optional<std::string> XsRead(xs_transaction_t t, const std::string& path);
-  void XsWrite(xs_transaction_t t, const std::string& path, const std::string& value,
-               DomId reader);
+  void XsWrite(xs_transaction_t t, const std::string& path, const std::string& value, DomId reader);
 
   std::unique_ptr<SyslogXtlLogger> logger_;
   XcInterface xch_;
@@ -219,11 +217,10 @@ std::vector<XenDomainInfo> LibxenHost::ListDomains() {
   std::vector<xc_domaininfo_t> batch(64);
   std::uint32_t first = 0;
   for (;;) {
-    int n = xc_domain_getinfolist(xch_.get(), first, static_cast<unsigned>(batch.size()),
-                                  batch.data());
+    int n =
+        xc_domain_getinfolist(xch_.get(), first, static_cast<unsigned>(batch.size()), batch.data());
     if (n < 0) {
-      ThrowErrno("listing Xen domains (xc_domain_getinfolist from " + std::to_string(first) +
-                 ")");
+      ThrowErrno("listing Xen domains (xc_domain_getinfolist from " + std::to_string(first) + ")");
     }
     for (int i = 0; i < n; ++i) {
       out.push_back(InfoFrom(batch[static_cast<std::size_t>(i)]));
@@ -285,7 +282,8 @@ void LibxenHost::SetTarget(DomId monitor, DomId target) {
       throw Error(ErrnoMessage(what, err) + " (is U an HVM/PVH guest? is this dom0?)");
     case ESRCH:
       throw Error(ErrnoMessage(what, err) + " (no such domain: did one of them stop?)");
-    default: throw Error(ErrnoMessage(what, err));
+    default:
+      throw Error(ErrnoMessage(what, err));
   }
 }
 
@@ -413,9 +411,9 @@ void LibxenHost::InstallDomUBitEntries(DomId monitor, DomId target,
       reqs[i].val = entries[first + i].PteValue();
     }
     *static_cast<unsigned int*>(done.Get()) = 0;
-    int rc = xencall4(xcall, __HYPERVISOR_mmu_update,
-                      reinterpret_cast<std::uintptr_t>(requests.Get()), count,
-                      reinterpret_cast<std::uintptr_t>(done.Get()), foreigndom);
+    int rc =
+        xencall4(xcall, __HYPERVISOR_mmu_update, reinterpret_cast<std::uintptr_t>(requests.Get()),
+                 count, reinterpret_cast<std::uintptr_t>(done.Get()), foreigndom);
     if (rc < 0) {
       int err = errno;
       unsigned int ok = *static_cast<unsigned int*>(done.Get());

@@ -9,8 +9,7 @@ namespace virdomm {
 
 namespace {
 std::string Pair(const char* op, DomId monitor, DomId target) {
-  return std::string(op) + "(M=" + std::to_string(monitor) + ", U=" + std::to_string(target) +
-         ")";
+  return std::string(op) + "(M=" + std::to_string(monitor) + ", U=" + std::to_string(target) + ")";
 }
 }  // namespace
 
@@ -22,9 +21,7 @@ void MemoryXenHost::SetMaximumGpfn(DomId domid, std::uint64_t max_gpfn) {
   max_gpfn_[domid] = max_gpfn;
 }
 
-void MemoryXenHost::FailNext(const std::string& operation, int err) {
-  fail_next_[operation] = err;
-}
+void MemoryXenHost::FailNext(const std::string& operation, int err) { fail_next_[operation] = err; }
 
 void MemoryXenHost::MaybeFail(const std::string& operation, const std::string& what) {
   auto it = fail_next_.find(operation);
@@ -85,8 +82,7 @@ void MemoryXenHost::SetTarget(DomId monitor, DomId target) {
 }
 
 void MemoryXenHost::XsSetTarget(DomId monitor, DomId target) {
-  calls_.push_back("xs-set-target M=" + std::to_string(monitor) + " U=" +
-                   std::to_string(target));
+  calls_.push_back("xs-set-target M=" + std::to_string(monitor) + " U=" + std::to_string(target));
   MaybeFail("xs_set_target", Pair("xs_set_target", monitor, target));
   xs_target_[monitor] = target;
 }

@@ -9,9 +9,12 @@ constexpr std::string_view kErrorPrefix = "error: ";
 
 std::string_view ToString(PairStateKind kind) {
   switch (kind) {
-    case PairStateKind::kBound: return "bound";
-    case PairStateKind::kUnbound: return "unbound";
-    case PairStateKind::kError: return "error";
+    case PairStateKind::kBound:
+      return "bound";
+    case PairStateKind::kUnbound:
+      return "unbound";
+    case PairStateKind::kError:
+      return "error";
   }
   return "error";
 }

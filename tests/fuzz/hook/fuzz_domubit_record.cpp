@@ -14,8 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const virdomm::DomUBitEntry& e : virdomm::ParseDomUBitRecord(text, "fuzz")) {
       bool valid = e.slot < virdomm::kL1Slots && e.gfn <= virdomm::kMaxFrameNumber &&
                    e.l1_mfn <= virdomm::kMaxFrameNumber &&
-                   (e.flags & virdomm::kPteFrameMask) == 0 &&
-                   (e.flags & virdomm::kDomUBit) != 0 && (e.flags & virdomm::kPteWritable) == 0;
+                   (e.flags & virdomm::kPteFrameMask) == 0 && (e.flags & virdomm::kDomUBit) != 0 &&
+                   (e.flags & virdomm::kPteWritable) == 0;
       if (!valid) {
         std::abort();
       }

@@ -48,9 +48,11 @@ TEST(DomUBitRecord, RejectsTruncatedFiles) {
 
 TEST(DomUBitRecord, RejectsGarbage) {
   for (const std::string& text :
-       {std::string("\x7f" "ELF\x02\x01\x01", 7), std::string("virdomm-domubit 2\n"),
-        std::string("entry 1 0 1 80000000000025\n"), std::string(kHeader) + "\n",
-        std::string(kHeader) + "entry  1a2b3 0 1000 80000000000025\n",
+       {std::string("\x7f"
+                    "ELF\x02\x01\x01",
+                    7),
+        std::string("virdomm-domubit 2\n"), std::string("entry 1 0 1 80000000000025\n"),
+        std::string(kHeader) + "\n", std::string(kHeader) + "entry  1a2b3 0 1000 80000000000025\n",
         std::string(kHeader) + "entry 1a2b3 0 1000 80000000000025 \n",
         std::string(kHeader) + "entry 0x1a2b3 0 1000 80000000000025\n",
         std::string(kHeader) + "entry 1a2b3 -1 1000 80000000000025\n",
@@ -78,10 +80,8 @@ TEST(DomUBitRecord, RejectsOutOfRangeFields) {
   EXPECT_NE(ErrorOf(h + "entry 1a2b3 0 1000 80000000001025\n").find("frame field"),
             std::string::npos);
   EXPECT_NE(ErrorOf(h + "entry 1a2b3 0 1000 25\n").find("DomU bit"), std::string::npos);
-  EXPECT_NE(ErrorOf(h + "entry 1a2b3 0 1000 80000000000024\n").find("present"),
-            std::string::npos);
-  EXPECT_NE(ErrorOf(h + "entry 1a2b3 0 1000 80000000000027\n").find("writable"),
-            std::string::npos);
+  EXPECT_NE(ErrorOf(h + "entry 1a2b3 0 1000 80000000000024\n").find("present"), std::string::npos);
+  EXPECT_NE(ErrorOf(h + "entry 1a2b3 0 1000 80000000000027\n").find("writable"), std::string::npos);
   EXPECT_NE(ErrorOf(h + "entry 1a2b3 0 1000 18080000000000025\n").find("hexadecimal"),
             std::string::npos)
       << "17 hex digits";

@@ -57,8 +57,8 @@ TEST(HookDecision, MalformedMetadataTimesPolicyTimesEvent) {
 }
 
 TEST(HookDecision, MalformedMetadataWithoutReadablePolicyIsTreatedAsAbort) {
-  std::string xml = Replace(Malformed("abort"), "on-grant-failure=\"abort\"",
-                            "on-grant-failure=\"sometimes\"");
+  std::string xml =
+      Replace(Malformed("abort"), "on-grant-failure=\"abort\"", "on-grant-failure=\"sometimes\"");
   HookEvent event = Event("prepare", "begin", xml);
   EXPECT_EQ(Decide(event, FactsFor(event)).exit_code, 1);
   EXPECT_EQ(ReadPolicyLeniently(Malformed("warn")), GrantFailurePolicy::kWarn);
@@ -125,8 +125,7 @@ TEST(HookDecision, PvhMonitorIsRefused) {
   HookEvent event = Event("started", "begin", WithId(ReadGolden("monitor-pv.xml"), 7));
   HookFacts facts = FactsFor(event);
   facts.xen_consulted = true;
-  facts.self_xen =
-      XenDomainInfo{7, "5dea22b3-1d52-d8f3-2516-782e98ab3fa0", GuestKind::kPvh};
+  facts.self_xen = XenDomainInfo{7, "5dea22b3-1d52-d8f3-2516-782e98ab3fa0", GuestKind::kPvh};
   Decision d = Decide(event, facts);
   EXPECT_EQ(d.exit_code, 1);
   EXPECT_NE(d.reason.find("must be a PV guest"), std::string::npos);

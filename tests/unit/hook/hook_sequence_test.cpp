@@ -340,34 +340,33 @@ TEST_F(HookSequence, XenUnreachableFollowsPolicyOnStartedOnly) {
 TEST_F(HookSequence, UnpairedDomainNeverTouchesXen) {
   bench.xen_unreachable = true;
   std::string xml = ReadGolden("unpaired-hvm.xml");
-  for (const auto& [op, sub] : std::vector<std::pair<std::string, std::string>>{
-           {"prepare", "begin"},
-           {"start", "begin"},
-           {"started", "begin"},
-           {"stopped", "end"},
-           {"release", "end"},
-           {"reconnect", "begin"}}) {
+  for (const auto& [op, sub] :
+       std::vector<std::pair<std::string, std::string>>{{"prepare", "begin"},
+                                                        {"start", "begin"},
+                                                        {"started", "begin"},
+                                                        {"stopped", "end"},
+                                                        {"release", "end"},
+                                                        {"reconnect", "begin"}}) {
     HookOutcome outcome = bench.Run("build-box", op, sub, xml);
     EXPECT_EQ(outcome.exit_code, 0) << op;
-    EXPECT_TRUE(outcome.executed.empty() || outcome.executed[0].rfind("unregister", 0) == 0)
-        << op;
+    EXPECT_TRUE(outcome.executed.empty() || outcome.executed[0].rfind("unregister", 0) == 0) << op;
   }
   EXPECT_EQ(bench.xen_opened, 0);
 }
 
 TEST_F(HookSequence, EmptyAndGarbageStdinOnEveryOpExitZero) {
-  for (const std::string& input : {std::string(), std::string("<domain"),
-                                   std::string("\x00\xff garbage", 10),
-                                   std::string("<network><name>x</name></network>")}) {
-    for (const auto& [op, sub] : std::vector<std::pair<std::string, std::string>>{
-             {"prepare", "begin"},
-             {"start", "begin"},
-             {"started", "begin"},
-             {"stopped", "end"},
-             {"release", "end"},
-             {"migrate", "begin"},
-             {"reconnect", "begin"},
-             {"restore", "begin"}}) {
+  for (const std::string& input :
+       {std::string(), std::string("<domain"), std::string("\x00\xff garbage", 10),
+        std::string("<network><name>x</name></network>")}) {
+    for (const auto& [op, sub] :
+         std::vector<std::pair<std::string, std::string>>{{"prepare", "begin"},
+                                                          {"start", "begin"},
+                                                          {"started", "begin"},
+                                                          {"stopped", "end"},
+                                                          {"release", "end"},
+                                                          {"migrate", "begin"},
+                                                          {"reconnect", "begin"},
+                                                          {"restore", "begin"}}) {
       HookOutcome outcome = bench.Run("web1", op, sub, input);
       EXPECT_EQ(outcome.exit_code, 0) << op << " with input of " << input.size() << " bytes";
       EXPECT_TRUE(outcome.executed.empty()) << op;

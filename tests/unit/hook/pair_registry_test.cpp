@@ -42,8 +42,7 @@ TEST(PairRegistry, RejectsCorruptFiles) {
   PairRegistry registry(dir.Path());
   std::string text = FormatRegistration(Sample());
   for (const std::string& bad :
-       {std::string("garbage\n"), text.substr(0, text.size() - 1),
-        text + "domid 10\n",
+       {std::string("garbage\n"), text.substr(0, text.size() - 1), text + "domid 10\n",
         Replace(text, "domid 9", "domid nine"), Replace(text, "role target", "role boss")}) {
     WriteFile(registry.PathOf(Sample().uuid), bad);
     EXPECT_THROW((void)registry.Find(Sample().uuid), Error) << bad;
