@@ -209,8 +209,14 @@ Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom
                       " does not run on this host; it binds the pair when it starts");
     return d;
   }
-  if (!facts.partner_claim) {
-    std::string why = facts.partner_claim_error.empty()
+  // A registration written by an earlier instance of the partner says nothing about this one.
+  const bool claim_is_current =
+      facts.partner_claim && facts.partner_claim->domid == facts.partner_xen->domid;
+  if (!claim_is_current) {
+    std::string why = facts.partner_claim
+                          ? "its registration is from domain " +
+                                std::to_string(facts.partner_claim->domid) + ", an earlier instance"
+                      : facts.partner_claim_error.empty()
                           ? "it never registered (started before the hook was installed?)"
                           : "its registration is unreadable: " + facts.partner_claim_error;
     std::string message = what + ": " + partner + " runs as domain " +

@@ -375,6 +375,22 @@ TEST_F(HookSequence, EmptyAndGarbageStdinOnEveryOpExitZero) {
   EXPECT_EQ(bench.xen_opened, 0);
 }
 
+TEST_F(HookSequence, StaleRegistrationOfAnEarlierInstanceIsNotTrusted) {
+  bench.Start(u, 9);
+  // U's domain 9 vanished without a stopped hook (the hook was not installed then), and a new
+  // instance runs as 11 that never registered: its old claim must not bind it.
+  bench.xen.KillDomain(9);
+  bench.xen.AddDomain(XenDomainInfo{11, u.uuid, GuestKind::kPvh, false, false, false});
+  HookOutcome m_started = bench.Start(m, 7);
+  EXPECT_EQ(m_started.exit_code, 0);
+  EXPECT_FALSE(m_started.decision.binds);
+  EXPECT_FALSE(bench.xen.XenTarget(7));
+  EXPECT_NE(LogText(bench.log).find("earlier instance"), std::string::npos) << LogText(bench.log);
+  // Its reconnect (libvirtd restart) registers it and binds.
+  EXPECT_EQ(bench.Reconnect(u, 11).exit_code, 0);
+  EXPECT_EQ(bench.xen.XenTarget(7), 11U);
+}
+
 TEST_F(HookSequence, RestartOfMonitorWhileTargetRunsBindsTheNewMonitor) {
   bench.Start(m, 7);
   bench.Start(u, 9);
