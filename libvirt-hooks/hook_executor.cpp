@@ -191,7 +191,8 @@ HookOutcome RunHook(const HookEvent& event, HookContext& context) {
   if (event.Kind() == HookEventKind::kStartedBegin && facts.self.HasPairing()) {
     // On an incoming migration the domain is paused while this runs: it is downtime.
     char ms[32];
-    std::snprintf(ms, sizeof(ms), "%.3f", static_cast<double>(outcome.duration.count()) / 1000.0);
+    (void)std::snprintf(ms, sizeof(ms), "%.3f",
+                        static_cast<double>(outcome.duration.count()) / 1000.0);
     log.Write(LogLevel::kInfo, "started begin of " + facts.self.domain->name + " (" +
                                    facts.self.domain->uuid + ") took " + ms + " ms" +
                                    (decision.binds ? " including binding the pair" : "") +

@@ -18,7 +18,6 @@
 
 namespace {
 
-using virdomm::GrantFailurePolicy;
 using virdomm::HookEvent;
 using virdomm::HookEventKind;
 

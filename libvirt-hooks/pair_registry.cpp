@@ -18,7 +18,7 @@ namespace virdomm {
 namespace {
 
 constexpr std::string_view kHeader = "virdomm-registration 1";
-constexpr std::size_t kMaxRegistrationBytes = 64 * 1024;
+constexpr std::size_t kMaxRegistrationBytes = std::size_t{64} << 10U;
 
 // libvirt names cannot hold '/', but may hold anything else: keep a line a line.
 std::string OneLine(const std::string& text) {
@@ -83,7 +83,7 @@ Registration ParseRegistration(std::string_view text, const std::string& what) {
     std::string key(line.substr(0, sp));
     std::string value = sp == std::string_view::npos ? "" : std::string(line.substr(sp + 1));
     if (!fields.emplace(key, value).second) {
-      throw Error(what + ": key '" + key + "' appears twice");
+      throw Error(what + ": key '" + std::move(key) + "' appears twice");
     }
   }
   auto need = [&](const char* key) -> const std::string& {

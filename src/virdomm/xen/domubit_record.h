@@ -35,7 +35,9 @@ struct DomUBitEntry {
   bool operator==(const DomUBitEntry&) const = default;
 
   // Machine address of the slot, as MMU_NORMAL_PT_UPDATE wants it.
-  [[nodiscard]] std::uint64_t PteMachineAddress() const { return (l1_mfn << 12U) + 8U * slot; }
+  [[nodiscard]] std::uint64_t PteMachineAddress() const {
+    return (l1_mfn << 12U) + std::uint64_t{8} * slot;
+  }
   // The value written into the slot: gfn in the frame field, the recorded flags around it.
   [[nodiscard]] std::uint64_t PteValue() const { return (gfn << 12U) | flags; }
 };

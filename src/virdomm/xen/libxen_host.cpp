@@ -35,7 +35,7 @@ void XtlVmessage(xentoollog_logger* /*logger*/, xentoollog_level level, int errn
     return;
   }
   char text[512];
-  std::vsnprintf(text, sizeof(text), format, args);
+  (void)std::vsnprintf(text, sizeof(text), format, args);
   if (errnoval >= 0) {
     syslog(LOG_WARNING, "%s: %s: %s", context != nullptr ? context : "xen", text,
            std::generic_category().message(errnoval).c_str());
@@ -98,7 +98,8 @@ std::string PairKey(DomId monitor, const char* key) {
   return DomainPath(monitor) + "/virdomm/" + key;
 }
 
-void FreeXs(void* p) { std::free(p); }
+// xs_read returns malloc()ed memory that the caller frees.
+void FreeXs(void* p) { std::free(p); }  // NOLINT(cppcoreguidelines-owning-memory)
 
 // A transaction that is aborted unless committed.
 class XsTransaction {
@@ -419,9 +420,9 @@ void LibxenHost::InstallDomUBitEntries(DomId monitor, DomId target,
       unsigned int ok = *static_cast<unsigned int*>(done.Get());
       const DomUBitEntry& bad = entries[first + std::min<std::size_t>(ok, count - 1)];
       char where[128];
-      std::snprintf(where, sizeof(where), " at entry %zu (L1 mfn %llx slot %u gfn %llx)",
-                    first + ok, static_cast<unsigned long long>(bad.l1_mfn), bad.slot,
-                    static_cast<unsigned long long>(bad.gfn));
+      (void)std::snprintf(where, sizeof(where), " at entry %zu (L1 mfn %llx slot %u gfn %llx)",
+                          first + ok, static_cast<unsigned long long>(bad.l1_mfn), bad.slot,
+                          static_cast<unsigned long long>(bad.gfn));
       throw Error(ErrnoMessage(Pair("mmu_update", monitor, target) + where, err) +
                   " (was the record made for this Domain M? is U's frame populated?)");
     }

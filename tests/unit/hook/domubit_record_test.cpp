@@ -27,7 +27,7 @@ TEST(DomUBitRecord, ReadsTheGoldenRecord) {
   EXPECT_EQ(entries[3].l1_mfn, 0x2c4d5U);
   EXPECT_EQ(entries[3].slot, 17U);
   // What mmu_update gets: machine address of the slot and the PTE value.
-  EXPECT_EQ(entries[2].PteMachineAddress(), (0x1a2b3ULL << 12U) + 8U * 511U);
+  EXPECT_EQ(entries[2].PteMachineAddress(), (0x1a2b3ULL << 12U) + 8ULL * 511U);
   EXPECT_EQ(entries[2].PteValue(), (0x10ffULL << 12U) | 0x80000000000065ULL);
   EXPECT_NE(entries[2].PteValue() & kDomUBit, 0U);
 }
@@ -60,7 +60,7 @@ TEST(DomUBitRecord, RejectsGarbage) {
         std::string(kHeader) + "entry 1a2b3 0 g000 80000000000025\n",
         std::string(kHeader) + "Entry 1a2b3 0 1000 80000000000025\n",
         std::string(kHeader) + "entry 1a2b3 0 1000 80000000000025\r\n",
-        std::string(kHeader, 17) + "\0\n"}) {
+        std::string(kHeader) + "entry" + std::string(1, '\0') + " 1 0 1 80000000000025\n"}) {
     EXPECT_FALSE(ErrorOf(text).empty()) << "accepted: " << text;
   }
   EXPECT_NE(ErrorOf("virdomm-domubit 2\n").find("unsupported record version '2'"),
@@ -100,7 +100,8 @@ TEST(DomUBitRecord, RejectsOversizedRecords) {
   std::string many = text;
   for (std::size_t i = 0; i <= kMaxDomUBitEntries; ++i) {
     char buf[64];
-    std::snprintf(buf, sizeof(buf), "entry %zx %zu 1000 80000000000025\n", i / 512 + 1, i % 512);
+    (void)std::snprintf(buf, sizeof(buf), "entry %zx %zu 1000 80000000000025\n", i / 512 + 1,
+                        i % 512);
     many += buf;
   }
   ASSERT_LE(many.size(), kMaxDomUBitRecordBytes);
