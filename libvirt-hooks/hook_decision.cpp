@@ -1,0 +1,385 @@
+// The decision table of the hook, event by event (README.md describes the same in prose).
+#include "hook_decision.h"
+
+namespace virdomm {
+
+std::string_view ToString(ActionKind kind) {
+  switch (kind) {
+    case ActionKind::kRegister:
+      return "register";
+    case ActionKind::kUnregister:
+      return "unregister";
+    case ActionKind::kSetTarget:
+      return "set-target";
+    case ActionKind::kXsSetTarget:
+      return "xs-set-target";
+    case ActionKind::kWriteTargetKey:
+      return "write-target";
+    case ActionKind::kInstallDomUBits:
+      return "install-domubit";
+    case ActionKind::kDropDomUBitRecord:
+      return "drop-domubit-record";
+    case ActionKind::kPublishState:
+      return "publish";
+  }
+  return "unknown";
+}
+
+std::string Action::Describe() const {
+  std::string out(ToString(kind));
+  auto pair = [&] { return " M=" + std::to_string(monitor) + " U=" + std::to_string(target); };
+  switch (kind) {
+    case ActionKind::kRegister:
+      return out + " " + registration.name + " domid=" + std::to_string(registration.domid) +
+             " role=" + std::string(ToString(registration.role));
+    case ActionKind::kUnregister:
+      return out + " " + uuid;
+    case ActionKind::kSetTarget:
+    case ActionKind::kXsSetTarget:
+    case ActionKind::kWriteTargetKey:
+    case ActionKind::kInstallDomUBits:
+      return out + pair();
+    case ActionKind::kDropDomUBitRecord:
+      return out + " M=" + std::to_string(monitor);
+    case ActionKind::kPublishState:
+      out += " M=" + std::to_string(monitor) + " " + PairStateValue(state);
+      if (state.target_domid) {
+        out += " U=" + std::to_string(*state.target_domid);
+      }
+      return out;
+  }
+  return out;
+}
+
+int ExitCodeFor(GrantFailurePolicy policy) { return policy == GrantFailurePolicy::kAbort ? 1 : 0; }
+
+namespace {
+
+std::string Who(const DomainFacts& d) { return "domain '" + d.name + "' (" + d.uuid + ")"; }
+
+std::string PartnerWord(PairingRole own_role) {
+  return own_role == PairingRole::kMonitor ? "target" : "monitor";
+}
+
+// Empty when the partner's own registration names this domain back with the other role.
+std::string MutualityFault(const DomainFacts& self, const Registration& claim) {
+  const Pairing& p = *self.pairing;
+  std::string partner = "'" + claim.name + "' (" + claim.uuid + ")";
+  if (claim.role == p.role) {
+    return "both this domain and its partner " + partner + " claim role '" +
+           std::string(ToString(p.role)) + "'";
+  }
+  if (claim.partner_uuid != self.uuid) {
+    return "its " + PartnerWord(p.role) + " " + partner + " names " + PartnerWord(claim.role) +
+           " '" + claim.partner_name + "' (" + claim.partner_uuid +
+           "), not this domain (one-sided pairing grants nothing)";
+  }
+  return "";
+}
+
+Action Make(ActionKind kind, DomId monitor = 0, DomId target = 0) {
+  Action a;
+  a.kind = kind;
+  a.monitor = monitor;
+  a.target = target;
+  return a;
+}
+
+Action Publish(DomId monitor, PairState state) {
+  Action a = Make(ActionKind::kPublishState, monitor);
+  a.state = std::move(state);
+  return a;
+}
+
+Action Register(const DomainFacts& dom, DomId domid, const SelfFacts& self) {
+  Action a = Make(ActionKind::kRegister);
+  a.registration = Registration{dom.uuid,
+                                dom.name,
+                                domid,
+                                dom.pairing->role,
+                                dom.pairing->partner.uuid,
+                                dom.pairing->partner.name,
+                                self.policy};
+  return a;
+}
+
+// A grant that cannot happen: exit by policy; Domain M (when known) is told why.
+void FailGrant(Decision& d, int exit_code, const std::string& message,
+               std::optional<DomId> monitor = std::nullopt, const std::string& target_uuid = "") {
+  if (monitor) {
+    d.actions.push_back(
+        Publish(*monitor, PairState{PairStateKind::kError, std::nullopt, target_uuid, message}));
+  }
+  if (exit_code != 0) {
+    d.exit_code = exit_code;
+    d.reason = message;
+  } else {
+    d.warnings.push_back(message + " (continuing: policy on-grant-failure=warn)");
+  }
+}
+
+Decision DecidePrepare(const DomainFacts& dom, const HookFacts& facts) {
+  Decision d;
+  std::string fault;
+  if (!dom.pairing_error.empty()) {
+    fault = "malformed pairing metadata: " + dom.pairing_error;
+  } else if (dom.pairing->partner.uuid == dom.uuid) {
+    fault = "pairing metadata names the domain itself as its partner";
+  } else if (facts.partner_claim) {
+    fault = MutualityFault(dom, *facts.partner_claim);
+  }
+  if (!facts.partner_claim_error.empty()) {
+    d.warnings.push_back("cannot read the partner's registration: " + facts.partner_claim_error);
+  }
+  if (fault.empty()) {
+    d.notes.push_back("prepare: pairing metadata of " + Who(dom) + " is well-formed");
+    return d;
+  }
+  std::string message = Who(dom) + ": " + fault;
+  if (facts.self.policy == GrantFailurePolicy::kAbort) {
+    d.exit_code = 1;
+    d.reason = message + " (refused: policy on-grant-failure=abort)";
+  } else {
+    d.warnings.push_back(message + " (starting anyway: policy on-grant-failure=warn)");
+  }
+  return d;
+}
+
+bool IsHvmContainer(GuestKind kind) { return kind == GuestKind::kHvm || kind == GuestKind::kPvh; }
+
+Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom,
+                                  const HookFacts& facts) {
+  Decision d;
+  const bool reconnect = event.Kind() == HookEventKind::kReconnectBegin;
+  // reconnect must never fail: libvirt would forget a running domain.
+  const int fail = reconnect ? 0 : ExitCodeFor(facts.self.policy);
+  d.exit_code_on_failure = fail;
+  const std::string what = std::string(ToString(event.Kind())) + ": " + Who(dom);
+  if (!dom.pairing_error.empty()) {
+    d.warnings.push_back(what + ": malformed pairing metadata, not binding: " + dom.pairing_error);
+    return d;
+  }
+  const Pairing& p = *dom.pairing;
+  if (p.partner.uuid == dom.uuid) {
+    d.warnings.push_back(what + ": pairing metadata names the domain itself; not binding");
+    return d;
+  }
+  if (!dom.id) {
+    FailGrant(d, fail, what + ": the domain XML carries no domain id");
+    return d;
+  }
+  if (!facts.xen_error.empty()) {
+    FailGrant(d, fail, what + ": cannot grant Domain M its rights: " + facts.xen_error);
+    return d;
+  }
+  if (!facts.self_xen || facts.self_xen->uuid != dom.uuid || facts.self_xen->dying) {
+    FailGrant(d, fail,
+              what + ": Xen has no live domain " + std::to_string(*dom.id) + " with this UUID");
+    return d;
+  }
+  const DomId self_id = *dom.id;
+  const bool self_is_monitor = p.role == PairingRole::kMonitor;
+  d.actions.push_back(Register(dom, self_id, facts.self));
+
+  // The guest kinds Xen 4.17 needs: M maps foreign frames only as PV, U is a set_target
+  // target only as HVM/PVH.
+  if (self_is_monitor && facts.self_xen->kind != GuestKind::kPv) {
+    FailGrant(d, fail,
+              what + ": Domain M must be a PV guest (it is " +
+                  std::string(ToString(facts.self_xen->kind)) +
+                  "; Xen 4.17 lets only PV domains map foreign frames)",
+              self_id, p.partner.uuid);
+    return d;
+  }
+  if (!self_is_monitor && !IsHvmContainer(facts.self_xen->kind)) {
+    FailGrant(d, fail,
+              what + ": DomU must be an HVM or PVH guest (it is " +
+                  std::string(ToString(facts.self_xen->kind)) +
+                  "; Xen 4.17 sets a target only on HVM/PVH domains)");
+    return d;
+  }
+  if (self_is_monitor && !facts.monitor_state) {
+    d.actions.push_back(
+        Publish(self_id, PairState{PairStateKind::kUnbound, std::nullopt, p.partner.uuid, ""}));
+  }
+  const std::string partner =
+      PartnerWord(p.role) + " '" + p.partner.name + "' (" + p.partner.uuid + ")";
+  if (!facts.partner_xen) {
+    d.notes.push_back(what + ": " + partner +
+                      " does not run on this host; it binds the pair when it starts");
+    return d;
+  }
+  // A registration written by an earlier instance of the partner says nothing about this one.
+  const bool claim_is_current =
+      facts.partner_claim && facts.partner_claim->domid == facts.partner_xen->domid;
+  if (!claim_is_current) {
+    std::string why = facts.partner_claim
+                          ? "its registration is from domain " +
+                                std::to_string(facts.partner_claim->domid) + ", an earlier instance"
+                      : facts.partner_claim_error.empty()
+                          ? "it never registered (started before the hook was installed?)"
+                          : "its registration is unreadable: " + facts.partner_claim_error;
+    std::string message = what + ": " + partner + " runs as domain " +
+                          std::to_string(facts.partner_xen->domid) + " but " + why +
+                          "; not binding (restart it to pair)";
+    d.warnings.push_back(message);
+    if (self_is_monitor) {
+      d.actions.push_back(Publish(
+          self_id, PairState{PairStateKind::kError, std::nullopt, p.partner.uuid, message}));
+    }
+    return d;
+  }
+  if (std::string fault = MutualityFault(dom, *facts.partner_claim); !fault.empty()) {
+    std::string message = what + ": " + fault + "; not binding";
+    d.warnings.push_back(message);
+    if (self_is_monitor) {
+      d.actions.push_back(Publish(
+          self_id, PairState{PairStateKind::kError, std::nullopt, p.partner.uuid, message}));
+    }
+    return d;
+  }
+
+  const XenDomainInfo& m = self_is_monitor ? *facts.self_xen : *facts.partner_xen;
+  const XenDomainInfo& u = self_is_monitor ? *facts.partner_xen : *facts.self_xen;
+  if (m.kind != GuestKind::kPv) {
+    FailGrant(d, fail,
+              what + ": Domain M " + std::to_string(m.domid) + " is " +
+                  std::string(ToString(m.kind)) + ", not PV; Xen 4.17 cannot let it map DomU",
+              m.domid, u.uuid);
+    return d;
+  }
+  if (!IsHvmContainer(u.kind)) {
+    FailGrant(d, fail,
+              what + ": DomU " + std::to_string(u.domid) + " is " + std::string(ToString(u.kind)) +
+                  "; set_target needs an HVM or PVH DomU",
+              m.domid, u.uuid);
+    return d;
+  }
+  if (facts.monitor_state && facts.monitor_state->state.kind == PairStateKind::kBound &&
+      facts.monitor_state->state.target_domid == u.domid &&
+      facts.monitor_state->state.target_uuid == u.uuid) {
+    d.notes.push_back(what + ": pair already bound (M=" + std::to_string(m.domid) +
+                      ", U=" + std::to_string(u.domid) + ")");
+    return d;
+  }
+  d.binds = true;
+  d.tell_monitor_on_failure = m.domid;
+  d.actions.push_back(Make(ActionKind::kSetTarget, m.domid, u.domid));
+  d.actions.push_back(Make(ActionKind::kXsSetTarget, m.domid, u.domid));
+  d.actions.push_back(Make(ActionKind::kWriteTargetKey, m.domid, u.domid));
+  d.actions.push_back(Make(ActionKind::kInstallDomUBits, m.domid, u.domid));
+  d.actions.push_back(Publish(m.domid, PairState{PairStateKind::kBound, u.domid, u.uuid, ""}));
+  return d;
+}
+
+Decision DecideStopped(const HookEvent& event, const DomainFacts& dom, const HookFacts& facts) {
+  Decision d;
+  const std::string what = std::string(ToString(event.Kind())) + ": " + Who(dom);
+  Action unregister = Make(ActionKind::kUnregister);
+  unregister.uuid = dom.uuid;
+  d.actions.push_back(unregister);
+  if (!dom.pairing) {
+    return d;
+  }
+  if (dom.pairing->role == PairingRole::kMonitor) {
+    // Records are per domid: a stopped M's record can never be installed; drop it before the
+    // domid is reused.
+    if (dom.id) {
+      d.actions.push_back(Make(ActionKind::kDropDomUBitRecord, static_cast<DomId>(*dom.id)));
+    }
+    return d;
+  }
+  if (!facts.xen_error.empty()) {
+    d.warnings.push_back(what + ": cannot tell Domain M its target is gone: " + facts.xen_error);
+    return d;
+  }
+  if (!facts.partner_xen) {
+    d.notes.push_back(what + ": monitor does not run on this host; nobody to tell");
+    return d;
+  }
+  const DomId m = facts.partner_xen->domid;
+  if (!facts.monitor_state || facts.monitor_state->state.kind != PairStateKind::kBound ||
+      facts.monitor_state->state.target_uuid != dom.uuid) {
+    d.notes.push_back(what + ": Domain M " + std::to_string(m) +
+                      " is not bound to this domain; nothing to tell");
+    return d;
+  }
+  const std::optional<DomId> bound_to = facts.monitor_state->state.target_domid;
+  if (facts.self_xen && bound_to == facts.self_xen->domid) {
+    // Another live instance with this UUID (e.g. a local migration's copy) holds the binding.
+    d.notes.push_back(what + ": Domain M " + std::to_string(m) + " is bound to live domain " +
+                      std::to_string(*bound_to) + "; leaving it");
+    return d;
+  }
+  if (dom.id && bound_to && *bound_to != static_cast<DomId>(*dom.id)) {
+    d.notes.push_back(what + ": Domain M " + std::to_string(m) + " is bound to domain " +
+                      std::to_string(*bound_to) + ", not " + std::to_string(*dom.id) +
+                      "; leaving it");
+    return d;
+  }
+  d.actions.push_back(Publish(m, PairState{PairStateKind::kUnbound, std::nullopt, dom.uuid, ""}));
+  return d;
+}
+
+}  // namespace
+
+bool NeedsPartnerClaim(const HookEvent& event, const SelfFacts& self) {
+  HookEventKind kind = event.Kind();
+  return self.domain && self.domain->pairing &&
+         (kind == HookEventKind::kPrepareBegin || kind == HookEventKind::kStartedBegin ||
+          kind == HookEventKind::kReconnectBegin);
+}
+
+bool NeedsXen(const HookEvent& event, const SelfFacts& self) {
+  HookEventKind kind = event.Kind();
+  if (!self.domain || !self.domain->pairing) {
+    return false;
+  }
+  if (kind == HookEventKind::kStartedBegin || kind == HookEventKind::kReconnectBegin) {
+    return true;
+  }
+  // A stopped DomU tells its Domain M; a stopped M has nobody to tell.
+  return (kind == HookEventKind::kStoppedEnd || kind == HookEventKind::kReleaseEnd) &&
+         self.domain->pairing->role == PairingRole::kTarget;
+}
+
+Decision Decide(const HookEvent& event, const HookFacts& facts) {
+  Decision d;
+  const HookEventKind kind = event.Kind();
+  if (kind == HookEventKind::kMigrateBegin) {
+    // libxl passes no XML here, and anything printed would replace the domain definition.
+    d.notes.push_back("migrate begin: nothing to do");
+    return d;
+  }
+  if (kind == HookEventKind::kIgnored) {
+    d.notes.push_back(event.Describe() + ": not an event virdomm acts on");
+    return d;
+  }
+  const SelfFacts& self = facts.self;
+  if (!self.domain) {
+    d.warnings.push_back(std::string(ToString(kind)) + " of '" + event.domain_name +
+                         "': cannot read the domain XML (" + self.xml_error + "); nothing done");
+    return d;
+  }
+  const DomainFacts& dom = *self.domain;
+  if (!self.HasPairing()) {
+    d.notes.push_back(std::string(ToString(kind)) + ": " + Who(dom) + " is not paired");
+    return d;
+  }
+  switch (kind) {
+    case HookEventKind::kPrepareBegin:
+      return DecidePrepare(dom, facts);
+    case HookEventKind::kStartedBegin:
+    case HookEventKind::kReconnectBegin:
+      return DecideStartedOrReconnect(event, dom, facts);
+    case HookEventKind::kStoppedEnd:
+    case HookEventKind::kReleaseEnd:
+      return DecideStopped(event, dom, facts);
+    case HookEventKind::kMigrateBegin:
+    case HookEventKind::kIgnored:
+      break;
+  }
+  return d;
+}
+
+}  // namespace virdomm

@@ -1,0 +1,60 @@
+// The hook's one decision: (event, facts) -> actions, exit code and what to log. Pure: no I/O,
+// so every event order of a pair is tested without Xen or libvirt.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "hook_event.h"
+#include "hook_facts.h"
+
+namespace virdomm {
+
+enum class ActionKind {
+  kRegister,           // write this domain's registration
+  kUnregister,         // remove it
+  kSetTarget,          // xc_domain_set_target(M, U)
+  kXsSetTarget,        // xs_set_target(M, U)
+  kWriteTargetKey,     // /local/domain/<M>/target = U
+  kInstallDomUBits,    // install M's carried DomU-bit entries (if a record exists), drop it
+  kDropDomUBitRecord,  // remove a stopped M's record, it can never be installed
+  kPublishState,       // write /local/domain/<M>/virdomm/* and bump generation
+};
+std::string_view ToString(ActionKind kind);
+
+struct Action {
+  ActionKind kind = ActionKind::kRegister;
+  DomId monitor = 0;
+  DomId target = 0;
+  Registration registration;  // kRegister
+  std::string uuid;           // kUnregister
+  PairState state;            // kPublishState
+  // One line, e.g. "set-target M=7 U=9", "publish M=7 bound U=9", "register web1 domid=9".
+  [[nodiscard]] std::string Describe() const;
+};
+
+struct Decision {
+  std::vector<Action> actions;
+  std::vector<std::string> notes;     // logged at info level
+  std::vector<std::string> warnings;  // logged as warnings
+  // The exit code when every action succeeds, and the one-line reason when it is non-zero.
+  int exit_code = 0;
+  std::string reason;
+  // When an action fails: the exit code (policy: abort -> 1, warn -> 0) and, if set, the
+  // Domain M that is told "error: <message>".
+  int exit_code_on_failure = 0;
+  std::optional<DomId> tell_monitor_on_failure;
+  // Bind actions follow: the executor times them (downtime on an incoming migration).
+  bool binds = false;
+};
+
+// Exit code of a failed grant under a policy.
+int ExitCodeFor(GrantFailurePolicy policy);
+
+Decision Decide(const HookEvent& event, const HookFacts& facts);
+
+// Which facts the executor must gather for this event: the partner's registration, and Xen.
+bool NeedsPartnerClaim(const HookEvent& event, const SelfFacts& self);
+bool NeedsXen(const HookEvent& event, const SelfFacts& self);
+
+}  // namespace virdomm

@@ -1,0 +1,204 @@
+// Fact gathering under the host lock, then the decision's actions in order; the first failing
+// action ends the run with the decision's failure exit code and tells Domain M.
+#include "hook_executor.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <optional>
+
+#include "common/error.h"
+#include "host_lock.h"
+#include "pair_registry.h"
+#include "xen/domubit_record.h"
+
+namespace virdomm {
+
+namespace {
+
+void GatherXenFacts(const HookEvent& event, XenHost& xen, HookFacts& facts) {
+  const DomainFacts& dom = *facts.self.domain;
+  const Pairing& pairing = *dom.pairing;
+  const HookEventKind kind = event.Kind();
+  facts.xen_consulted = true;
+  if (kind == HookEventKind::kStartedBegin || kind == HookEventKind::kReconnectBegin) {
+    if (dom.id) {
+      facts.self_xen = xen.FindDomainById(static_cast<DomId>(*dom.id));
+    }
+  } else {
+    // Stopped: this instance is gone; is another live one with the same UUID here?
+    facts.self_xen = xen.FindDomainByUuid(dom.uuid);
+  }
+  facts.partner_xen = xen.FindDomainByUuid(pairing.partner.uuid);
+  std::optional<DomId> monitor;
+  if (pairing.role == PairingRole::kMonitor) {
+    if (facts.self_xen &&
+        (kind == HookEventKind::kStartedBegin || kind == HookEventKind::kReconnectBegin)) {
+      monitor = facts.self_xen->domid;
+    }
+  } else if (facts.partner_xen) {
+    monitor = facts.partner_xen->domid;
+  }
+  if (monitor) {
+    facts.monitor_state = xen.ReadPairState(*monitor);
+  }
+}
+
+void ReadPartnerClaim(const PairRegistry& registry, HookFacts& facts) {
+  try {
+    facts.partner_claim = registry.Find(facts.self.domain->pairing->partner.uuid);
+  } catch (const Error& e) {
+    facts.partner_claim_error = e.what();
+  }
+}
+
+// Installs Domain M's carried DomU-bit entries, if restore left a record for it.
+void InstallDomUBits(const Action& action, XenHost& xen, const std::string& run_dir, HookLog& log) {
+  const std::string path = DomUBitRecordPath(run_dir, action.monitor);
+  std::optional<std::vector<DomUBitEntry>> record = ReadDomUBitRecordIfPresent(path);
+  if (!record) {
+    return;
+  }
+  const std::uint64_t max_gpfn = xen.MaximumGpfn(action.target);
+  DomUBitInstallPlan plan = PlanDomUBitInstall(*record, max_gpfn);
+  if (!plan.refused.empty()) {
+    log.Write(LogLevel::kWarning,
+              "DomU-bit record " + path + ": " + std::to_string(plan.refused.size()) +
+                  " entries refused, their gfn lies above DomU " + std::to_string(action.target) +
+                  "'s maximum gpfn " + std::to_string(max_gpfn));
+  }
+  xen.InstallDomUBitEntries(action.monitor, action.target, plan.accepted);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    ThrowErrno("removing installed DomU-bit record " + path);
+  }
+  log.Write(LogLevel::kInfo, "installed " + std::to_string(plan.accepted.size()) +
+                                 " DomU-bit entries into Domain M " +
+                                 std::to_string(action.monitor) + " from " + path);
+}
+
+void Execute(const Action& action, HookContext& context, const PairRegistry& registry) {
+  switch (action.kind) {
+    case ActionKind::kRegister:
+      registry.Register(action.registration);
+      return;
+    case ActionKind::kUnregister:
+      registry.Unregister(action.uuid);
+      return;
+    case ActionKind::kSetTarget:
+      context.xen().SetTarget(action.monitor, action.target);
+      return;
+    case ActionKind::kXsSetTarget:
+      context.xen().XsSetTarget(action.monitor, action.target);
+      return;
+    case ActionKind::kWriteTargetKey:
+      context.xen().WriteTargetKey(action.monitor, action.target);
+      return;
+    case ActionKind::kInstallDomUBits:
+      InstallDomUBits(action, context.xen(), context.run_dir, *context.log);
+      return;
+    case ActionKind::kDropDomUBitRecord: {
+      std::string path = DomUBitRecordPath(context.run_dir, action.monitor);
+      if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
+        ThrowErrno("removing stale DomU-bit record " + path);
+      }
+      return;
+    }
+    case ActionKind::kPublishState:
+      (void)context.xen().PublishPairState(action.monitor, action.state);
+      return;
+  }
+}
+
+}  // namespace
+
+HookOutcome RunHook(const HookEvent& event, HookContext& context) {
+  const auto start = std::chrono::steady_clock::now();
+  HookLog& log = *context.log;
+  HookOutcome outcome;
+  HookFacts facts;
+  PairRegistry registry(context.run_dir);
+  std::optional<HostLock> lock;
+
+  if (event.Kind() != HookEventKind::kMigrateBegin && event.Kind() != HookEventKind::kIgnored) {
+    facts.self = ReadSelfFacts(event);
+  }
+  if (NeedsXen(event, facts.self)) {
+    try {
+      XenHost& xen = context.xen();
+      // The lock covers reading the partner's registration, writing ours and binding: of two
+      // members starting at once exactly one sees the other and binds.
+      lock.emplace(context.run_dir, context.lock_timeout);
+      if (NeedsPartnerClaim(event, facts.self)) {
+        ReadPartnerClaim(registry, facts);
+      }
+      GatherXenFacts(event, xen, facts);
+    } catch (const Error& e) {
+      facts.xen_error = e.what();
+    }
+  } else if (NeedsPartnerClaim(event, facts.self)) {
+    ReadPartnerClaim(registry, facts);
+  }
+
+  outcome.decision = Decide(event, facts);
+  const Decision& decision = outcome.decision;
+  for (const std::string& note : decision.notes) {
+    log.Write(LogLevel::kInfo, note);
+  }
+  for (const std::string& warning : decision.warnings) {
+    log.Write(LogLevel::kWarning, warning);
+  }
+  outcome.exit_code = decision.exit_code;
+  outcome.reason = decision.reason;
+
+  for (const Action& action : decision.actions) {
+    try {
+      Execute(action, context, registry);
+      outcome.executed.push_back(action.Describe());
+    } catch (const Error& e) {
+      std::string who = facts.self.domain
+                            ? "'" + facts.self.domain->name + "' (" + facts.self.domain->uuid + ")"
+                            : "'" + event.domain_name + "'";
+      std::string message = std::string(ToString(event.Kind())) + ": " + who + ": " +
+                            action.Describe() + " failed: " + e.what();
+      if (decision.tell_monitor_on_failure) {
+        try {
+          (void)context.xen().PublishPairState(
+              *decision.tell_monitor_on_failure,
+              PairState{PairStateKind::kError, std::nullopt, "", message});
+        } catch (const Error& tell) {
+          log.Write(LogLevel::kWarning, "could not tell Domain M: " + std::string(tell.what()));
+        }
+      }
+      if (decision.exit_code_on_failure != 0) {
+        outcome.exit_code = decision.exit_code_on_failure;
+        outcome.reason = message;
+      } else if (decision.exit_code == 0) {
+        message += " (continuing)";
+      }
+      log.Write(outcome.exit_code != 0 ? LogLevel::kError : LogLevel::kWarning, message);
+      break;
+    }
+  }
+  if (outcome.exit_code != 0 && outcome.reason.empty()) {
+    outcome.reason = "failed";
+  }
+  if (outcome.exit_code != 0) {
+    log.Write(LogLevel::kError, outcome.reason);
+  }
+  outcome.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
+  if (event.Kind() == HookEventKind::kStartedBegin && facts.self.HasPairing()) {
+    // On an incoming migration the domain is paused while this runs: it is downtime.
+    char ms[32];
+    (void)std::snprintf(ms, sizeof(ms), "%.3f",
+                        static_cast<double>(outcome.duration.count()) / 1000.0);
+    log.Write(LogLevel::kInfo, "started begin of " + facts.self.domain->name + " (" +
+                                   facts.self.domain->uuid + ") took " + ms + " ms" +
+                                   (decision.binds ? " including binding the pair" : "") +
+                                   ", exit " + std::to_string(outcome.exit_code));
+  }
+  return outcome;
+}
+
+}  // namespace virdomm

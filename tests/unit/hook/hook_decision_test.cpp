@@ -1,0 +1,160 @@
+// The pure decision on hand-made facts: malformed metadata x policy x event, Xen errors, and
+// the events that must never fail.
+#include <gtest/gtest.h>
+
+#include "hook_decision.h"
+#include "hook_test_support.h"
+
+namespace virdomm::test {
+namespace {
+
+HookEvent Event(const std::string& op, const std::string& sub, const std::string& xml) {
+  return ParseHookEvent({"web1-ids", op, sub, "-"}, xml);
+}
+
+HookFacts FactsFor(const HookEvent& event) {
+  HookFacts facts;
+  facts.self = ReadSelfFacts(event);
+  return facts;
+}
+
+std::string Malformed(const std::string& policy) {
+  // A target element with a non-UUID: the pairing is unreadable, the policy still readable.
+  std::string xml = Replace(ReadGolden("monitor-pv.xml"),
+                            "<virdomm:target uuid=\"4dea22b3-1d52-d8f3-2516-782e98ab3fa0\"",
+                            "<virdomm:target uuid=\"web1\"");
+  return Replace(xml, "on-grant-failure=\"abort\"", "on-grant-failure=\"" + policy + "\"");
+}
+
+TEST(HookDecision, MalformedMetadataTimesPolicyTimesEvent) {
+  struct Row {
+    std::string op, sub, policy;
+    int exit_code;
+  };
+  for (const Row& row : std::vector<Row>{{"prepare", "begin", "abort", 1},
+                                         {"prepare", "begin", "warn", 0},
+                                         {"started", "begin", "abort", 0},
+                                         {"started", "begin", "warn", 0},
+                                         {"reconnect", "begin", "abort", 0},
+                                         {"stopped", "end", "abort", 0},
+                                         {"release", "end", "abort", 0}}) {
+    HookEvent event = Event(row.op, row.sub, WithId(Malformed(row.policy), 7));
+    HookFacts facts = FactsFor(event);
+    ASSERT_FALSE(facts.self.domain->pairing_error.empty());
+    Decision d = Decide(event, facts);
+    EXPECT_EQ(d.exit_code, row.exit_code) << row.op << " " << row.policy;
+    if (d.exit_code != 0) {
+      EXPECT_NE(d.reason.find("web1-ids"), std::string::npos) << d.reason;
+      EXPECT_NE(d.reason.find("malformed pairing metadata"), std::string::npos) << d.reason;
+      EXPECT_NE(d.reason.find("not a UUID"), std::string::npos) << d.reason;
+    } else if (row.op == "prepare" || row.op == "started") {
+      EXPECT_FALSE(d.warnings.empty()) << row.op << ": a malformed pairing is always reported";
+    }
+    for (const Action& a : d.actions) {
+      EXPECT_EQ(a.kind, ActionKind::kUnregister) << "nothing but cleanup from bad metadata";
+    }
+  }
+}
+
+TEST(HookDecision, MalformedMetadataWithoutReadablePolicyIsTreatedAsAbort) {
+  std::string xml =
+      Replace(Malformed("abort"), "on-grant-failure=\"abort\"", "on-grant-failure=\"sometimes\"");
+  HookEvent event = Event("prepare", "begin", xml);
+  EXPECT_EQ(Decide(event, FactsFor(event)).exit_code, 1);
+  EXPECT_EQ(ReadPolicyLeniently(Malformed("warn")), GrantFailurePolicy::kWarn);
+  EXPECT_EQ(ReadPolicyLeniently("<domain"), std::nullopt);
+}
+
+TEST(HookDecision, SelfPairingIsMalformed) {
+  std::string xml = Replace(ReadGolden("monitor-pv.xml"), "4dea22b3-1d52-d8f3-2516-782e98ab3fa0",
+                            "5dea22b3-1d52-d8f3-2516-782e98ab3fa0");
+  HookEvent event = Event("prepare", "begin", xml);
+  Decision d = Decide(event, FactsFor(event));
+  EXPECT_EQ(d.exit_code, 1);
+  EXPECT_NE(d.reason.find("itself"), std::string::npos);
+}
+
+TEST(HookDecision, XenErrorOnStartedFollowsPolicyAndNeverOnReconnect) {
+  for (const std::string policy : {"abort", "warn"}) {
+    std::string xml = Replace(ReadGolden("monitor-pv.xml"), "on-grant-failure=\"abort\"",
+                              "on-grant-failure=\"" + policy + "\"");
+    for (const std::string op : {"started", "reconnect"}) {
+      HookEvent event = Event(op, "begin", xml);
+      HookFacts facts = FactsFor(event);
+      facts.xen_error = "connecting to xenstore (is xenstored running?): Connection refused";
+      Decision d = Decide(event, facts);
+      int expected = (op == "started" && policy == "abort") ? 1 : 0;
+      EXPECT_EQ(d.exit_code, expected) << op << " " << policy;
+      EXPECT_TRUE(d.actions.empty());
+      if (expected != 0) {
+        EXPECT_NE(d.reason.find("xenstored"), std::string::npos);
+      }
+    }
+  }
+}
+
+TEST(HookDecision, MigrateBeginDoesNothingWhateverTheInput) {
+  for (const std::string input : {"", "<domain type='xen'><name>x</name></domain>"}) {
+    HookEvent event = Event("migrate", "begin", input);
+    Decision d = Decide(event, FactsFor(event));
+    EXPECT_EQ(d.exit_code, 0);
+    EXPECT_TRUE(d.actions.empty());
+    EXPECT_TRUE(d.warnings.empty());
+    EXPECT_FALSE(NeedsXen(event, FactsFor(event).self));
+  }
+}
+
+TEST(HookDecision, StartedWithoutDomainIdIsAGrantFailure) {
+  HookEvent event = Event("started", "begin", WithId(ReadGolden("monitor-pv.xml"), {}));
+  Decision d = Decide(event, FactsFor(event));
+  EXPECT_EQ(d.exit_code, 1);
+  EXPECT_NE(d.reason.find("no domain id"), std::string::npos);
+}
+
+TEST(HookDecision, StaleXenViewOfSelfIsAGrantFailure) {
+  HookEvent event = Event("started", "begin", WithId(ReadGolden("monitor-pv.xml"), 7));
+  HookFacts facts = FactsFor(event);
+  facts.xen_consulted = true;
+  facts.self_xen = XenDomainInfo{7, "00000000-0000-0000-0000-000000000001", GuestKind::kPv};
+  Decision d = Decide(event, facts);
+  EXPECT_EQ(d.exit_code, 1);
+  EXPECT_NE(d.reason.find("no live domain 7"), std::string::npos);
+}
+
+TEST(HookDecision, PvhMonitorIsRefused) {
+  HookEvent event = Event("started", "begin", WithId(ReadGolden("monitor-pv.xml"), 7));
+  HookFacts facts = FactsFor(event);
+  facts.xen_consulted = true;
+  facts.self_xen = XenDomainInfo{7, "5dea22b3-1d52-d8f3-2516-782e98ab3fa0", GuestKind::kPvh};
+  Decision d = Decide(event, facts);
+  EXPECT_EQ(d.exit_code, 1);
+  EXPECT_NE(d.reason.find("must be a PV guest"), std::string::npos);
+  ASSERT_FALSE(d.actions.empty());
+  EXPECT_EQ(d.actions.back().Describe().rfind("publish M=7 error: ", 0), 0U)
+      << d.actions.back().Describe();
+}
+
+TEST(HookDecision, ActionsDescribeThemselves) {
+  Action a;
+  a.kind = ActionKind::kPublishState;
+  a.monitor = 7;
+  a.state = PairState{PairStateKind::kBound, 9, "u", ""};
+  EXPECT_EQ(a.Describe(), "publish M=7 bound U=9");
+  EXPECT_EQ(ExitCodeFor(GrantFailurePolicy::kAbort), 1);
+  EXPECT_EQ(ExitCodeFor(GrantFailurePolicy::kWarn), 0);
+}
+
+TEST(HookDecision, PairStateValuesRoundTrip) {
+  for (const PairState& s : {PairState{PairStateKind::kBound, 9, "u", ""},
+                             PairState{PairStateKind::kUnbound, std::nullopt, "u", ""},
+                             PairState{PairStateKind::kError, std::nullopt, "", "no: reason"}}) {
+    auto back = ParsePairStateValue(PairStateValue(s));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->kind, s.kind);
+    EXPECT_EQ(back->error, s.error);
+  }
+  EXPECT_FALSE(ParsePairStateValue("bounded"));
+}
+
+}  // namespace
+}  // namespace virdomm::test

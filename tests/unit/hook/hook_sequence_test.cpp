@@ -1,0 +1,405 @@
+// Every event order of a pair, run through RunHook against the in-memory Xen: which actions
+// happen, how the hook exits, what Domain M is told.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+#include "hook_test_support.h"
+#include "xen/domubit_record.h"
+
+namespace virdomm::test {
+namespace {
+
+using Actions = std::vector<std::string>;
+
+const Actions kBindM7U9 = {"set-target M=7 U=9", "xs-set-target M=7 U=9", "write-target M=7 U=9",
+                           "install-domubit M=7 U=9", "publish M=7 bound U=9"};
+
+Actions Concat(Actions a, const Actions& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+PairStateKind StateOf(MemoryXenHost& xen, DomId monitor) {
+  auto published = xen.ReadPairState(monitor);
+  EXPECT_TRUE(published.has_value()) << "Domain M " << monitor << " has no published state";
+  return published ? published->state.kind : PairStateKind::kError;
+}
+
+class HookSequence : public ::testing::Test {
+ protected:
+  HookBench bench;
+  TestDomain m = MonitorM();
+  TestDomain u = TargetU();
+};
+
+TEST_F(HookSequence, TargetFirstThenMonitorBinds) {
+  EXPECT_EQ(bench.Prepare(u).exit_code, 0);
+  HookOutcome u_started = bench.Start(u, 9, /*paused=*/true);
+  EXPECT_EQ(u_started.exit_code, 0) << LogText(bench.log);
+  EXPECT_EQ(u_started.executed, Actions{"register web1 domid=9 role=target"});
+  EXPECT_FALSE(bench.xen.XenTarget(7));
+
+  EXPECT_EQ(bench.Prepare(m).exit_code, 0);
+  HookOutcome m_started = bench.Start(m, 7);
+  EXPECT_EQ(m_started.exit_code, 0) << LogText(bench.log);
+  EXPECT_EQ(m_started.executed,
+            Concat({"register web1-ids domid=7 role=monitor", "publish M=7 unbound"}, kBindM7U9));
+  EXPECT_TRUE(m_started.decision.binds);
+  EXPECT_EQ(bench.xen.XenTarget(7), 9U);
+  EXPECT_EQ(bench.xen.ReadTargetKey(7), 9U);
+  auto published = bench.xen.ReadPairState(7);
+  ASSERT_TRUE(published);
+  EXPECT_EQ(published->state, (PairState{PairStateKind::kBound, 9, u.uuid, ""}));
+  EXPECT_EQ(published->generation, 2U);  // unbound, then bound
+}
+
+TEST_F(HookSequence, MonitorFirstThenTargetBinds) {
+  HookOutcome m_started = bench.Start(m, 7);
+  EXPECT_EQ(m_started.exit_code, 0);
+  EXPECT_EQ(m_started.executed,
+            (Actions{"register web1-ids domid=7 role=monitor", "publish M=7 unbound"}));
+  EXPECT_FALSE(m_started.decision.binds);
+  EXPECT_EQ(StateOf(bench.xen, 7), PairStateKind::kUnbound);
+
+  HookOutcome u_started = bench.Start(u, 9);
+  EXPECT_EQ(u_started.exit_code, 0) << LogText(bench.log);
+  EXPECT_EQ(u_started.executed, Concat({"register web1 domid=9 role=target"}, kBindM7U9));
+  EXPECT_EQ(bench.xen.XenTarget(7), 9U);
+  EXPECT_EQ(StateOf(bench.xen, 7), PairStateKind::kBound);
+}
+
+TEST_F(HookSequence, RestoreOfMonitorAloneInstallsCarriedEntries) {
+  bench.Start(m, 7);
+  bench.Start(u, 9);
+  // virsh save of M: stopped + release; U keeps running.
+  std::vector<HookOutcome> stop = bench.Stop(m, 7);
+  EXPECT_EQ(stop[0].executed, (Actions{"unregister " + m.uuid, "drop-domubit-record M=7"}));
+  EXPECT_EQ(stop[1].executed, Actions{"unregister " + m.uuid});
+  // virsh restore of M as domain 12: the patched restore left its DomU-bit record.
+  std::string record = DomUBitRecordPath(bench.run_dir.Path(), 12);
+  WriteFile(record, ReadGolden("domubit-record-valid.txt"));
+  bench.xen.SetMaximumGpfn(9, 0x3ffff);
+  HookOutcome restored = bench.Start(m, 12);
+  EXPECT_EQ(restored.exit_code, 0) << LogText(bench.log);
+  EXPECT_EQ(restored.executed,
+            (Actions{"register web1-ids domid=12 role=monitor", "publish M=12 unbound",
+                     "set-target M=12 U=9", "xs-set-target M=12 U=9", "write-target M=12 U=9",
+                     "install-domubit M=12 U=9", "publish M=12 bound U=9"}));
+  EXPECT_EQ(bench.xen.Installed(12).size(), 4U);
+  EXPECT_FALSE(FileExists(record)) << "an installed record is dropped";
+  EXPECT_EQ(bench.xen.Calls().back(), "publish M=12 bound U=9");
+}
+
+TEST_F(HookSequence, RestoreOfTargetAloneCannotRetargetRunningMonitor) {
+  bench.Start(m, 7);
+  bench.Start(u, 9);
+  // virsh save of U: M is told its target is gone, once.
+  std::vector<HookOutcome> stop = bench.Stop(u, 9);
+  EXPECT_EQ(stop[0].executed, (Actions{"unregister " + u.uuid, "publish M=7 unbound"}));
+  EXPECT_EQ(stop[1].executed, Actions{"unregister " + u.uuid});
+  // Restored as 13: Xen keeps M's target at the old U (set once): the grant fails.
+  HookOutcome restored = bench.Start(u, 13);
+  EXPECT_EQ(restored.exit_code, 1);
+  EXPECT_NE(restored.reason.find("already has target 9"), std::string::npos) << restored.reason;
+  EXPECT_NE(restored.reason.find("restart Domain M"), std::string::npos) << restored.reason;
+  EXPECT_EQ(StateOf(bench.xen, 7), PairStateKind::kError);
+}
+
+TEST_F(HookSequence, RestoreOfTargetAloneWithWarnPolicyContinues) {
+  u.xml = Replace(u.xml, "on-grant-failure=\"abort\"", "on-grant-failure=\"warn\"");
+  bench.Start(m, 7);
+  bench.Start(u, 9);
+  bench.Stop(u, 9);
+  HookOutcome restored = bench.Start(u, 13);
+  EXPECT_EQ(restored.exit_code, 0);
+  EXPECT_EQ(StateOf(bench.xen, 7), PairStateKind::kError) << "Domain M is told why";
+}
+
+TEST_F(HookSequence, ReconnectWithBothRunningChangesNothing) {
+  bench.Start(m, 7);
+  bench.Start(u, 9);
+  bench.xen.ClearCalls();
+  HookOutcome rm = bench.Reconnect(m, 7);
+  HookOutcome ru = bench.Reconnect(u, 9);
+  EXPECT_EQ(rm.exit_code, 0);
+  EXPECT_EQ(ru.exit_code, 0);
+  EXPECT_EQ(rm.executed, Actions{"register web1-ids domid=7 role=monitor"});
+  EXPECT_EQ(ru.executed, Actions{"register web1 domid=9 role=target"});
+  EXPECT_TRUE(bench.xen.Calls().empty()) << "no Xen change for a bound pair";
+}
+
+TEST_F(HookSequence, ReconnectBindsAPairThatWasNotBound) {
+  bench.Start(m, 7);
+  // U was started while the hook was absent, then registered by its own reconnect.
+  bench.xen.AddDomain(XenDomainInfo{9, u.uuid, GuestKind::kPvh, false, false, false});
+  HookOutcome ru = bench.Reconnect(u, 9);
+  EXPECT_EQ(ru.exit_code, 0);
+  EXPECT_EQ(ru.executed, Concat({"register web1 domid=9 role=target"}, kBindM7U9));
+}
+
+TEST_F(HookSequence, ReconnectNeverFailsEvenWhenBindingFails) {
+  bench.Start(m, 7);
+  bench.xen.AddDomain(XenDomainInfo{9, u.uuid, GuestKind::kPvh, false, false, false});
+  bench.xen.FailNext("set_target", EPERM);
+  HookOutcome ru = bench.Reconnect(u, 9);
+  EXPECT_EQ(ru.exit_code, 0);
+  EXPECT_EQ(StateOf(bench.xen, 7), PairStateKind::kError);
+}
+
+TEST_F(HookSequence, StoppedTargetUnbindsOnceAndIsIdempotent) {
+  bench.Start(m, 7);
+  bench.Start(u, 9);
+  std::uint64_t before = bench.xen.ReadPairState(7)->generation;
+  std::vector<HookOutcome> stop = bench.Stop(u, 9);
+  EXPECT_EQ(stop[0].exit_code, 0);
+  EXPECT_EQ(stop[1].exit_code, 0);
+  auto published = bench.xen.ReadPairState(7);
+  EXPECT_EQ(published->state, (PairState{PairStateKind::kUnbound, std::nullopt, u.uuid, ""}));
+  EXPECT_EQ(published->generation, before + 1) << "release after stopped publishes nothing";
+  // Running the pair of events again (libvirt retries, or a second cleanup) changes nothing.
+  for (const HookOutcome& again : {bench.Run(u.name, "stopped", "end", WithId(u.xml, 9)),
+                                   bench.Run(u.name, "release", "end", WithId(u.xml, {}))}) {
+    EXPECT_EQ(again.exit_code, 0);
+    EXPECT_EQ(again.executed, Actions{"unregister " + u.uuid});
+  }
+  EXPECT_EQ(bench.xen.ReadPairState(7)->generation, before + 1);
+}
+
+TEST_F(HookSequence, StoppedMonitorTellsNobodyAndDropsItsRecord) {
+  bench.Start(m, 7);
+  bench.Start(u, 9);
+  std::string record = DomUBitRecordPath(bench.run_dir.Path(), 7);
+  WriteFile(record, ReadGolden("domubit-record-valid.txt"));
+  std::vector<HookOutcome> stop = bench.Stop(m, 7);
+  EXPECT_EQ(stop[0].executed, (Actions{"unregister " + m.uuid, "drop-domubit-record M=7"}));
+  EXPECT_FALSE(FileExists(record));
+}
+
+TEST_F(HookSequence, MigrationSourceSeesOnlyStoppedAndRelease) {
+  bench.Start(m, 7);
+  bench.Start(u, 9);
+  // U leaves first (live), then M (non-live): on the source only stopped/release run.
+  bench.Stop(u, 9);
+  EXPECT_EQ(StateOf(bench.xen, 7), PairStateKind::kUnbound);
+  std::vector<HookOutcome> m_stop = bench.Stop(m, 7);
+  EXPECT_EQ(m_stop[0].exit_code, 0);
+  EXPECT_EQ(m_stop[1].exit_code, 0);
+  EXPECT_FALSE(FileExists(bench.run_dir.Path() + "/hook/domains/" + m.uuid));
+  EXPECT_FALSE(FileExists(bench.run_dir.Path() + "/hook/domains/" + u.uuid));
+}
+
+TEST_F(HookSequence, MigrationDestinationTargetThenMonitor) {
+  // Destination host: migrate begin (empty stdin), prepare, started (paused) per domain.
+  HookOutcome mig = bench.Run(u.name, "migrate", "begin", "");
+  EXPECT_EQ(mig.exit_code, 0);
+  EXPECT_TRUE(mig.executed.empty());
+  EXPECT_EQ(bench.xen_opened, 0);
+  EXPECT_EQ(bench.Prepare(u).exit_code, 0);
+  EXPECT_EQ(bench.Start(u, 3, /*paused=*/true).executed,
+            Actions{"register web1 domid=3 role=target"});
+  EXPECT_EQ(bench.Run(m.name, "migrate", "begin", "").exit_code, 0);
+  EXPECT_EQ(bench.Prepare(m).exit_code, 0);
+  WriteFile(DomUBitRecordPath(bench.run_dir.Path(), 4), ReadGolden("domubit-record-valid.txt"));
+  bench.xen.SetMaximumGpfn(3, 0x3ffff);
+  HookOutcome m_started = bench.Start(m, 4, /*paused=*/true);
+  EXPECT_EQ(m_started.exit_code, 0) << LogText(bench.log);
+  EXPECT_EQ(bench.xen.XenTarget(4), 3U);
+  EXPECT_EQ(bench.xen.Installed(4).size(), 4U);
+  EXPECT_GT(m_started.duration.count(), 0);
+  bool timed = false;
+  for (const auto& entry : bench.log.entries) {
+    timed = timed || entry.message.find("took") != std::string::npos;
+  }
+  EXPECT_TRUE(timed) << "started logs its run time";
+}
+
+TEST_F(HookSequence, MigrationDestinationMonitorThenTarget) {
+  WriteFile(DomUBitRecordPath(bench.run_dir.Path(), 4), ReadGolden("domubit-record-valid.txt"));
+  EXPECT_EQ(bench.Prepare(m).exit_code, 0);
+  EXPECT_EQ(bench.Start(m, 4, true).exit_code, 0);
+  EXPECT_TRUE(bench.xen.Installed(4).empty()) << "nothing to install before U is here";
+  EXPECT_EQ(bench.Prepare(u).exit_code, 0);
+  bench.xen.SetMaximumGpfn(3, 0x3ffff);
+  HookOutcome u_started = bench.Start(u, 3, true);
+  EXPECT_EQ(u_started.exit_code, 0) << LogText(bench.log);
+  EXPECT_EQ(bench.xen.Installed(4).size(), 4U);
+  EXPECT_EQ(StateOf(bench.xen, 4), PairStateKind::kBound);
+}
+
+TEST_F(HookSequence, OneSidedTargetIsNotBoundAndMonitorIsTold) {
+  TestDomain m2 = MonitorM2();
+  bench.Start(u, 9);  // U names web1-ids, not web1-ids2
+  HookOutcome started = bench.Start(m2, 8);
+  EXPECT_EQ(started.exit_code, 0);
+  EXPECT_FALSE(bench.xen.XenTarget(8));
+  EXPECT_EQ(StateOf(bench.xen, 8), PairStateKind::kError);
+  EXPECT_NE(LogText(bench.log).find("one-sided"), std::string::npos) << LogText(bench.log);
+}
+
+TEST_F(HookSequence, PrepareRejectsOneSidedOnlyUnderAbort) {
+  TestDomain m2 = MonitorM2();
+  bench.Start(u, 9);
+  HookOutcome abort = bench.Prepare(m2);
+  EXPECT_EQ(abort.exit_code, 1);
+  EXPECT_NE(abort.reason.find("web1-ids2"), std::string::npos) << abort.reason;
+  EXPECT_NE(abort.reason.find("one-sided"), std::string::npos) << abort.reason;
+  m2.xml = Replace(m2.xml, "on-grant-failure=\"abort\"", "on-grant-failure=\"warn\"");
+  HookOutcome warn = bench.Prepare(m2);
+  EXPECT_EQ(warn.exit_code, 0);
+  EXPECT_FALSE(warn.decision.warnings.empty());
+}
+
+TEST_F(HookSequence, TwoMonitorsClaimingOneTargetOnlyTheNamedOneBinds) {
+  TestDomain m2 = MonitorM2();
+  bench.Start(u, 9);
+  bench.Start(m2, 8);
+  HookOutcome m_started = bench.Start(m, 7);
+  EXPECT_EQ(m_started.exit_code, 0);
+  EXPECT_EQ(bench.xen.XenTarget(7), 9U);
+  EXPECT_FALSE(bench.xen.XenTarget(8));
+}
+
+TEST_F(HookSequence, DyingPartnerIsNotBound) {
+  bench.Start(u, 9);
+  bench.xen.KillDomain(9);  // U is being destroyed (or a zombie held by an old M)
+  HookOutcome m_started = bench.Start(m, 7);
+  EXPECT_EQ(m_started.exit_code, 0);
+  EXPECT_FALSE(m_started.decision.binds);
+  EXPECT_FALSE(bench.xen.XenTarget(7));
+}
+
+TEST_F(HookSequence, SetTargetFailureFollowsPolicy) {
+  bench.Start(m, 7);
+  bench.xen.FailNext("set_target", EPERM);
+  HookOutcome abort = bench.Start(u, 9);
+  EXPECT_EQ(abort.exit_code, 1);
+  EXPECT_NE(abort.reason.find("set_target(M=7, U=9)"), std::string::npos) << abort.reason;
+  EXPECT_NE(abort.reason.find("Operation not permitted"), std::string::npos) << abort.reason;
+  EXPECT_EQ(StateOf(bench.xen, 7), PairStateKind::kError);
+
+  HookBench warn_bench;
+  TestDomain uw = u;
+  uw.xml = Replace(uw.xml, "on-grant-failure=\"abort\"", "on-grant-failure=\"warn\"");
+  warn_bench.Start(m, 7);
+  warn_bench.xen.FailNext("set_target", EPERM);
+  EXPECT_EQ(warn_bench.Start(uw, 9).exit_code, 0);
+}
+
+TEST_F(HookSequence, PvTargetIsRefusedByPolicy) {
+  u.kind = GuestKind::kPv;
+  bench.Start(m, 7);
+  HookOutcome started = bench.Start(u, 9);
+  EXPECT_EQ(started.exit_code, 1);
+  EXPECT_NE(started.reason.find("HVM or PVH"), std::string::npos) << started.reason;
+}
+
+TEST_F(HookSequence, HvmTargetBinds) {
+  u.kind = GuestKind::kHvm;
+  bench.Start(m, 7);
+  EXPECT_EQ(bench.Start(u, 9).exit_code, 0);
+  EXPECT_EQ(bench.xen.XenTarget(7), 9U);
+}
+
+TEST_F(HookSequence, MalformedRecordFailsTheGrantAndIsKept) {
+  bench.Start(u, 9);
+  std::string record = DomUBitRecordPath(bench.run_dir.Path(), 7);
+  WriteFile(record, "virdomm-domubit 1\nentry 1a2b3 512 1000 80000000000025\n");
+  bench.xen.SetMaximumGpfn(9, 0x3ffff);
+  HookOutcome started = bench.Start(m, 7);
+  EXPECT_EQ(started.exit_code, 1);
+  EXPECT_NE(started.reason.find("slot '512'"), std::string::npos) << started.reason;
+  EXPECT_TRUE(FileExists(record)) << "a malformed record is left for inspection";
+  EXPECT_TRUE(bench.xen.Installed(7).empty());
+}
+
+TEST_F(HookSequence, EntriesBeyondMaximumGpfnAreRefused) {
+  bench.Start(u, 9);
+  WriteFile(DomUBitRecordPath(bench.run_dir.Path(), 7), ReadGolden("domubit-record-valid.txt"));
+  bench.xen.SetMaximumGpfn(9, 0x1fff);  // the entry at gfn 0x2a000 lies beyond U's memory
+  HookOutcome started = bench.Start(m, 7);
+  EXPECT_EQ(started.exit_code, 0) << LogText(bench.log);
+  EXPECT_EQ(bench.xen.Installed(7).size(), 3U);
+  EXPECT_NE(LogText(bench.log).find("1 entries refused"), std::string::npos);
+}
+
+TEST_F(HookSequence, XenUnreachableFollowsPolicyOnStartedOnly) {
+  bench.xen_unreachable = true;
+  HookOutcome abort = bench.Start(m, 7);
+  EXPECT_EQ(abort.exit_code, 1);
+  EXPECT_NE(abort.reason.find("web1-ids"), std::string::npos);
+  EXPECT_NE(abort.reason.find("/dev/xen/privcmd"), std::string::npos) << abort.reason;
+  TestDomain mw = m;
+  mw.xml = Replace(mw.xml, "on-grant-failure=\"abort\"", "on-grant-failure=\"warn\"");
+  EXPECT_EQ(bench.Start(mw, 7).exit_code, 0);
+  EXPECT_EQ(bench.Reconnect(m, 7).exit_code, 0);
+  EXPECT_EQ(bench.Run(u.name, "stopped", "end", WithId(u.xml, 9)).exit_code, 0);
+  EXPECT_EQ(bench.Prepare(m).exit_code, 0);
+}
+
+TEST_F(HookSequence, UnpairedDomainNeverTouchesXen) {
+  bench.xen_unreachable = true;
+  std::string xml = ReadGolden("unpaired-hvm.xml");
+  for (const auto& [op, sub] :
+       std::vector<std::pair<std::string, std::string>>{{"prepare", "begin"},
+                                                        {"start", "begin"},
+                                                        {"started", "begin"},
+                                                        {"stopped", "end"},
+                                                        {"release", "end"},
+                                                        {"reconnect", "begin"}}) {
+    HookOutcome outcome = bench.Run("build-box", op, sub, xml);
+    EXPECT_EQ(outcome.exit_code, 0) << op;
+    EXPECT_TRUE(outcome.executed.empty() || outcome.executed[0].rfind("unregister", 0) == 0) << op;
+  }
+  EXPECT_EQ(bench.xen_opened, 0);
+}
+
+TEST_F(HookSequence, EmptyAndGarbageStdinOnEveryOpExitZero) {
+  for (const std::string& input :
+       {std::string(), std::string("<domain"), std::string("\x00\xff garbage", 10),
+        std::string("<network><name>x</name></network>")}) {
+    for (const auto& [op, sub] :
+         std::vector<std::pair<std::string, std::string>>{{"prepare", "begin"},
+                                                          {"start", "begin"},
+                                                          {"started", "begin"},
+                                                          {"stopped", "end"},
+                                                          {"release", "end"},
+                                                          {"migrate", "begin"},
+                                                          {"reconnect", "begin"},
+                                                          {"restore", "begin"}}) {
+      HookOutcome outcome = bench.Run("web1", op, sub, input);
+      EXPECT_EQ(outcome.exit_code, 0) << op << " with input of " << input.size() << " bytes";
+      EXPECT_TRUE(outcome.executed.empty()) << op;
+    }
+  }
+  EXPECT_EQ(bench.xen_opened, 0);
+}
+
+TEST_F(HookSequence, StaleRegistrationOfAnEarlierInstanceIsNotTrusted) {
+  bench.Start(u, 9);
+  // U's domain 9 vanished without a stopped hook (the hook was not installed then), and a new
+  // instance runs as 11 that never registered: its old claim must not bind it.
+  bench.xen.KillDomain(9);
+  bench.xen.AddDomain(XenDomainInfo{11, u.uuid, GuestKind::kPvh, false, false, false});
+  HookOutcome m_started = bench.Start(m, 7);
+  EXPECT_EQ(m_started.exit_code, 0);
+  EXPECT_FALSE(m_started.decision.binds);
+  EXPECT_FALSE(bench.xen.XenTarget(7));
+  EXPECT_NE(LogText(bench.log).find("earlier instance"), std::string::npos) << LogText(bench.log);
+  // Its reconnect (libvirtd restart) registers it and binds.
+  EXPECT_EQ(bench.Reconnect(u, 11).exit_code, 0);
+  EXPECT_EQ(bench.xen.XenTarget(7), 11U);
+}
+
+TEST_F(HookSequence, RestartOfMonitorWhileTargetRunsBindsTheNewMonitor) {
+  bench.Start(m, 7);
+  bench.Start(u, 9);
+  bench.Stop(m, 7);
+  HookOutcome again = bench.Start(m, 10);
+  EXPECT_EQ(again.exit_code, 0) << LogText(bench.log);
+  EXPECT_EQ(bench.xen.XenTarget(10), 9U);
+  EXPECT_EQ(StateOf(bench.xen, 10), PairStateKind::kBound);
+}
+
+}  // namespace
+}  // namespace virdomm::test

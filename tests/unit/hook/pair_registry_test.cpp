@@ -1,0 +1,62 @@
+// Registrations on disk: round trip, absence, corruption, hostile UUIDs.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "common/error.h"
+#include "hook_test_support.h"
+#include "pair_registry.h"
+
+namespace virdomm::test {
+namespace {
+
+Registration Sample() {
+  return Registration{"4dea22b3-1d52-d8f3-2516-782e98ab3fa0",
+                      "web 1\nsecond line",
+                      9,
+                      PairingRole::kTarget,
+                      "5dea22b3-1d52-d8f3-2516-782e98ab3fa0",
+                      "web1-ids",
+                      GrantFailurePolicy::kWarn};
+}
+
+TEST(PairRegistry, RoundTripsAndUnregisters) {
+  ScratchDir dir;
+  PairRegistry registry(dir.Path());
+  EXPECT_EQ(registry.Find(Sample().uuid), std::nullopt);
+  registry.Register(Sample());
+  auto found = registry.Find(Sample().uuid);
+  ASSERT_TRUE(found);
+  Registration expected = Sample();
+  expected.name = "web 1 second line";  // one line per field on disk
+  EXPECT_EQ(*found, expected);
+  struct stat st {};
+  ASSERT_EQ(::stat(registry.PathOf(Sample().uuid).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600U);
+  registry.Unregister(Sample().uuid);
+  registry.Unregister(Sample().uuid);  // idempotent
+  EXPECT_EQ(registry.Find(Sample().uuid), std::nullopt);
+}
+
+TEST(PairRegistry, RejectsCorruptFiles) {
+  ScratchDir dir;
+  PairRegistry registry(dir.Path());
+  std::string text = FormatRegistration(Sample());
+  for (const std::string& bad :
+       {std::string("garbage\n"), text.substr(0, text.size() - 1), text + "domid 10\n",
+        Replace(text, "domid 9", "domid nine"), Replace(text, "role target", "role boss")}) {
+    WriteFile(registry.PathOf(Sample().uuid), bad);
+    EXPECT_THROW((void)registry.Find(Sample().uuid), Error) << bad;
+  }
+}
+
+TEST(PairRegistry, RefusesNonUuidNames) {
+  ScratchDir dir;
+  PairRegistry registry(dir.Path());
+  EXPECT_THROW((void)registry.PathOf("../../etc/passwd"), Error);
+  Registration r = Sample();
+  r.uuid = "../x";
+  EXPECT_THROW(registry.Register(r), Error);
+}
+
+}  // namespace
+}  // namespace virdomm::test
