@@ -14,8 +14,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <xen/xen.h>  // before privcmd.h, which uses its types
+
 #include <xen/sys/privcmd.h>
-#include <xen/xen.h>
 
 namespace {
 
