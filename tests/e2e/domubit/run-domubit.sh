@@ -39,8 +39,20 @@ export VIRDOMM_RIG_RUN=${VIRDOMM_RIG_RUN:-${VIRDOMM_RIG_CACHE:-/var/cache/virdom
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 name=rig-domm-probe
-on() { "$rig" sh --timeout "${3:-120}" "$1" "$2"; }
-virsh_on() { local h=$1; shift; "$rig" exec --timeout 300 "$h" -- virsh -c xen:///system "$@"; }
+# The control channel can drop a connection (exit 255, nothing run): try again, a few times.
+retry255() {
+  local n rc
+  for n in 1 2 3 4; do
+    "$@"
+    rc=$?
+    [ $rc = 255 ] || return $rc
+    sleep 3
+  done
+  return $rc
+}
+on() { retry255 "$rig" sh --timeout "${3:-120}" "$1" "$2"; }
+virsh_on() { local h=$1; shift; retry255 "$rig" exec --timeout 300 "$h" -- virsh -c xen:///system "$@"; }
+put_on() { retry255 "$rig" put "$@"; }
 ip_of() { [ "$1" = host1 ] && echo 169.254.0.1 || echo 169.254.0.2; }
 
 # --- What goes into the hosts ----------------------------------------------------------------
@@ -77,14 +89,14 @@ if ! "$rig" status >/dev/null 2>&1; then
 fi
 lib=/usr/lib/x86_64-linux-gnu/libxenguest.so.4.17.0
 for h in host1 host2; do
-  "$rig" put "$h" "$work/overlay.cpio.gz" /var/lib/virdomm/probe-overlay.cpio.gz || fail "put on $h"
-  "$rig" put "$h" "$work/domubit-bind" /usr/local/bin/domubit-bind || fail "put on $h"
+  put_on "$h" "$work/overlay.cpio.gz" /var/lib/virdomm/probe-overlay.cpio.gz || fail "put on $h"
+  put_on "$h" "$work/domubit-bind" /usr/local/bin/domubit-bind || fail "put on $h"
   on "$h" "chmod 755 /usr/local/bin/domubit-bind &&
     cat /mnt/rig/images/domm-initrd.img /var/lib/virdomm/probe-overlay.cpio.gz >/var/lib/virdomm/probe-initrd.img &&
     { [ -f /var/lib/virdomm/libxenguest.debian ] || cp $lib /var/lib/virdomm/libxenguest.debian; }" ||
     fail "preparing $h"
   if [ "$stack" = patched ]; then
-    "$rig" put "$h" "$work/libxenguest.so.4.17.0" /var/lib/virdomm/libxenguest.patched || fail "put on $h"
+    put_on "$h" "$work/libxenguest.so.4.17.0" /var/lib/virdomm/libxenguest.patched || fail "put on $h"
     on "$h" "cp /var/lib/virdomm/libxenguest.patched $lib" || fail "installing libxenguest on $h"
   else
     on "$h" "cp /var/lib/virdomm/libxenguest.debian $lib" || fail "restoring Debian's libxenguest on $h"
@@ -102,8 +114,20 @@ wait_for_line() { # HOST FROM REGEX SECONDS
 
 # --- Start the pair on host1 -----------------------------------------------------------------
 log "starting DomU (PVH) and the probe's Domain M (PV) on host1 ($stack stack)"
-virsh_on host1 domid rig-domu >/dev/null 2>&1 || virsh_on host1 create /mnt/rig/domains/domu.xml || fail "DomU"
-U=$(virsh_on host1 domid rig-domu | head -1)
+if [ "$via" = xl ]; then
+  # All through xl: the same PVH DomU as the rig's domu.xml.
+  on host1 "xl domid rig-domu >/dev/null 2>&1 || {
+    printf '%s\n' 'name = \"rig-domu\"' 'type = \"pvh\"' 'memory = 128' 'vcpus = 1' \
+      'kernel = \"/var/lib/virdomm/shared/kernel/vmlinuz\"' \
+      'ramdisk = \"/var/lib/virdomm/shared/domu/initrd.img\"' 'extra = \"console=hvc0 loglevel=4\"' \
+      'disk = [ \"format=raw,vdev=xvda,access=rw,target=/var/lib/virdomm/shared/domu/root.img\" ]' \
+      'on_reboot = \"destroy\"' >/var/lib/virdomm/domu.cfg && xl create /var/lib/virdomm/domu.cfg; }" ||
+    fail "DomU (xl)"
+  U=$(on host1 "xl domid rig-domu")
+else
+  virsh_on host1 domid rig-domu >/dev/null 2>&1 || virsh_on host1 create /mnt/rig/domains/domu.xml || fail "DomU"
+  U=$(virsh_on host1 domid rig-domu | head -1)
+fi
 cmdline="console=hvc0 loglevel=4 rdinit=/init virdomm.target=$U virdomm.gfn=1000"
 from=$(console_lines host1)
 if [ "$via" = xl ]; then
@@ -195,6 +219,7 @@ fi
 # --- Clean up --------------------------------------------------------------------------------
 for h in host1 host2; do
   on "$h" "xl destroy $name 2>/dev/null; virsh -c xen:///system destroy $name 2>/dev/null; rm -f /var/lib/virdomm/probe.save; cp /var/lib/virdomm/libxenguest.debian $lib; true" >/dev/null
+  [ "$via" = xl ] && on "$h" "xl destroy rig-domu 2>/dev/null; true" >/dev/null
 done
 [ "$via" = migrate ] && virsh_on host2 migrate --live --p2p rig-domu "xen+tcp://$(ip_of host1)/system" \
   --migrateuri "tcp://$(ip_of host1)" >/dev/null 2>&1
