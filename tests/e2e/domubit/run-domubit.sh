@@ -46,7 +46,7 @@ retry255() {
     "$@"
     rc=$?
     [ $rc = 255 ] || return $rc
-    sleep 3
+    sleep 20
   done
   return $rc
 }
@@ -88,7 +88,9 @@ if ! "$rig" status >/dev/null 2>&1; then
   "$rig" up || fail "rig up"
 fi
 lib=/usr/lib/x86_64-linux-gnu/libxenguest.so.4.17.0
-for h in host1 host2; do
+hosts=(host1)
+[ "$via" = migrate ] && hosts+=(host2)
+for h in "${hosts[@]}"; do
   put_on "$h" "$work/overlay.cpio.gz" /var/lib/virdomm/probe-overlay.cpio.gz || fail "put on $h"
   put_on "$h" "$work/domubit-bind" /usr/local/bin/domubit-bind || fail "put on $h"
   on "$h" "chmod 755 /usr/local/bin/domubit-bind &&
@@ -217,7 +219,7 @@ else
 fi
 
 # --- Clean up --------------------------------------------------------------------------------
-for h in host1 host2; do
+for h in "${hosts[@]}"; do
   on "$h" "xl destroy $name 2>/dev/null; virsh -c xen:///system destroy $name 2>/dev/null; rm -f /var/lib/virdomm/probe.save; cp /var/lib/virdomm/libxenguest.debian $lib; true" >/dev/null
   [ "$via" = xl ] && on "$h" "xl destroy rig-domu 2>/dev/null; true" >/dev/null
 done
