@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# End-to-end check of xen-patches/ + linux-patches/ on the emulated Xen rig: a PV Domain M maps a
+# page of a PVH DomU through xen-privcmd, next to a page of its own in the same L1 table, and is
+# moved (xl save/restore, virsh save/restore, or virsh migrate of the pair to host2).
+#   --stack stock:   Debian's libxenguest + Debian's xen-privcmd. EXPECTED: the move "succeeds"
+#                    and M is corrupted (own page lost, SIGBUS, stack smashing, bad rss-counter or
+#                    a failed multicall). The test passes when that corruption is observed.
+#   --stack patched: patched libxenguest on both dom0s + patched xen-privcmd in M. EXPECTED: the
+#                    restore leaves a DomU-bit record, installing it (tools/domubit_bind.cpp, the
+#                    hook's job in production) brings the mapping back, M's probe waits through
+#                    the gap and goes on with the same target hash and its own page intact.
+# Usage: run-domubit.sh --stack stock|patched --via xl|virsh|migrate [--keep]
+# Exit 77 (skip) when the rig (tests/e2e/rig/rig.sh) is not in this checkout or cannot run.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+stack="" via="" keep=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --stack) stack=$2; shift 2 ;;
+    --via) via=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    *) echo "usage: $0 --stack stock|patched --via xl|virsh|migrate [--keep]" >&2; exit 2 ;;
+  esac
+done
+case "$stack/$via" in stock/xl | stock/virsh | stock/migrate | patched/xl | patched/virsh | patched/migrate) ;;
+  *) echo "usage: $0 --stack stock|patched --via xl|virsh|migrate [--keep]" >&2; exit 2 ;; esac
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+log() { printf '[domubit %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+rig=${VIRDOMM_RIG:-$repo/tests/e2e/rig/rig.sh}
+# An instance of the rig of its own (own run dir, disks, ports), sharing the cached images.
+export VIRDOMM_RIG_RUN=${VIRDOMM_RIG_RUN:-${VIRDOMM_RIG_CACHE:-/var/cache/virdomm-rig}/run-domubit}
+[ -x "$rig" ] || skip "no emulated Xen rig at $rig"
+[ "$(id -u)" = 0 ] || skip "needs root"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+name=rig-domm-probe
+# The control channel can drop a connection (exit 255, nothing run): try again, a few times.
+retry255() {
+  local n rc
+  for n in 1 2 3 4; do
+    "$@"
+    rc=$?
+    [ $rc = 255 ] || return $rc
+    sleep 20
+  done
+  return $rc
+}
+on() { retry255 "$rig" sh --timeout "${3:-120}" "$1" "$2"; }
+virsh_on() { local h=$1; shift; retry255 "$rig" exec --timeout 300 "$h" -- virsh -c xen:///system "$@"; }
+put_on() { retry255 "$rig" put "$@"; }
+ip_of() { [ "$1" = host1 ] && echo 169.254.0.1 || echo 169.254.0.2; }
+
+# --- What goes into the hosts ----------------------------------------------------------------
+log "building the probe, the bind fixture and the module under test"
+g++ -std=c++20 -O2 -Wall -Wextra -Werror -static -fstack-protector-strong \
+  -o "$work/domubit-probe" "$here/tools/domubit_probe.cpp" || fail "building domubit-probe"
+g++ -std=gnu++20 -O2 -Wall -Wextra -Werror -I"$repo/src/virdomm" -o "$work/domubit-bind" \
+  "$here/tools/domubit_bind.cpp" -lxenctrl -lxenstore || fail "building domubit-bind"
+lin=$("$repo/linux-patches/build.sh") || fail "linux-patches/build.sh"
+abi=$(sed -n 's/^KERNEL_ABI=//p' <<<"$lin")
+kver=$(sed -n 's/^KERNEL_VERSION=//p' <<<"$lin")
+mkdir -p "$work/overlay/bin" "$work/overlay/lib/modules/probe"
+if [ "$stack" = patched ]; then
+  cp "$(sed -n 's/^MODULE=//p' <<<"$lin")" "$work/overlay/lib/modules/probe/xen-privcmd.ko"
+  xen=$("$repo/xen-patches/build.sh") || fail "xen-patches/build.sh"
+  cp "$(sed -n 's/^LIBXENGUEST=//p' <<<"$xen")" "$work/libxenguest.so.4.17.0"
+else
+  dl=${VIRDOMM_LINUX_CACHE:-/var/cache/virdomm-linux}/dl
+  img=$(ls "$dl"/linux-image-"$abi"_"$kver"_amd64.deb 2>/dev/null) ||
+    { (cd "$dl" && apt-get download -qq "linux-image-$abi=$kver") && img=$(ls "$dl"/linux-image-"$abi"_"$kver"_amd64.deb); } ||
+    fail "cannot get linux-image-$abi $kver for Debian's xen-privcmd.ko"
+  dpkg-deb --fsys-tarfile "$img" | tar -x -C "$work" --wildcards '*/xen-privcmd.ko'
+  cp "$(find "$work/lib" -name xen-privcmd.ko | head -1)" "$work/overlay/lib/modules/probe/"
+fi
+cp "$work/domubit-probe" "$work/overlay/bin/"
+install -m 755 "$here/guest/probe-init" "$work/overlay/init"
+(cd "$work/overlay" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9n >"$work/overlay.cpio.gz"
+
+# --- Hosts -----------------------------------------------------------------------------------
+if ! "$rig" status >/dev/null 2>&1; then
+  log "booting the rig"
+  "$rig" build || skip "the rig's images cannot be built here"
+  "$rig" up || fail "rig up"
+fi
+lib=/usr/lib/x86_64-linux-gnu/libxenguest.so.4.17.0
+hosts=(host1)
+[ "$via" = migrate ] && hosts+=(host2)
+for h in "${hosts[@]}"; do
+  put_on "$h" "$work/overlay.cpio.gz" /var/lib/virdomm/probe-overlay.cpio.gz || fail "put on $h"
+  put_on "$h" "$work/domubit-bind" /usr/local/bin/domubit-bind || fail "put on $h"
+  on "$h" "chmod 755 /usr/local/bin/domubit-bind &&
+    cat /mnt/rig/images/domm-initrd.img /var/lib/virdomm/probe-overlay.cpio.gz >/var/lib/virdomm/probe-initrd.img &&
+    { [ -f /var/lib/virdomm/libxenguest.debian ] || cp $lib /var/lib/virdomm/libxenguest.debian; }" ||
+    fail "preparing $h"
+  if [ "$stack" = patched ]; then
+    put_on "$h" "$work/libxenguest.so.4.17.0" /var/lib/virdomm/libxenguest.patched || fail "put on $h"
+    on "$h" "cp /var/lib/virdomm/libxenguest.patched $lib" || fail "installing libxenguest on $h"
+  else
+    on "$h" "cp /var/lib/virdomm/libxenguest.debian $lib" || fail "restoring Debian's libxenguest on $h"
+  fi
+  on "$h" "rm -f /run/virdomm/domubit/*; xl destroy $name 2>/dev/null; virsh -c xen:///system destroy $name 2>/dev/null; true"
+done
+
+console=/var/log/xen/console/guest-$name.log
+# Console lines of the probe's M on HOST after line FROM.
+console_after() { on "$1" "tail -n +$(($2 + 1)) $console 2>/dev/null | tr -d '\r'"; }
+console_lines() { on "$1" "cat $console 2>/dev/null | wc -l"; }
+wait_for_line() { # HOST FROM REGEX SECONDS
+  on "$1" "for i in \$(seq 1 $4); do tail -n +$(($2 + 1)) $console 2>/dev/null | grep -aqE '$3' && exit 0; sleep 1; done; exit 1" $(($4 + 30))
+}
+
+# --- Start the pair on host1 -----------------------------------------------------------------
+log "starting DomU (PVH) and the probe's Domain M (PV) on host1 ($stack stack)"
+if [ "$via" = xl ]; then
+  # All through xl: the same PVH DomU as the rig's domu.xml.
+  on host1 "xl domid rig-domu >/dev/null 2>&1 || {
+    printf '%s\n' 'name = \"rig-domu\"' 'type = \"pvh\"' 'memory = 128' 'vcpus = 1' \
+      'kernel = \"/var/lib/virdomm/shared/kernel/vmlinuz\"' \
+      'ramdisk = \"/var/lib/virdomm/shared/domu/initrd.img\"' 'extra = \"console=hvc0 loglevel=4\"' \
+      'disk = [ \"format=raw,vdev=xvda,access=rw,target=/var/lib/virdomm/shared/domu/root.img\" ]' \
+      'on_reboot = \"destroy\"' >/var/lib/virdomm/domu.cfg && xl create /var/lib/virdomm/domu.cfg; }" ||
+    fail "DomU (xl)"
+  U=$(on host1 "xl domid rig-domu")
+else
+  virsh_on host1 domid rig-domu >/dev/null 2>&1 || virsh_on host1 create /mnt/rig/domains/domu.xml || fail "DomU"
+  U=$(virsh_on host1 domid rig-domu | head -1)
+fi
+cmdline="console=hvc0 loglevel=4 rdinit=/init virdomm.target=$U virdomm.gfn=1000"
+from=$(console_lines host1)
+if [ "$via" = xl ]; then
+  on host1 "printf '%s\n' 'name = \"$name\"' 'type = \"pv\"' 'memory = 128' 'vcpus = 1' \
+    'kernel = \"/var/lib/virdomm/shared/kernel/vmlinuz\"' 'ramdisk = \"/var/lib/virdomm/probe-initrd.img\"' \
+    'extra = \"$cmdline\"' 'on_reboot = \"destroy\"' >/var/lib/virdomm/probe.cfg &&
+    xl create -p /var/lib/virdomm/probe.cfg" || fail "xl create"
+  M=$(on host1 "xl domid $name")
+else
+  on host1 "sed -e 's|<name>rig-domm</name>|<name>$name</name>|' \
+    -e 's|<initrd>.*</initrd>|<initrd>/var/lib/virdomm/probe-initrd.img</initrd>|' \
+    -e 's|<cmdline>.*</cmdline>|<cmdline>$cmdline</cmdline>|' /mnt/rig/domains/domm.xml >/var/lib/virdomm/probe.xml" ||
+    fail "domain XML"
+  virsh_on host1 create --paused /var/lib/virdomm/probe.xml || fail "virsh create"
+  M=$(virsh_on host1 domid $name | head -1)
+fi
+on host1 "domubit-bind target $M $U" || fail "binding M=$M to U=$U"
+if [ "$via" = xl ]; then on host1 "xl unpause $M"; else virsh_on host1 resume $name; fi || fail "unpause M"
+wait_for_line host1 "$from" 'domubit-probe: tick 3 target' 90 || {
+  console_after host1 "$from"
+  fail "the probe did not map DomU's page"
+}
+before=$(console_after host1 "$from")
+echo "$before"
+hash0=$(grep -aoE 'tick [0-9]+ target [0-9a-f]+' <<<"$before" | tail -1 | awk '{print $4}')
+[ -n "$hash0" ] || fail "no target hash before the move"
+
+# --- The move --------------------------------------------------------------------------------
+dest=host1
+log "moving M via $via"
+case "$via" in
+  xl)
+    on host1 "xl save $M /var/lib/virdomm/probe.save && xl restore /var/lib/virdomm/probe.save" 600 ||
+      fail "xl save/restore failed (stock expectation: it succeeds)"
+    ;;
+  virsh)
+    virsh_on host1 save $name /var/lib/virdomm/probe.save && virsh_on host1 restore /var/lib/virdomm/probe.save ||
+      fail "virsh save/restore failed"
+    ;;
+  migrate)
+    dest=host2
+    live_m=""
+    on host1 'xl info | grep "^virt_caps" | grep -qw shadow' && live_m=--live
+    virsh_on host1 migrate --live --p2p rig-domu "xen+tcp://$(ip_of host2)/system" --migrateuri "tcp://$(ip_of host2)" ||
+      fail "migrating DomU"
+    virsh_on host1 migrate $live_m --p2p $name "xen+tcp://$(ip_of host2)/system" --migrateuri "tcp://$(ip_of host2)" ||
+      fail "migrating M ${live_m:-non-live} (stock expectation: it succeeds)"
+    ;;
+esac
+from2=$(console_lines "$dest")
+M2=$(on "$dest" "xl domid $name") || fail "no $name on $dest after the move"
+U2=$(on "$dest" "xl domid rig-domu") || fail "no rig-domu on $dest"
+log "M is now $M2 on $dest, DomU $U2"
+record=$(on "$dest" "cat /run/virdomm/domubit/$M2 2>/dev/null")
+echo "record: ${record:-none}"
+
+# Bind as the hook would, after a pause that M's probe must survive (it is reading meanwhile).
+sleep 5
+on "$dest" "domubit-bind target $M2 $U2" || fail "binding M'=$M2 to U'=$U2"
+if [ -n "$record" ]; then on "$dest" "domubit-bind install $M2 $U2" || fail "installing the record"; fi
+sleep 15
+after=$(console_after "$dest" "$from2")
+# The console log is per name; after a restore on the same host the old lines stay above.
+echo "$after"
+
+bad=$(grep -aE 'CORRUPTED|SIGBUS|stack smashing|rss-counter|multicall|probe exited|BUG|Oops' <<<"$after")
+ticks=$(grep -acE 'tick [0-9]+ target' <<<"$after")
+hash1=$(grep -aoE 'tick [0-9]+ target [0-9a-f]+' <<<"$after" | tail -1 | awk '{print $4}')
+if [ "$stack" = stock ]; then
+  if [ -n "$bad" ] || [ "$ticks" = 0 ]; then
+    echo "PASS: stock stack via $via: the move succeeded and M is corrupted, as expected:"
+    echo "${bad:-no probe output after the move}"
+    result=0
+  else
+    echo "FAIL: stock stack via $via: no corruption observed ($ticks ticks, hash $hash1)"
+    result=1
+  fi
+else
+  if [ -z "$bad" ] && [ "$ticks" -ge 5 ] && [ "$hash1" = "$hash0" ] && [ -n "$record" ] &&
+    ! on "$dest" "test -e /run/virdomm/domubit/$M2"; then
+    echo "PASS: patched stack via $via: M kept reading DomU (hash $hash1, $ticks ticks) with its own page intact"
+    result=0
+  else
+    echo "FAIL: patched stack via $via: bad='$bad' ticks=$ticks hash0=$hash0 hash1=$hash1 record=${record:+yes}"
+    result=1
+  fi
+fi
+
+# --- Clean up --------------------------------------------------------------------------------
+for h in "${hosts[@]}"; do
+  on "$h" "xl destroy $name 2>/dev/null; virsh -c xen:///system destroy $name 2>/dev/null; rm -f /var/lib/virdomm/probe.save; cp /var/lib/virdomm/libxenguest.debian $lib; true" >/dev/null
+  [ "$via" = xl ] && on "$h" "xl destroy rig-domu 2>/dev/null; true" >/dev/null
+done
+[ "$via" = migrate ] && virsh_on host2 migrate --live --p2p rig-domu "xen+tcp://$(ip_of host1)/system" \
+  --migrateuri "tcp://$(ip_of host1)" >/dev/null 2>&1
+[ "$keep" = 1 ] || "$rig" down >/dev/null 2>&1 || true
+exit $result
