@@ -113,7 +113,7 @@ void PrintPairingText(std::ostream& out, const Pairing& p) {
 
 int RunShow(const CliContext& ctx, const std::string& domain_ref, bool json) {
   PairingSchema schema = PairingSchema::Load();
-  Connection conn(ctx.uri);
+  Connection conn(ctx.uri, Connection::Access::kReadOnly);
   Domain domain = conn.LookupDomain(domain_ref);
   std::vector<DomainView> all = CollectDomainViews(conn, schema);
   const DomainView* view = nullptr;
@@ -201,7 +201,7 @@ int RunShow(const CliContext& ctx, const std::string& domain_ref, bool json) {
 
 int RunList(const CliContext& ctx, bool json) {
   PairingSchema schema = PairingSchema::Load();
-  Connection conn(ctx.uri);
+  Connection conn(ctx.uri, Connection::Access::kReadOnly);
   std::vector<PairRow> rows = ListPairs(CollectDomainViews(conn, schema));
   if (json) {
     JsonWriter w;
@@ -242,7 +242,7 @@ int RunList(const CliContext& ctx, bool json) {
 
 int RunCheck(const CliContext& ctx, const std::optional<std::string>& domain_ref) {
   PairingSchema schema = PairingSchema::Load();
-  Connection conn(ctx.uri);
+  Connection conn(ctx.uri, Connection::Access::kReadOnly);
   std::optional<std::string> only;
   std::string scope = "on " + conn.Uri();
   if (domain_ref) {

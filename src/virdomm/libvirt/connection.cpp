@@ -192,8 +192,9 @@ void Domain::SetPairingMetadata(const std::optional<std::string>& element_xml,
   }
 }
 
-Connection::Connection(const std::optional<std::string>& uri)
-    : handle_(virConnectOpen(uri ? uri->c_str() : nullptr)) {
+Connection::Connection(const std::optional<std::string>& uri, Access access)
+    : handle_(access == Access::kReadOnly ? virConnectOpenReadOnly(uri ? uri->c_str() : nullptr)
+                                          : virConnectOpen(uri ? uri->c_str() : nullptr)) {
   if (!handle_) {
     ThrowLibvirt("connecting to " + (uri ? "'" + *uri + "'" : std::string("libvirt's default URI")),
                  "Is libvirtd (or virtxend) running and may you use it? Name the hypervisor "

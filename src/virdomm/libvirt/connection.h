@@ -49,9 +49,11 @@ class Domain {
 
 class Connection {
  public:
+  enum class Access { kReadWrite, kReadOnly };
   // Opens `uri`, or libvirt's default URI (LIBVIRT_DEFAULT_URI, libvirt.conf, probing) when
-  // nullopt. Throws LibvirtError.
-  explicit Connection(const std::optional<std::string>& uri);
+  // nullopt. Read-only is enough to look (show, list, check) and needs fewer rights.
+  // Throws LibvirtError.
+  explicit Connection(const std::optional<std::string>& uri, Access access = Access::kReadWrite);
 
   // By id, then UUID, then name, as virsh does. Throws LibvirtError naming `ref`.
   [[nodiscard]] Domain LookupDomain(const std::string& ref) const;

@@ -53,6 +53,7 @@ holder_pid=$!
 for _ in $(seq 50); do grep -q . "$work/events.log" 2>/dev/null && break; virsh -c "$URI" list >/dev/null 2>&1 && break; sleep 0.1; done
 
 failures=0
+trap 'echo "FAIL: unexpected error at line $LINENO: $BASH_COMMAND"' ERR
 step() { echo; echo "== $*"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 vd() { "$virdomm_bin" -c "$URI" "$@"; }
@@ -91,7 +92,7 @@ vd_expect 0 show web1-ids
 expect_in "pair:       mutual" "$out"
 vd_expect 0 show 4dea22b3-1d52-d8f3-2516-782e98ab3fa0 --json
 expect_in '"state":"mutual"' "$out"
-id=$(virsh -c "$URI" domid web1 | head -1)
+id=$(virsh -c "$URI" domid web1 | sed -n 1p)  # not head: SIGPIPE would fail the pipeline
 vd_expect 0 show "$id"
 expect_in "Domain 'web1'" "$out"
 vd_expect 0 list --json
