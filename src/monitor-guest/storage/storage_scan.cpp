@@ -1,0 +1,136 @@
+// Chooses the ext volumes of an image (or the tree), walks them and hashes their contents.
+#include "storage/storage_scan.h"
+
+#include <algorithm>
+
+#include "storage/content_hasher.h"
+#include "storage/ext_source.h"
+#include "storage/image_file.h"
+#include "storage/partition_table.h"
+#include "storage/progress.h"
+#include "storage/tree_source.h"
+
+namespace virdomm::monitor {
+namespace {
+
+std::vector<ExtVolume> ChooseVolumes(const ImageFile& image, const SourceSpec& spec,
+                                     std::string& description, std::vector<std::string>& warnings) {
+  ReadAtFn read = image.Reader();
+  PartitionTable table;
+  try {
+    table = ParsePartitionTable(read, image.Size());
+  } catch (const PartitionError& error) {
+    throw SourceError("partition table of " + image.Name() + ": " + error.what());
+  }
+  std::string scheme(ToString(table.scheme));
+  if (table.scheme == PartitionScheme::kNone) {
+    if (!spec.partitions.empty()) {
+      throw SourceError(image.Name() + " has no partition table; drop --partition");
+    }
+    if (!HasExtSuperblock(read, 0, image.Size())) {
+      throw SourceError(image.Name() +
+                        " has neither an MBR/GPT partition table nor an ext2/3/4 superblock");
+    }
+    description = "image " + image.Name();
+    return {ExtVolume{0, image.Size(), "", "whole image"}};
+  }
+  std::vector<ExtVolume> volumes;
+  auto add = [&](const Partition& p, std::string prefix) {
+    if (!HasExtSuperblock(read, p.offset, p.length)) {
+      throw SourceError(scheme + " partition " + std::to_string(p.number) + " of " +
+                        image.Name() + " holds no ext2/3/4 filesystem");
+    }
+    volumes.push_back(
+        ExtVolume{p.offset, p.length, std::move(prefix), scheme + " partition " + std::to_string(p.number)});
+  };
+  if (!spec.partitions.empty()) {
+    for (const std::string& item : spec.partitions) {
+      size_t colon = item.find(':');
+      std::string number_text = item.substr(0, colon);
+      std::string prefix = colon == std::string::npos ? "" : item.substr(colon + 1);
+      if (prefix == "/") prefix.clear();
+      if (!prefix.empty() && (prefix.front() != '/' || prefix.back() == '/')) {
+        throw SourceError("--partition " + item + ": the mount point must be like /boot");
+      }
+      unsigned number = 0;
+      try {
+        number = static_cast<unsigned>(std::stoul(number_text));
+      } catch (const std::exception&) {
+        throw SourceError("--partition " + item + ": expected N or N:/mountpoint");
+      }
+      auto it = std::find_if(table.partitions.begin(), table.partitions.end(),
+                             [&](const Partition& p) { return p.number == number; });
+      if (it == table.partitions.end()) {
+        throw SourceError(image.Name() + " has no " + scheme + " partition " + number_text);
+      }
+      if (colon == std::string::npos && spec.partitions.size() > 1) {
+        prefix = "/partition" + number_text;
+      }
+      add(*it, prefix);
+    }
+  } else {
+    std::vector<Partition> ext;
+    for (const Partition& p : table.partitions) {
+      if (HasExtSuperblock(read, p.offset, p.length)) ext.push_back(p);
+    }
+    if (ext.empty()) {
+      throw SourceError("no partition of " + image.Name() + " (" + scheme +
+                        ") holds an ext2/3/4 filesystem");
+    }
+    for (const Partition& p : ext) {
+      add(p, ext.size() == 1 ? "" : "/partition" + std::to_string(p.number));
+    }
+    if (ext.size() > 1) {
+      warnings.push_back("several ext partitions: each is checked under /partitionN; name them "
+                         "with --partition N:/mountpoint");
+    }
+  }
+  description = "image " + image.Name() + " (";
+  for (size_t i = 0; i < volumes.size(); ++i) {
+    description += (i ? ", " : "") + volumes[i].label;
+    if (!volumes[i].mount_prefix.empty()) description += " at " + volumes[i].mount_prefix;
+  }
+  description += ")";
+  return volumes;
+}
+
+}  // namespace
+
+ScanOutput ScanSource(const SourceSpec& spec, const RuleSet& rules, const ScanOptions& options) {
+  ScanOutput output;
+  ScanResult scan;
+  Progress progress(options.progress);
+  progress.SetPhase("reading metadata", 0, 0);
+  if (!spec.image.empty()) {
+    ImageFile image = [&] {
+      try {
+        return ImageFile::Open(spec.image);
+      } catch (const Error& error) {
+        throw SourceError(error.what());
+      }
+    }();
+    for (const ExtVolume& volume : ChooseVolumes(image, spec, output.source, output.warnings)) {
+      ScanExtVolume(image, volume, rules, options.limits, scan);
+    }
+    HashContents(&image, scan, options.workers, progress);
+  } else {
+    output.source = "tree " + spec.root;
+    ScanTree(spec.root, rules, options.limits, scan);
+    HashContents(nullptr, scan, options.workers, progress);
+  }
+  progress.Finish();
+  std::sort(scan.records.begin(), scan.records.end(),
+            [](const FileRecord& a, const FileRecord& b) { return a.path < b.path; });
+  // Two volumes mounted over each other could yield one path twice: keep the first.
+  auto last = std::unique(scan.records.begin(), scan.records.end(),
+                          [](const FileRecord& a, const FileRecord& b) { return a.path == b.path; });
+  if (last != scan.records.end()) {
+    output.warnings.push_back("duplicate paths across volumes; kept the first of each");
+    scan.records.erase(last, scan.records.end());
+  }
+  output.records = std::move(scan.records);
+  for (std::string& warning : scan.warnings) output.warnings.push_back(std::move(warning));
+  return output;
+}
+
+}  // namespace virdomm::monitor
