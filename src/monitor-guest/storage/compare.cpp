@@ -91,8 +91,11 @@ Report CompareRecords(const std::vector<FileRecord>& baseline,
           Difference{DifferenceKind::kRemoved, baseline[i].path, baseline[i].type, {}});
       ++i;
     } else if (i == baseline.size() || current[j].path < baseline[i].path) {
-      report.differences.push_back(
-          Difference{DifferenceKind::kAdded, current[j].path, current[j].type, {}});
+      Difference added{DifferenceKind::kAdded, current[j].path, current[j].type, {}};
+      if (!current[j].error.empty()) {  // e.g. a directory loop: say why right away
+        added.changes.push_back({"error", "-", current[j].error});
+      }
+      report.differences.push_back(std::move(added));
       ++j;
     } else {
       auto changes = CompareRecord(baseline[i], current[j], current[j].attributes);

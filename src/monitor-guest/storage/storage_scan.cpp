@@ -63,8 +63,11 @@ std::vector<ExtVolume> ChooseVolumes(const ImageFile& image, const SourceSpec& s
       if (it == table.partitions.end()) {
         throw SourceError(image.Name() + " has no " + scheme + " partition " + number_text);
       }
-      if (colon == std::string::npos && spec.partitions.size() > 1) {
-        prefix = "/partition" + number_text;
+      for (const ExtVolume& other : volumes) {
+        if (other.mount_prefix == prefix) {
+          throw SourceError("--partition " + item + ": two partitions at " +
+                            (prefix.empty() ? "/" : prefix) + "; give N:/mountpoint");
+        }
       }
       add(*it, prefix);
     }
