@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <cerrno>
 #include <mutex>
 #include <thread>
@@ -17,9 +18,11 @@
 namespace virdomm::monitor {
 namespace {
 
-constexpr std::uint64_t kBatchBytes = 8ULL << 20;   // one pread covers up to this much
+constexpr std::uint64_t kBatchBytes = 4ULL << 20;   // one pread covers up to this much
 constexpr std::uint64_t kMaxGapBytes = 256ULL << 10;  // read across gaps up to this size
-constexpr size_t kChunkBytes = 8U << 20;
+constexpr size_t kChunkBytes = 4U << 20;              // large files: one pread per chunk
+// One buffer per worker, allocated once and never zero-filled: page faults are expensive here.
+constexpr size_t kBufferBytes = 4U << 20;
 
 // A run of jobs whose contents lie in one span of the image, read with one pread; or a single
 // large job read extent by extent.
@@ -86,16 +89,19 @@ std::vector<ReadUnit> PlanImageReads(const ScanResult& scan) {
 class Worker {
  public:
   Worker(const DigestSuite& suite, const ImageFile* image, ScanResult& scan, Progress& progress)
-      : digest_(suite), image_(image), scan_(scan), progress_(progress) {}
+      : digest_(suite),
+        image_(image),
+        scan_(scan),
+        progress_(progress),
+        buffer_(new char[kBufferBytes]) {}
 
   void RunImageUnit(const ReadUnit& unit) {
     if (unit.batched && unit.span_end > unit.span_start) {
       size_t length = static_cast<size_t>(unit.span_end - unit.span_start);
-      buffer_.resize(std::max(buffer_.size(), length));
       size_t got = 0;
       std::string failure;
       try {
-        got = image_->ReadAt(unit.span_start, buffer_.data(), length);
+        got = image_->ReadAt(unit.span_start, buffer_.get(), length);
       } catch (const Error& error) {
         failure = error.what();
       }
@@ -106,7 +112,7 @@ class Worker {
           continue;
         }
         HashJob(job, [&](const Segment& s, std::uint64_t offset, size_t /*size*/) {
-          return buffer_.data() + (s.physical - unit.span_start) + offset;
+          return buffer_.get() + (s.physical - unit.span_start) + offset;
         });
       }
       return;
@@ -115,11 +121,10 @@ class Worker {
       ContentJob& job = scan_.jobs[index];
       try {
         HashJob(job, [&](const Segment& s, std::uint64_t offset, size_t size) -> const char* {
-          buffer_.resize(std::max(buffer_.size(), size));
-          if (image_->ReadAt(s.physical + offset, buffer_.data(), size) != size) {
+          if (image_->ReadAt(s.physical + offset, buffer_.get(), size) != size) {
             throw Error("contents lie beyond the end of the image");
           }
-          return buffer_.data();
+          return buffer_.get();
         });
       } catch (const Error& error) {
         Fail(job, error.what());
@@ -135,18 +140,17 @@ class Worker {
       Fail(job, ErrnoMessage("open for hashing", errno));
       return;
     }
-    buffer_.resize(std::max<size_t>(buffer_.size(), 1U << 20));
     digest_.Begin(job.digests);
     std::uint64_t total = 0;
     while (true) {
-      ssize_t got = ::read(fd.Get(), buffer_.data(), buffer_.size());
+      ssize_t got = ::read(fd.Get(), buffer_.get(), kBufferBytes);
       if (got < 0) {
         if (errno == EINTR) continue;
         Fail(job, ErrnoMessage("read for hashing", errno));
         return;
       }
       if (got == 0) break;
-      digest_.Update(buffer_.data(), static_cast<size_t>(got));
+      digest_.Update(buffer_.get(), static_cast<size_t>(got));
       total += static_cast<std::uint64_t>(got);
     }
     Store(job);
@@ -201,7 +205,7 @@ class Worker {
   const ImageFile* image_;
   ScanResult& scan_;
   Progress& progress_;
-  std::vector<char> buffer_;
+  std::unique_ptr<char[]> buffer_;
 };
 
 }  // namespace
