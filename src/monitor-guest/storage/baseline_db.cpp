@@ -143,11 +143,22 @@ std::string SerializeRecord(const FileRecord& r) {
   std::snprintf(attributes, sizeof attributes, "%x", r.attributes);
   std::string line = "F ";
   const std::string fields[kFieldCount] = {
-      Escape(r.path), std::string(ToString(r.type)), perm, std::to_string(r.inode),
-      std::to_string(r.link_count), std::to_string(r.uid), std::to_string(r.gid),
-      std::to_string(r.size), FormatTime(r.mtime), FormatTime(r.ctime),
+      Escape(r.path),
+      std::string(ToString(r.type)),
+      perm,
+      std::to_string(r.inode),
+      std::to_string(r.link_count),
+      std::to_string(r.uid),
+      std::to_string(r.gid),
+      std::to_string(r.size),
+      FormatTime(r.mtime),
+      FormatTime(r.ctime),
       std::to_string(r.device_major) + ":" + std::to_string(r.device_minor),
-      Escape(r.link_target), xattrs, digests, attributes, Escape(r.error)};
+      Escape(r.link_target),
+      xattrs,
+      digests,
+      attributes,
+      Escape(r.error)};
   for (size_t i = 0; i < kFieldCount; ++i) {
     if (i > 0) line += '\t';
     line += fields[i];

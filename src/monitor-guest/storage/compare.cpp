@@ -13,9 +13,12 @@ constexpr const char* kCapsXattr = "security.capability";
 
 std::string_view ToString(DifferenceKind kind) {
   switch (kind) {
-    case DifferenceKind::kAdded: return "added";
-    case DifferenceKind::kRemoved: return "removed";
-    case DifferenceKind::kChanged: return "changed";
+    case DifferenceKind::kAdded:
+      return "added";
+    case DifferenceKind::kRemoved:
+      return "removed";
+    case DifferenceKind::kChanged:
+      return "changed";
   }
   return "?";
 }

@@ -22,7 +22,7 @@ struct AttributeChange {
 struct Difference {
   DifferenceKind kind = DifferenceKind::kChanged;
   std::string path;
-  FileType type = FileType::kUnknown;  // the current type (the old one for removed files)
+  FileType type = FileType::kUnknown;    // the current type (the old one for removed files)
   std::vector<AttributeChange> changes;  // only for kChanged
 };
 

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <memory>
 #include <cerrno>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -18,7 +18,7 @@
 namespace virdomm::monitor {
 namespace {
 
-constexpr std::uint64_t kBatchBytes = 4ULL << 20;   // one pread covers up to this much
+constexpr std::uint64_t kBatchBytes = 4ULL << 20;     // one pread covers up to this much
 constexpr std::uint64_t kMaxGapBytes = 256ULL << 10;  // read across gaps up to this size
 constexpr size_t kChunkBytes = 4U << 20;              // large files: one pread per chunk
 // One buffer per worker, allocated once and never zero-filled: page faults are expensive here.
@@ -47,9 +47,8 @@ std::uint64_t JobStart(const ContentJob& job) {
 std::vector<ReadUnit> PlanImageReads(const ScanResult& scan) {
   std::vector<size_t> order(scan.jobs.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return scan.jobs[a].order_key < scan.jobs[b].order_key;
-  });
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return scan.jobs[a].order_key < scan.jobs[b].order_key; });
   std::vector<ReadUnit> units;
   ReadUnit current;
   auto flush = [&] {
@@ -171,7 +170,8 @@ class Worker {
       for (const Segment& segment : job.segments) {
         if (segment.logical > position) digest_.UpdateZeros(segment.logical - position);
         for (std::uint64_t offset = 0; offset < segment.length;) {
-          size_t size = static_cast<size_t>(std::min<std::uint64_t>(kChunkBytes, segment.length - offset));
+          size_t size =
+              static_cast<size_t>(std::min<std::uint64_t>(kChunkBytes, segment.length - offset));
           digest_.Update(bytes_at(segment, offset, size), size);
           offset += size;
         }
@@ -222,9 +222,8 @@ void HashContents(const ImageFile* image, ScanResult& scan, unsigned workers, Pr
   } else {
     tree_order.resize(scan.jobs.size());
     for (size_t i = 0; i < tree_order.size(); ++i) tree_order[i] = i;
-    std::sort(tree_order.begin(), tree_order.end(), [&](size_t a, size_t b) {
-      return scan.jobs[a].order_key < scan.jobs[b].order_key;
-    });
+    std::sort(tree_order.begin(), tree_order.end(),
+              [&](size_t a, size_t b) { return scan.jobs[a].order_key < scan.jobs[b].order_key; });
   }
   size_t count = image != nullptr ? units.size() : tree_order.size();
   workers = std::max(1U, std::min<unsigned>(workers, 256));

@@ -102,8 +102,8 @@ void ExtWalker::Open() {
                       std::to_string(blocks_count_) + " blocks but only " +
                       std::to_string(volume_.length / block_size_) + " fit in it");
   }
-  step_budget_ = 4 * blocks_count_ + 4 * static_cast<std::uint64_t>(fs_->super->s_inodes_count) +
-                 (1U << 20);
+  step_budget_ =
+      4 * blocks_count_ + 4 * static_cast<std::uint64_t>(fs_->super->s_inodes_count) + (1U << 20);
   if (ext2fs_has_feature_journal_needs_recovery(fs_->super)) {
     result_.warnings.push_back(volume_.label +
                                ": the journal has unreplayed transactions (filesystem in use or "
@@ -160,8 +160,9 @@ std::vector<DirEntry> ExtWalker::ListDirectory(ext2_ino_t inode, const std::stri
     throw FileProblem("directory has more than " + std::to_string(limits_.max_dir_entries) +
                       " entry slots; not listed");
   }
-  if (rc != 0) throw FileProblem("cannot list directory (inode " + std::to_string(inode) +
-                                 ", " + path + "): " + Ext2Message(rc));
+  if (rc != 0)
+    throw FileProblem("cannot list directory (inode " + std::to_string(inode) + ", " + path +
+                      "): " + Ext2Message(rc));
   std::sort(entries.begin(), entries.end(),
             [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
   return entries;
@@ -306,7 +307,8 @@ std::vector<Segment> ExtWalker::MapContents(ext2_ino_t ino, ext2_inode_large& in
           throw FileProblem("extent at logical block " + std::to_string(extent.e_lblk) +
                             " points past the end of the filesystem");
         }
-        std::uint64_t length = std::min<std::uint64_t>(extent.e_len, logical_blocks - extent.e_lblk);
+        std::uint64_t length =
+            std::min<std::uint64_t>(extent.e_len, logical_blocks - extent.e_lblk);
         AppendSegment(segments, extent.e_lblk * block_size_,
                       volume_.offset + extent.e_pblk * block_size_, length * block_size_);
       }
@@ -318,9 +320,9 @@ std::vector<Segment> ExtWalker::MapContents(ext2_ino_t ino, ext2_inode_large& in
     }
   } else {
     BlockMapContext context{&segments, block_size_, volume_.offset, blocks_count_, logical_blocks};
-    errcode_t rc = ext2fs_block_iterate3(fs_.get(), ino,
-                                         BLOCK_FLAG_READ_ONLY | BLOCK_FLAG_DATA_ONLY, nullptr,
-                                         CollectBlock, &context);
+    errcode_t rc =
+        ext2fs_block_iterate3(fs_.get(), ino, BLOCK_FLAG_READ_ONLY | BLOCK_FLAG_DATA_ONLY, nullptr,
+                              CollectBlock, &context);
     ChargeSteps(context.steps);
     if (context.bad_block) throw FileProblem("a block pointer points past the filesystem end");
     if (rc != 0) throw FileProblem("cannot walk the block map: " + Ext2Message(rc));
@@ -344,13 +346,13 @@ std::string ExtWalker::ReadSymlink(ext2_ino_t ino, ext2_inode_large& inode) {
                       std::to_string(limits_.max_symlink_bytes));
   }
   if ((inode.i_flags & EXT4_INLINE_DATA_FL) != 0) {
-    std::string buffer(std::max<size_t>(size, 1), '\0');
     size_t inline_size = 0;
     errcode_t rc = ext2fs_inline_data_size(fs_.get(), ino, &inline_size);
     if (rc != 0 || inline_size > limits_.max_symlink_bytes) {
       throw FileProblem("cannot read the inline symlink target");
     }
-    buffer.assign(inline_size, '\0');
+    // Room beyond the reported size: libext2fs copies the 60-byte i_block unconditionally.
+    std::string buffer(inline_size + EXT4_MIN_INLINE_DATA_SIZE, '\0');
     rc = ext2fs_inline_data_get(fs_.get(), ino, reinterpret_cast<ext2_inode*>(&inode),
                                 buffer.data(), nullptr);
     if (rc != 0) throw FileProblem("cannot read the inline symlink target: " + Ext2Message(rc));
@@ -394,11 +396,11 @@ void ExtWalker::PlanContents(ext2_ino_t ino, ext2_inode_large& inode, size_t rec
     size_t inline_size = 0;
     errcode_t rc = ext2fs_inline_data_size(fs_.get(), ino, &inline_size);
     if (rc != 0 || inline_size > 65536) throw FileProblem("cannot size the inline data");
-    job.inline_data.assign(inline_size, '\0');
+    job.inline_data.assign(inline_size + EXT4_MIN_INLINE_DATA_SIZE, '\0');
     rc = ext2fs_inline_data_get(fs_.get(), ino, reinterpret_cast<ext2_inode*>(&inode),
                                 job.inline_data.data(), nullptr);
     if (rc != 0) throw FileProblem("cannot read the inline data: " + Ext2Message(rc));
-    if (job.inline_data.size() > job.size) job.inline_data.resize(job.size);
+    job.inline_data.resize(std::min<std::uint64_t>(inline_size, job.size));
     job.is_inline = true;
   } else if (job.size > 0) {
     job.segments = MapContents(ino, inode, job.size);
@@ -424,8 +426,8 @@ void ExtWalker::VisitEntry(ext2_ino_t ino, const std::string& inner_path, unsign
   auto& inode = *reinterpret_cast<ext2_inode_large*>(inode_buffer_.data());
   try {
     if (ino < 1 || ino > fs_->super->s_inodes_count) {
-      throw FileProblem("directory entry names inode " + std::to_string(ino) +
-                        ", outside 1.." + std::to_string(fs_->super->s_inodes_count));
+      throw FileProblem("directory entry names inode " + std::to_string(ino) + ", outside 1.." +
+                        std::to_string(fs_->super->s_inodes_count));
     }
     errcode_t rc = ext2fs_read_inode_full(fs_.get(), ino, reinterpret_cast<ext2_inode*>(&inode),
                                           EXT2_INODE_SIZE(fs_->super));
@@ -443,8 +445,8 @@ void ExtWalker::VisitEntry(ext2_ino_t ino, const std::string& inner_path, unsign
     result_.records.push_back(std::move(record));
     return;
   }
-  bool descend = record.type == FileType::kDirectory &&
-                 (decision.selected || rules_.MayMatchBelow(path));
+  bool descend =
+      record.type == FileType::kDirectory && (decision.selected || rules_.MayMatchBelow(path));
   if (descend) {
     auto [it, fresh] = visited_dirs_.emplace(ino, path);
     if (!fresh) {

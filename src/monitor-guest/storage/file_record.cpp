@@ -33,14 +33,22 @@ std::optional<FileType> ParseFileType(std::string_view text) {
 
 FileType FileTypeFromMode(std::uint32_t mode) {
   switch (mode & S_IFMT) {
-    case S_IFREG: return FileType::kRegular;
-    case S_IFDIR: return FileType::kDirectory;
-    case S_IFLNK: return FileType::kSymlink;
-    case S_IFCHR: return FileType::kCharDevice;
-    case S_IFBLK: return FileType::kBlockDevice;
-    case S_IFIFO: return FileType::kFifo;
-    case S_IFSOCK: return FileType::kSocket;
-    default: return FileType::kUnknown;
+    case S_IFREG:
+      return FileType::kRegular;
+    case S_IFDIR:
+      return FileType::kDirectory;
+    case S_IFLNK:
+      return FileType::kSymlink;
+    case S_IFCHR:
+      return FileType::kCharDevice;
+    case S_IFBLK:
+      return FileType::kBlockDevice;
+    case S_IFIFO:
+      return FileType::kFifo;
+    case S_IFSOCK:
+      return FileType::kSocket;
+    default:
+      return FileType::kUnknown;
   }
 }
 
@@ -96,9 +104,12 @@ std::optional<Attribute> ParseAttribute(std::string_view text) {
 
 Attribute DigestAttribute(DigestAlgorithm algorithm) {
   switch (algorithm) {
-    case DigestAlgorithm::kSha256: return Attribute::kSha256;
-    case DigestAlgorithm::kSha512: return Attribute::kSha512;
-    case DigestAlgorithm::kBlake2b: return Attribute::kBlake2b;
+    case DigestAlgorithm::kSha256:
+      return Attribute::kSha256;
+    case DigestAlgorithm::kSha512:
+      return Attribute::kSha512;
+    case DigestAlgorithm::kBlake2b:
+      return Attribute::kBlake2b;
   }
   return Attribute::kSha256;
 }
@@ -161,17 +172,25 @@ std::string FormatAttribute(const FileRecord& record, Attribute attribute) {
   };
   char buffer[64];
   switch (attribute) {
-    case Attribute::kType: return std::string(ToString(record.type));
+    case Attribute::kType:
+      return std::string(ToString(record.type));
     case Attribute::kPermissions:
       std::snprintf(buffer, sizeof buffer, "%04o", record.permissions);
       return buffer;
-    case Attribute::kInode: return std::to_string(record.inode);
-    case Attribute::kLinkCount: return std::to_string(record.link_count);
-    case Attribute::kUid: return std::to_string(record.uid);
-    case Attribute::kGid: return std::to_string(record.gid);
-    case Attribute::kSize: return std::to_string(record.size);
-    case Attribute::kMtime: return FormatTimestamp(record.mtime);
-    case Attribute::kCtime: return FormatTimestamp(record.ctime);
+    case Attribute::kInode:
+      return std::to_string(record.inode);
+    case Attribute::kLinkCount:
+      return std::to_string(record.link_count);
+    case Attribute::kUid:
+      return std::to_string(record.uid);
+    case Attribute::kGid:
+      return std::to_string(record.gid);
+    case Attribute::kSize:
+      return std::to_string(record.size);
+    case Attribute::kMtime:
+      return FormatTimestamp(record.mtime);
+    case Attribute::kCtime:
+      return FormatTimestamp(record.ctime);
     case Attribute::kLinkTarget:
       return record.type == FileType::kSymlink ? EscapeForDisplay(record.link_target) : "-";
     case Attribute::kDevice:
@@ -188,12 +207,18 @@ std::string FormatAttribute(const FileRecord& record, Attribute attribute) {
       }
       return out.empty() ? "-" : out;
     }
-    case Attribute::kSelinux: return xattr("security.selinux");
-    case Attribute::kCapabilities: return xattr("security.capability");
-    case Attribute::kSha256: return digest(DigestAlgorithm::kSha256);
-    case Attribute::kSha512: return digest(DigestAlgorithm::kSha512);
-    case Attribute::kBlake2b: return digest(DigestAlgorithm::kBlake2b);
-    case Attribute::kError: return record.error.empty() ? "-" : record.error;
+    case Attribute::kSelinux:
+      return xattr("security.selinux");
+    case Attribute::kCapabilities:
+      return xattr("security.capability");
+    case Attribute::kSha256:
+      return digest(DigestAlgorithm::kSha256);
+    case Attribute::kSha512:
+      return digest(DigestAlgorithm::kSha512);
+    case Attribute::kBlake2b:
+      return digest(DigestAlgorithm::kBlake2b);
+    case Attribute::kError:
+      return record.error.empty() ? "-" : record.error;
   }
   return "?";
 }

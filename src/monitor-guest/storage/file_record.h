@@ -64,7 +64,7 @@ inline constexpr AttributeSet kXattrAttributes =
 // Every attribute in report order, with its report name and the short names rules accept.
 struct AttributeName {
   Attribute attribute;
-  std::string_view name;   // used in reports and the database ("perm", "sha256")
+  std::string_view name;        // used in reports and the database ("perm", "sha256")
   std::string_view short_name;  // AIDE-style letter(s) accepted in rules ("p", "sha256")
 };
 const std::array<AttributeName, 18>& AllAttributes();
@@ -93,10 +93,10 @@ struct FileRecord {
   std::string link_target;
   std::uint32_t device_major = 0;
   std::uint32_t device_minor = 0;
-  std::map<std::string, std::string> xattrs;  // name -> raw value
+  std::map<std::string, std::string> xattrs;               // name -> raw value
   std::array<std::string, kDigestAlgorithmCount> digests;  // raw digest bytes; empty = not taken
-  AttributeSet attributes = 0;  // what the rules selected for this path
-  std::string error;            // why part of this file could not be read; empty when fine
+  AttributeSet attributes = 0;                             // what the rules selected for this path
+  std::string error;  // why part of this file could not be read; empty when fine
 };
 
 // Printable form of one attribute's value, as reports show it ("0644", "sha256 hex", "-").

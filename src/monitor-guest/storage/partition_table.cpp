@@ -59,8 +59,7 @@ std::string HexByte(unsigned char value) {
 
 std::string FormatGuid(const unsigned char* g) {
   char buffer[40];
-  std::snprintf(buffer, sizeof buffer,
-                "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X", Le32(g),
+  std::snprintf(buffer, sizeof buffer, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X", Le32(g),
                 static_cast<unsigned>(g[4] | g[5] << 8), static_cast<unsigned>(g[6] | g[7] << 8),
                 g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
   return buffer;
@@ -120,9 +119,12 @@ PartitionTable ParseGpt(const ReadAtFn& read, std::uint64_t image_size) {
 
 std::string_view ToString(PartitionScheme scheme) {
   switch (scheme) {
-    case PartitionScheme::kNone: return "none";
-    case PartitionScheme::kMbr: return "mbr";
-    case PartitionScheme::kGpt: return "gpt";
+    case PartitionScheme::kNone:
+      return "none";
+    case PartitionScheme::kMbr:
+      return "mbr";
+    case PartitionScheme::kGpt:
+      return "gpt";
   }
   return "?";
 }

@@ -9,10 +9,18 @@ std::string JsonString(std::string_view text) {
   std::string out = "\"";
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buffer[8];
@@ -62,7 +70,8 @@ std::string FormatReportJson(const Report& report) {
   for (size_t i = 0; i < report.differences.size(); ++i) {
     const Difference& d = report.differences[i];
     out += i ? ",\n" : "\n";
-    out += "{\"kind\":" + JsonString(ToString(d.kind)) + ",\"type\":" + JsonString(ToString(d.type)) +
+    out += "{\"kind\":" + JsonString(ToString(d.kind)) +
+           ",\"type\":" + JsonString(ToString(d.type)) +
            ",\"path\":" + JsonString(EscapeForDisplay(d.path)) + ",\"changes\":[";
     for (size_t k = 0; k < d.changes.size(); ++k) {
       const AttributeChange& c = d.changes[k];

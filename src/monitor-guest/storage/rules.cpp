@@ -43,18 +43,17 @@ AttributeSet AttributesOf(std::initializer_list<Attribute> list) {
 Groups BuiltinGroups() {
   using A = Attribute;
   AttributeSet x = AttributesOf({A::kXattrs, A::kSelinux, A::kCapabilities});
-  AttributeSet r = AttributesOf({A::kType, A::kPermissions, A::kInode, A::kLinkCount, A::kUid,
-                                 A::kGid, A::kSize, A::kMtime, A::kCtime, A::kLinkTarget,
-                                 A::kDevice, A::kSha256}) |
-                   x;
+  AttributeSet r =
+      AttributesOf({A::kType, A::kPermissions, A::kInode, A::kLinkCount, A::kUid, A::kGid, A::kSize,
+                    A::kMtime, A::kCtime, A::kLinkTarget, A::kDevice, A::kSha256}) |
+      x;
   AttributeSet l =
       AttributesOf({A::kType, A::kPermissions, A::kInode, A::kUid, A::kGid, A::kLinkTarget}) | x;
   return {{"R", r}, {"L", l}, {"X", x}, {"E", 0}};
 }
 
 size_t CountComponents(std::string_view path) {
-  return static_cast<size_t>(std::count(path.begin(), path.end(), '/')) -
-         (path == "/" ? 1 : 0);
+  return static_cast<size_t>(std::count(path.begin(), path.end(), '/')) - (path == "/" ? 1 : 0);
 }
 
 // The first `count` components of `path` ("/a/b/c", 2 -> "/a/b"); nullopt when it has fewer.
@@ -83,8 +82,10 @@ bool SubtreeCovers(const RuleSet::Rule& rule, std::string_view path) {
 
 bool RuleMatches(const RuleSet::Rule& rule, std::string_view path) {
   switch (rule.kind) {
-    case SelectionKind::kSubtree: return SubtreeCovers(rule, path);
-    case SelectionKind::kExact: return PathEquals(rule, path);
+    case SelectionKind::kSubtree:
+      return SubtreeCovers(rule, path);
+    case SelectionKind::kExact:
+      return PathEquals(rule, path);
     case SelectionKind::kRegex: {
       std::string text(path);
       return regexec(&rule.regex, text.c_str(), 0, nullptr, 0) == 0;

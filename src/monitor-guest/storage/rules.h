@@ -47,8 +47,8 @@ class RuleSet {
 };
 
 // Expands "R+sha512-m" against the built-in and named groups; throws RulesError.
-AttributeSet ParseAttributeExpression(std::string_view text,
-                                      const std::vector<std::pair<std::string, AttributeSet>>& groups);
+AttributeSet ParseAttributeExpression(
+    std::string_view text, const std::vector<std::pair<std::string, AttributeSet>>& groups);
 
 // The shipped rule set for a Debian or RHEL system disk.
 std::string_view DefaultRulesText();

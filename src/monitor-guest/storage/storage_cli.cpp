@@ -29,8 +29,8 @@ enum ExitCode : int {
   kExitBaselineRefused = 14,  // tampered, truncated, wrong key, malformed
   kExitUsage = 15,
   kExitRules = 16,
-  kExitSource = 17,      // image/tree unreadable, not ext2/3/4, broken partition table
-  kExitFileIo = 18,      // baseline or key file missing or unwritable
+  kExitSource = 17,  // image/tree unreadable, not ext2/3/4, broken partition table
+  kExitFileIo = 18,  // baseline or key file missing or unwritable
   kExitInternal = 19,
 };
 
@@ -79,8 +79,8 @@ struct Options {
 int RunScanCommand(const Options& options) {
   std::string rules_text = options.rules_path.empty() ? std::string(DefaultRulesText())
                                                       : ReadTextFile(options.rules_path);
-  RuleSet rules = RuleSet::Parse(rules_text, options.rules_path.empty() ? "default rules"
-                                                                        : options.rules_path);
+  RuleSet rules =
+      RuleSet::Parse(rules_text, options.rules_path.empty() ? "default rules" : options.rules_path);
   HmacKey key = LoadKey(options.key);
   Baseline old_baseline;
   if (options.command != "init") {
@@ -128,16 +128,15 @@ int RunScanCommand(const Options& options) {
 int RunExplain(const Options& options) {
   std::string rules_text = options.rules_path.empty() ? std::string(DefaultRulesText())
                                                       : ReadTextFile(options.rules_path);
-  RuleSet rules = RuleSet::Parse(rules_text, options.rules_path.empty() ? "default rules"
-                                                                        : options.rules_path);
+  RuleSet rules =
+      RuleSet::Parse(rules_text, options.rules_path.empty() ? "default rules" : options.rules_path);
   for (const std::string& path : options.explain_paths) {
     RuleDecision decision = rules.Match(path);
     std::cout << path << ": "
-              << (decision.line == 0 ? "no rule matches: not checked"
-                  : decision.selected
-                      ? "line " + std::to_string(decision.line) + ": " +
-                            AttributeSetToString(decision.attributes)
-                      : "line " + std::to_string(decision.line) + ": excluded")
+              << (decision.line == 0  ? "no rule matches: not checked"
+                  : decision.selected ? "line " + std::to_string(decision.line) + ": " +
+                                            AttributeSetToString(decision.attributes)
+                                      : "line " + std::to_string(decision.line) + ": excluded")
               << "\n";
   }
   return kExitOk;
@@ -149,13 +148,13 @@ int RunStorageCli(std::span<char*> args) {
   Options options;
   unsigned workers = std::max(1U, std::thread::hardware_concurrency());
   po::options_description described("Options");
-  described.add_options()("help,h", "show this help")(
-      "image", po::value(&options.source.image), "raw disk image or block device (read-only)")(
+  described.add_options()("help,h", "show this help")("image", po::value(&options.source.image),
+                                                      "raw disk image or block device (read-only)")(
       "partition", po::value(&options.source.partitions)->composing(),
       "N or N:/mountpoint; repeatable (default: every ext2/3/4 partition)")(
       "root", po::value(&options.source.root), "directory tree instead of an image")(
-      "db", po::value(&options.db), "baseline database file")(
-      "key", po::value(&options.key), "HMAC key file (see keygen)")(
+      "db", po::value(&options.db), "baseline database file")("key", po::value(&options.key),
+                                                              "HMAC key file (see keygen)")(
       "rules", po::value(&options.rules_path), "rules file (default: built-in, see 'rules')")(
       "json", po::bool_switch(&options.json), "JSON report instead of text")(
       "workers", po::value(&workers), "hashing threads (default: number of CPUs)")(
@@ -182,8 +181,8 @@ int RunStorageCli(std::span<char*> args) {
     return kExitUsage;
   }
   if (vm.count("help") != 0 || options.command.empty()) {
-    (options.command.empty() && vm.count("help") == 0 ? std::cerr : std::cout)
-        << kUsage << "\n" << described;
+    (options.command.empty() && vm.count("help") == 0 ? std::cerr : std::cout) << kUsage << "\n"
+                                                                               << described;
     return vm.count("help") != 0 ? kExitOk : kExitUsage;
   }
   auto usage_error = [&](const std::string& message) {
@@ -194,7 +193,8 @@ int RunStorageCli(std::span<char*> args) {
   if (progress != "auto" && progress != "always" && progress != "never") {
     return usage_error("--progress takes auto, always or never");
   }
-  options.scan.progress = progress == "always" || (progress == "auto" && Progress::StderrIsTerminal());
+  options.scan.progress =
+      progress == "always" || (progress == "auto" && Progress::StderrIsTerminal());
   options.scan.workers = std::max(1U, workers);
   try {
     if (options.command == "rules") {
@@ -219,7 +219,8 @@ int RunStorageCli(std::span<char*> args) {
     if (!options.source.root.empty() && !options.source.partitions.empty()) {
       return usage_error("--partition needs --image");
     }
-    if (options.db.empty() || options.key.empty()) return usage_error("--db and --key are required");
+    if (options.db.empty() || options.key.empty())
+      return usage_error("--db and --key are required");
     return RunScanCommand(options);
   } catch (const BaselineError& error) {
     std::cerr << "domm-monitor storage: " << error.what() << "\n";

@@ -37,11 +37,11 @@ std::vector<ExtVolume> ChooseVolumes(const ImageFile& image, const SourceSpec& s
   std::vector<ExtVolume> volumes;
   auto add = [&](const Partition& p, std::string prefix) {
     if (!HasExtSuperblock(read, p.offset, p.length)) {
-      throw SourceError(scheme + " partition " + std::to_string(p.number) + " of " +
-                        image.Name() + " holds no ext2/3/4 filesystem");
+      throw SourceError(scheme + " partition " + std::to_string(p.number) + " of " + image.Name() +
+                        " holds no ext2/3/4 filesystem");
     }
-    volumes.push_back(
-        ExtVolume{p.offset, p.length, std::move(prefix), scheme + " partition " + std::to_string(p.number)});
+    volumes.push_back(ExtVolume{p.offset, p.length, std::move(prefix),
+                                scheme + " partition " + std::to_string(p.number)});
   };
   if (!spec.partitions.empty()) {
     for (const std::string& item : spec.partitions) {
@@ -84,8 +84,9 @@ std::vector<ExtVolume> ChooseVolumes(const ImageFile& image, const SourceSpec& s
       add(p, ext.size() == 1 ? "" : "/partition" + std::to_string(p.number));
     }
     if (ext.size() > 1) {
-      warnings.push_back("several ext partitions: each is checked under /partitionN; name them "
-                         "with --partition N:/mountpoint");
+      warnings.push_back(
+          "several ext partitions: each is checked under /partitionN; name them "
+          "with --partition N:/mountpoint");
     }
   }
   description = "image " + image.Name() + " (";
@@ -125,8 +126,9 @@ ScanOutput ScanSource(const SourceSpec& spec, const RuleSet& rules, const ScanOp
   std::sort(scan.records.begin(), scan.records.end(),
             [](const FileRecord& a, const FileRecord& b) { return a.path < b.path; });
   // Two volumes mounted over each other could yield one path twice: keep the first.
-  auto last = std::unique(scan.records.begin(), scan.records.end(),
-                          [](const FileRecord& a, const FileRecord& b) { return a.path == b.path; });
+  auto last =
+      std::unique(scan.records.begin(), scan.records.end(),
+                  [](const FileRecord& a, const FileRecord& b) { return a.path == b.path; });
   if (last != scan.records.end()) {
     output.warnings.push_back("duplicate paths across volumes; kept the first of each");
     scan.records.erase(last, scan.records.end());

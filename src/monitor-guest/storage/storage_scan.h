@@ -22,7 +22,7 @@ struct ScanOptions {
 };
 
 struct ScanOutput {
-  std::string source;  // "image /srv/web1.img, gpt partition 1" / "tree /mnt/web1"
+  std::string source;               // "image /srv/web1.img, gpt partition 1" / "tree /mnt/web1"
   std::vector<FileRecord> records;  // sorted by path
   std::vector<std::string> warnings;
 };

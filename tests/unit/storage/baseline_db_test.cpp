@@ -81,7 +81,8 @@ TEST(StorageBaseline, RoundTripKeepsEveryField) {
   EXPECT_EQ(parsed.created, original.created);
   EXPECT_EQ(parsed.rules_sha256, original.rules_sha256);
   ASSERT_EQ(parsed.records.size(), original.records.size());
-  for (size_t i = 0; i < parsed.records.size(); ++i) ExpectSame(parsed.records[i], original.records[i]);
+  for (size_t i = 0; i < parsed.records.size(); ++i)
+    ExpectSame(parsed.records[i], original.records[i]);
 }
 
 TEST(StorageBaseline, EveryFlippedByteIsRefused) {
@@ -111,9 +112,10 @@ TEST(StorageBaseline, WrongKeyIsRefused) {
 
 TEST(StorageBaseline, ResignedGarbageIsStillParsedStrictly) {
   // A body signed with the right key but malformed (e.g. written by a buggy tool) is refused.
-  std::string body = "virdomm-storage-baseline 1\nsource x\ncreated y\nrules-sha256 z\nentries 1\n"
-                     "F /a\tfile\n"
-                     "end 1\n";
+  std::string body =
+      "virdomm-storage-baseline 1\nsource x\ncreated y\nrules-sha256 z\nentries 1\n"
+      "F /a\tfile\n"
+      "end 1\n";
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   HMAC(EVP_sha256(), kKey.bytes.data(), static_cast<int>(kKey.bytes.size()),

@@ -44,8 +44,8 @@ TEST(StorageCompare, AddedRemovedChangedAndExitBits) {
 TEST(StorageCompare, OnlySelectedAttributesAreCompared) {
   FileRecord before = File("/a");
   FileRecord after = File("/a");
-  after.uid = 7;                // not selected
-  after.mtime = {5, 0};         // not selected
+  after.uid = 7;         // not selected
+  after.mtime = {5, 0};  // not selected
   EXPECT_TRUE(CompareRecord(before, after, after.attributes).empty());
   after.error = "cannot read inode 5";  // always compared
   auto changes = CompareRecord(before, after, after.attributes);

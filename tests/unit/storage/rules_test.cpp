@@ -68,11 +68,11 @@ TEST(StorageRules, NamedGroupsAndMinus) {
 TEST(StorageRules, BuiltinGroups) {
   RuleSet rules = Parse("/ R\n/var/log L\n");
   AttributeSet r = rules.Match("/etc/passwd").attributes;
-  for (Attribute a : {Attribute::kType, Attribute::kPermissions, Attribute::kInode,
-                      Attribute::kLinkCount, Attribute::kUid, Attribute::kGid, Attribute::kSize,
-                      Attribute::kMtime, Attribute::kCtime, Attribute::kLinkTarget,
-                      Attribute::kDevice, Attribute::kXattrs, Attribute::kSelinux,
-                      Attribute::kCapabilities, Attribute::kSha256}) {
+  for (Attribute a :
+       {Attribute::kType, Attribute::kPermissions, Attribute::kInode, Attribute::kLinkCount,
+        Attribute::kUid, Attribute::kGid, Attribute::kSize, Attribute::kMtime, Attribute::kCtime,
+        Attribute::kLinkTarget, Attribute::kDevice, Attribute::kXattrs, Attribute::kSelinux,
+        Attribute::kCapabilities, Attribute::kSha256}) {
     EXPECT_NE(r & Bit(a), 0U) << ToString(a);
   }
   AttributeSet l = rules.Match("/var/log/syslog").attributes;
@@ -116,8 +116,7 @@ TEST(StorageRules, DefaultRulesParseAndCoverASystemDisk) {
   EXPECT_FALSE(rules.Match("/tmp/x").selected);
   EXPECT_TRUE(rules.Match("/tmp").selected);
   EXPECT_NE(rules.Match("/root/.ssh/authorized_keys").attributes & Bit(Attribute::kSha256), 0U);
-  EXPECT_NE(rules.Match("/home/bob/.ssh/authorized_keys").attributes & Bit(Attribute::kSha256),
-            0U);
+  EXPECT_NE(rules.Match("/home/bob/.ssh/authorized_keys").attributes & Bit(Attribute::kSha256), 0U);
   EXPECT_EQ(rules.Match("/home/bob/notes.txt").attributes & Bit(Attribute::kSha256), 0U);
   EXPECT_NE(rules.Match("/var/spool/cron/crontabs/root").attributes & Bit(Attribute::kSha256), 0U);
 }
