@@ -2,11 +2,13 @@
 # Storage checker benchmark: a ~10k-file tree copied from /usr (real file sizes) and its ext4
 # image; Debian's AIDE --init/--check (same attributes, SHA-256, 2 workers) against
 # domm-monitor storage init/check on the tree (--root) and on the image (--image), and a
-# sequential read of the image's used blocks (e2image -ra) as the I/O bound. All in one run.
+# sequential read of the image's used blocks (e2image -ra, and a plain read of the image's
+# allocated regions) as the I/O bound. All in one run.
 # Usage: run-bench.sh DOMM_MONITOR [WORKDIR] [FILES] [REPEATS] [cold]
 #   "cold" also measures every command after dropping the page cache (needs root).
 set -euo pipefail
 bin=$(readlink -f "$1")
+here=$(cd "$(dirname "$0")" && pwd)
 work=${2:-/tmp/virdomm-storage-bench}
 files=${3:-10000}
 repeats=${4:-3}
@@ -67,7 +69,7 @@ timed() {
   done
   best[$mode.$name]=$b
   cpu[$mode.$name]=$c
-  printf '  %-28s %7.2f s wall %7.2f s cpu  %7.0f files/s (wall)\n' "$name" "$b" "$c" \
+  printf '  %-30s %7.2f s wall %7.2f s cpu  %7.0f files/s (wall)\n' "$name" "$b" "$c" \
     "$(echo "$nentries / $b" | bc -l)"
 }
 ratio() {  # ratio LABEL A B: A/B in wall and CPU time
@@ -86,12 +88,14 @@ run_all() {
   timed "ours init --image" "$bin" storage init --force --image image.img --db image.db --key key --rules rules --progress never --workers 2
   timed "ours check --image" "$bin" storage check --image image.img --db image.db --key key --rules rules --progress never --workers 2
   timed "e2image -ra (used blocks)" sh -c "e2image -ra image.img - | cat >/dev/null"
+  timed "read allocated (SEEK_DATA)" python3 "$here/read-allocated.py" image.img
   timed "dd whole image" dd if=image.img of=/dev/null bs=4M
   echo "  ratios:"
   ratio "AIDE --check / ours check --root" "aide --check" "ours check --root"
   ratio "AIDE --check / ours check --image" "aide --check" "ours check --image"
   ratio "AIDE --init / ours init --root" "aide --init" "ours init --root"
   ratio "ours check --image / e2image used-block read" "ours check --image" "e2image -ra (used blocks)"
+  ratio "ours check --image / read of allocated data" "ours check --image" "read allocated (SEEK_DATA)"
   ratio "ours check --image / dd of the whole image" "ours check --image" "dd whole image"
 }
 
@@ -105,5 +109,6 @@ set -e
 echo "  unchanged-tree exit codes: aide $aide_rc, ours $ours_rc"
 if [ "$cold" = cold ]; then
   mode=cold
+  repeats=1  # each cold run drops the whole machine's page cache: keep it to one
   run_all
 fi
