@@ -60,6 +60,18 @@ printf '/ R+nonsense\n' >bad-rules
 run check --image root.img --db base.db --key key --rules bad-rules
 expect_rc "bad rules" 16 "bad-rules:1: unknown attribute or group 'nonsense'"
 
+# --- rules explained: a path rule is component-wise (no AIDE-style /etc/ssh -> /etc/sshd_x)
+printf '/etc/ssh R\n' >ssh-rules
+run explain --rules ssh-rules --path /etc/ssh/sshd_config --path /etc/sshd_config
+grep -q '^/etc/ssh/sshd_config: line 1: ' out.txt && grep -q '^/etc/sshd_config: no rule matches' out.txt ||
+  { cat out.txt; die "explain"; }
+run rules
+[ "$rc" = 0 ] && grep -q '^/  *R$' out.txt || die "default rules"
+cp out.txt default-rules
+run explain --rules default-rules --path /var/cache/apt/x
+grep -q 'excluded' out.txt || die "default rules exclude /var/cache"
+echo "ok: explain and default rules"
+
 # --- ext2
 mkfs.ext2 -q -F -d tree ext2.img 32M >/dev/null
 run init --image ext2.img --db ext2.db --key key --rules rules
