@@ -119,7 +119,8 @@ ScanOutput ScanSource(const SourceSpec& spec, const RuleSet& rules, const ScanOp
     HashContents(&image, scan, options.workers, progress);
   } else {
     output.source = "tree " + spec.root;
-    ScanTree(spec.root, rules, options.limits, scan);
+    // Metadata reads are latency-bound on a cold cache: keep a few more in flight than cores.
+    ScanTree(spec.root, rules, options.limits, scan, std::max(4U, 2 * options.workers));
     HashContents(nullptr, scan, options.workers, progress);
   }
   progress.Finish();

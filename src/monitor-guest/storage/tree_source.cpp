@@ -8,7 +8,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "common/unique_handle.h"
@@ -75,25 +79,100 @@ struct Pending {
   unsigned depth;
 };
 
-}  // namespace
+// The walk runs on several threads: on a cold cache it waits on one inode read after another,
+// and a few requests in flight hide most of that latency. Records are merged afterwards.
+class TreeWalk {
+ public:
+  TreeWalk(std::string root, const struct stat& root_stat, const RuleSet& rules,
+           const ScanLimits& limits)
+      : root_(std::move(root)), root_dev_(root_stat.st_dev), rules_(rules), limits_(limits) {}
 
-void ScanTree(const std::string& root_in, const RuleSet& rules, const ScanLimits& limits,
-              ScanResult& result) {
-  std::string root = root_in;
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
-  struct stat root_stat {};
-  if (::lstat(root.c_str(), &root_stat) != 0 || !S_ISDIR(root_stat.st_mode)) {
-    throw SourceError(ErrnoMessage("tree root " + root + " is not a readable directory", errno));
+  std::vector<FileRecord> Run(unsigned threads) {
+    std::vector<Pending> first;
+    std::vector<FileRecord> records;
+    Visit("/", 0, records, first);
+    queue_ = std::move(first);
+    std::vector<std::vector<FileRecord>> per_thread(threads);
+    std::vector<std::thread> pool;
+    for (unsigned i = 0; i < threads; ++i) {
+      pool.emplace_back([this, &per_thread, i] { Work(per_thread[i]); });
+    }
+    for (auto& thread : pool) thread.join();
+    if (!failure_.empty()) throw SourceError(failure_);
+    for (auto& part : per_thread) {
+      for (auto& record : part) records.push_back(std::move(record));
+    }
+    return records;
   }
-  auto host_path = [&](const std::string& guest) { return guest == "/" ? root : root + guest; };
-  std::unordered_map<std::uint64_t, size_t> job_of_inode;
-  std::uint64_t files = 0;
-  std::vector<Pending> stack;
 
-  auto visit = [&](const std::string& guest, unsigned depth) {
-    if (++files > limits.max_files) throw SourceError("more than max_files entries under " + root);
-    RuleDecision decision = rules.Match(guest);
-    std::string host = host_path(guest);
+  std::string HostPath(const std::string& guest) const {
+    return guest == "/" ? root_ : root_ + guest;
+  }
+
+ private:
+  void Work(std::vector<FileRecord>& records) {
+    while (true) {
+      Pending dir;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [&] { return !queue_.empty() || active_ == 0 || !failure_.empty(); });
+        if (!failure_.empty() || (queue_.empty() && active_ == 0)) {
+          wake_.notify_all();
+          return;
+        }
+        dir = std::move(queue_.back());
+        queue_.pop_back();
+        ++active_;
+      }
+      std::vector<Pending> found;
+      try {
+        ListDirectory(dir, records, found);
+      } catch (const std::exception& error) {
+        std::lock_guard lock(mutex_);
+        if (failure_.empty()) failure_ = error.what();
+      }
+      {
+        std::lock_guard lock(mutex_);
+        for (auto& pending : found) queue_.push_back(std::move(pending));
+        --active_;
+      }
+      wake_.notify_all();
+    }
+  }
+
+  void ListDirectory(const Pending& dir, std::vector<FileRecord>& records,
+                     std::vector<Pending>& found) {
+    DirPtr handle(::opendir(HostPath(dir.guest).c_str()));
+    if (!handle) {
+      FileRecord record;
+      record.path = dir.guest;
+      record.type = FileType::kDirectory;
+      record.error = ErrnoMessage("opendir", errno);
+      records.push_back(std::move(record));
+      return;
+    }
+    std::vector<std::string> names;
+    while (struct dirent* entry = ::readdir(handle.get())) {
+      std::string name(entry->d_name);
+      if (name == "." || name == "..") continue;
+      names.push_back(std::move(name));
+      if (names.size() > limits_.max_dir_entries) break;
+    }
+    std::sort(names.begin(), names.end());
+    for (const std::string& name : names) {
+      std::string child = dir.guest == "/" ? "/" + name : dir.guest + "/" + name;
+      if (child.size() > limits_.max_path_bytes) continue;
+      Visit(child, dir.depth, records, found);
+    }
+  }
+
+  void Visit(const std::string& guest, unsigned depth, std::vector<FileRecord>& records,
+             std::vector<Pending>& found) {
+    if (files_.fetch_add(1) + 1 > limits_.max_files) {
+      throw SourceError("more than max_files entries under " + root_);
+    }
+    RuleDecision decision = rules_.Match(guest);
+    std::string host = HostPath(guest);
     FileRecord record;
     record.path = guest;
     record.attributes = decision.attributes;
@@ -101,26 +180,26 @@ void ScanTree(const std::string& root_in, const RuleSet& rules, const ScanLimits
     if (::lstat(host.c_str(), &st) != 0) {
       if (!decision.selected) return;
       record.error = ErrnoMessage("lstat", errno);
-      result.records.push_back(std::move(record));
+      records.push_back(std::move(record));
       return;
     }
     FillFromStat(st, record);
-    if (S_ISDIR(st.st_mode) && st.st_dev == root_stat.st_dev &&
-        (decision.selected || rules.MayMatchBelow(guest))) {
-      if (depth >= limits.max_depth) {
-        record.error = "directory nesting deeper than " + std::to_string(limits.max_depth);
+    if (S_ISDIR(st.st_mode) && st.st_dev == root_dev_ &&
+        (decision.selected || rules_.MayMatchBelow(guest))) {
+      if (depth >= limits_.max_depth) {
+        record.error = "directory nesting deeper than " + std::to_string(limits_.max_depth);
       } else {
-        stack.push_back(Pending{guest, depth + 1});
+        found.push_back(Pending{guest, depth + 1});
       }
     }
     if (!decision.selected) return;
     try {
-      if ((decision.attributes & kXattrAttributes) != 0) ReadXattrs(host, limits, record);
+      if ((decision.attributes & kXattrAttributes) != 0) ReadXattrs(host, limits_, record);
       if (S_ISLNK(st.st_mode)) {
-        std::string target(limits.max_symlink_bytes + 1, '\0');
+        std::string target(limits_.max_symlink_bytes + 1, '\0');
         ssize_t length = ::readlink(host.c_str(), target.data(), target.size());
         if (length < 0) throw FileProblem(ErrnoMessage("readlink", errno));
-        if (static_cast<size_t>(length) > limits.max_symlink_bytes) {
+        if (static_cast<size_t>(length) > limits_.max_symlink_bytes) {
           throw FileProblem("symlink target too long");
         }
         target.resize(static_cast<size_t>(length));
@@ -129,58 +208,59 @@ void ScanTree(const std::string& root_in, const RuleSet& rules, const ScanLimits
     } catch (const FileProblem& problem) {
       record.error = problem.what();
     }
-    size_t index = result.records.size();
-    AttributeSet digests = decision.attributes & kDigestAttributes;
-    result.records.push_back(std::move(record));
-    if (S_ISREG(st.st_mode) && digests != 0) {
-      auto existing = job_of_inode.find(st.st_ino);
-      if (existing != job_of_inode.end()) {
-        result.jobs[existing->second].records.push_back(index);
-        result.jobs[existing->second].digests |= digests;
-      } else if (static_cast<std::uint64_t>(st.st_size) > limits.max_file_size) {
-        result.records[index].error = "size exceeds the hashing limit; contents not hashed";
-      } else {
-        ContentJob job;
-        job.records.push_back(index);
-        job.digests = digests;
-        job.size = static_cast<std::uint64_t>(st.st_size);
-        job.tree_path = host;
-        job.order_key = st.st_ino;
-        job_of_inode[st.st_ino] = result.jobs.size();
-        result.jobs.push_back(std::move(job));
-      }
-    }
-  };
+    records.push_back(std::move(record));
+  }
 
-  visit("/", 0);
-  while (!stack.empty()) {
-    Pending dir = std::move(stack.back());
-    stack.pop_back();
-    std::string host = host_path(dir.guest);
-    DirPtr handle(::opendir(host.c_str()));
-    if (!handle) {
-      FileRecord record;
-      record.path = dir.guest;
-      record.type = FileType::kDirectory;
-      record.error = ErrnoMessage("opendir", errno);
-      result.records.push_back(std::move(record));
-      continue;
-    }
-    std::vector<std::string> names;
-    errno = 0;
-    while (struct dirent* entry = ::readdir(handle.get())) {
-      std::string name(entry->d_name);
-      if (name == "." || name == "..") continue;
-      names.push_back(std::move(name));
-      if (names.size() > limits.max_dir_entries) break;
-    }
-    std::sort(names.begin(), names.end());
-    for (auto it = names.rbegin(); it != names.rend(); ++it) {
-      std::string child = dir.guest == "/" ? "/" + *it : dir.guest + "/" + *it;
-      if (child.size() > limits.max_path_bytes) continue;
-      visit(child, dir.depth);
+  std::string root_;
+  dev_t root_dev_;
+  const RuleSet& rules_;
+  const ScanLimits& limits_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<Pending> queue_;
+  unsigned active_ = 0;
+  std::string failure_;
+  std::atomic<std::uint64_t> files_{0};
+};
+
+}  // namespace
+
+void ScanTree(const std::string& root_in, const RuleSet& rules, const ScanLimits& limits,
+              ScanResult& result, unsigned threads) {
+  std::string root = root_in;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  struct stat root_stat {};
+  if (::lstat(root.c_str(), &root_stat) != 0 || !S_ISDIR(root_stat.st_mode)) {
+    throw SourceError(ErrnoMessage("tree root " + root + " is not a readable directory", errno));
+  }
+  TreeWalk walk(root, root_stat, rules, limits);
+  std::vector<FileRecord> records = walk.Run(std::max(1U, threads));
+  // Hashing jobs: one per inode (hard links share it), read later in inode order.
+  std::unordered_map<std::uint64_t, size_t> job_of_inode;
+  size_t base = result.records.size();
+  for (size_t i = 0; i < records.size(); ++i) {
+    const FileRecord& record = records[i];
+    AttributeSet digests = record.attributes & kDigestAttributes;
+    if (record.type != FileType::kRegular || digests == 0 || !record.error.empty()) continue;
+    size_t index = base + i;
+    auto existing = job_of_inode.find(record.inode);
+    if (existing != job_of_inode.end()) {
+      result.jobs[existing->second].records.push_back(index);
+      result.jobs[existing->second].digests |= digests;
+    } else if (record.size > limits.max_file_size) {
+      records[i].error = "size exceeds the hashing limit; contents not hashed";
+    } else {
+      ContentJob job;
+      job.records.push_back(index);
+      job.digests = digests;
+      job.size = record.size;
+      job.tree_path = walk.HostPath(record.path);
+      job.order_key = record.inode;
+      job_of_inode[record.inode] = result.jobs.size();
+      result.jobs.push_back(std::move(job));
     }
   }
+  for (auto& record : records) result.records.push_back(std::move(record));
 }
 
 }  // namespace virdomm::monitor

@@ -10,8 +10,9 @@
 namespace virdomm::monitor {
 
 // Appends the selected files under `root` to `result`; does not cross into other mounts.
-// Throws SourceError (ext_source.h) when `root` itself cannot be read.
+// `threads` walk directories in parallel. Throws SourceError (ext_source.h) when `root` itself
+// cannot be read.
 void ScanTree(const std::string& root, const RuleSet& rules, const ScanLimits& limits,
-              ScanResult& result);
+              ScanResult& result, unsigned threads);
 
 }  // namespace virdomm::monitor
