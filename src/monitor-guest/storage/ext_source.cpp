@@ -43,8 +43,13 @@ struct DirEntry {
 class ExtWalker {
  public:
   ExtWalker(const ImageFile& image, const ExtVolume& volume, const RuleSet& rules,
-            const ScanLimits& limits, ScanResult& result)
-      : image_(image), volume_(volume), rules_(rules), limits_(limits), result_(result) {}
+            const ScanLimits& limits, ScanResult& result, Progress& progress)
+      : image_(image),
+        volume_(volume),
+        rules_(rules),
+        limits_(limits),
+        result_(result),
+        progress_(progress) {}
 
   void Run();
 
@@ -74,6 +79,7 @@ class ExtWalker {
   const RuleSet& rules_;
   const ScanLimits& limits_;
   ScanResult& result_;
+  Progress& progress_;
   FsPtr fs_;
   std::uint64_t block_size_ = 0;
   std::uint64_t blocks_count_ = 0;
@@ -414,6 +420,7 @@ void ExtWalker::VisitEntry(ext2_ino_t ino, const std::string& inner_path, unsign
                            std::vector<PendingDir>& stack) {
   std::string path = GuestPath(inner_path);
   RuleDecision decision = rules_.Match(path);
+  progress_.AddDone(1, 0);
   if (++files_ > limits_.max_files) {
     throw SourceError(volume_.label + ": more than " + std::to_string(limits_.max_files) +
                       " entries; raise the limit or check the image");
@@ -525,10 +532,10 @@ void ExtWalker::Run() {
 }  // namespace
 
 void ScanExtVolume(const ImageFile& image, const ExtVolume& volume, const RuleSet& rules,
-                   const ScanLimits& limits, ScanResult& result) {
+                   const ScanLimits& limits, ScanResult& result, Progress& progress) {
   static std::once_flag error_table_once;  // com_err keeps its message tables process-wide
   std::call_once(error_table_once, [] { initialize_ext2_error_table(); });
-  ExtWalker walker(image, volume, rules, limits, result);
+  ExtWalker walker(image, volume, rules, limits, result, progress);
   walker.Run();
 }
 

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "storage/image_file.h"
+#include "storage/progress.h"
 #include "storage/rules.h"
 #include "storage/scan_types.h"
 
@@ -27,6 +28,6 @@ struct ExtVolume {
 // Appends the selected files of `volume` to `result`. Problems with single files (a corrupt
 // inode, a loop) become FileRecord::error; an unreadable filesystem throws SourceError.
 void ScanExtVolume(const ImageFile& image, const ExtVolume& volume, const RuleSet& rules,
-                   const ScanLimits& limits, ScanResult& result);
+                   const ScanLimits& limits, ScanResult& result, Progress& progress);
 
 }  // namespace virdomm::monitor

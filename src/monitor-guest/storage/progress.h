@@ -13,7 +13,7 @@ namespace virdomm::monitor {
 // Counters the workers bump; a ticker thread redraws the line a few times per second.
 class Progress {
  public:
-  // `enabled` false makes every call a cheap no-op display-wise (counters still count).
+  // With `enabled` false nothing is drawn (the counters still count).
   explicit Progress(bool enabled);
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;

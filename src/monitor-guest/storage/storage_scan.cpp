@@ -114,13 +114,13 @@ ScanOutput ScanSource(const SourceSpec& spec, const RuleSet& rules, const ScanOp
       }
     }();
     for (const ExtVolume& volume : ChooseVolumes(image, spec, output.source, output.warnings)) {
-      ScanExtVolume(image, volume, rules, options.limits, scan);
+      ScanExtVolume(image, volume, rules, options.limits, scan, progress);
     }
     HashContents(&image, scan, options.workers, progress);
   } else {
     output.source = "tree " + spec.root;
     // Metadata reads are latency-bound on a cold cache: keep a few more in flight than cores.
-    ScanTree(spec.root, rules, options.limits, scan, std::max(4U, 2 * options.workers));
+    ScanTree(spec.root, rules, options.limits, scan, std::max(4U, 2 * options.workers), progress);
     HashContents(nullptr, scan, options.workers, progress);
   }
   progress.Finish();

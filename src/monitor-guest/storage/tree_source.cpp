@@ -84,8 +84,12 @@ struct Pending {
 class TreeWalk {
  public:
   TreeWalk(std::string root, const struct stat& root_stat, const RuleSet& rules,
-           const ScanLimits& limits)
-      : root_(std::move(root)), root_dev_(root_stat.st_dev), rules_(rules), limits_(limits) {}
+           const ScanLimits& limits, Progress& progress)
+      : root_(std::move(root)),
+        root_dev_(root_stat.st_dev),
+        rules_(rules),
+        limits_(limits),
+        progress_(progress) {}
 
   std::vector<FileRecord> Run(unsigned threads) {
     std::vector<Pending> first;
@@ -171,6 +175,7 @@ class TreeWalk {
     if (files_.fetch_add(1) + 1 > limits_.max_files) {
       throw SourceError("more than max_files entries under " + root_);
     }
+    progress_.AddDone(1, 0);
     RuleDecision decision = rules_.Match(guest);
     std::string host = HostPath(guest);
     FileRecord record;
@@ -215,6 +220,7 @@ class TreeWalk {
   dev_t root_dev_;
   const RuleSet& rules_;
   const ScanLimits& limits_;
+  Progress& progress_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<Pending> queue_;
@@ -226,14 +232,14 @@ class TreeWalk {
 }  // namespace
 
 void ScanTree(const std::string& root_in, const RuleSet& rules, const ScanLimits& limits,
-              ScanResult& result, unsigned threads) {
+              ScanResult& result, unsigned threads, Progress& progress) {
   std::string root = root_in;
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   struct stat root_stat {};
   if (::lstat(root.c_str(), &root_stat) != 0 || !S_ISDIR(root_stat.st_mode)) {
     throw SourceError(ErrnoMessage("tree root " + root + " is not a readable directory", errno));
   }
-  TreeWalk walk(root, root_stat, rules, limits);
+  TreeWalk walk(root, root_stat, rules, limits, progress);
   std::vector<FileRecord> records = walk.Run(std::max(1U, threads));
   // Hashing jobs: one per inode (hard links share it), read later in inode order.
   std::unordered_map<std::uint64_t, size_t> job_of_inode;

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "storage/progress.h"
 #include "storage/rules.h"
 #include "storage/scan_types.h"
 
@@ -13,6 +14,6 @@ namespace virdomm::monitor {
 // `threads` walk directories in parallel. Throws SourceError (ext_source.h) when `root` itself
 // cannot be read.
 void ScanTree(const std::string& root, const RuleSet& rules, const ScanLimits& limits,
-              ScanResult& result, unsigned threads);
+              ScanResult& result, unsigned threads, Progress& progress);
 
 }  // namespace virdomm::monitor
