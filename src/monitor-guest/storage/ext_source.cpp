@@ -108,6 +108,12 @@ void ExtWalker::Open() {
                       std::to_string(blocks_count_) + " blocks but only " +
                       std::to_string(volume_.length / block_size_) + " fit in it");
   }
+  // Reserve for the inodes in use so the record vector is not regrown many times; the count
+  // comes from an untrusted superblock, so the reservation is capped (growth handles the rest).
+  std::uint64_t used_inodes = fs_->super->s_inodes_count -
+                              std::min(fs_->super->s_inodes_count, fs_->super->s_free_inodes_count);
+  used_inodes = std::min<std::uint64_t>({used_inodes, 1U << 16, volume_.length / 4096});
+  result_.records.reserve(result_.records.size() + static_cast<size_t>(used_inodes));
   step_budget_ =
       4 * blocks_count_ + 4 * static_cast<std::uint64_t>(fs_->super->s_inodes_count) + (1U << 20);
   if (ext2fs_has_feature_journal_needs_recovery(fs_->super)) {

@@ -124,8 +124,15 @@ ScanOutput ScanSource(const SourceSpec& spec, const RuleSet& rules, const ScanOp
     HashContents(nullptr, scan, options.workers, progress);
   }
   progress.Finish();
-  std::sort(scan.records.begin(), scan.records.end(),
-            [](const FileRecord& a, const FileRecord& b) { return a.path < b.path; });
+  // Sort indices, then move each record once: FileRecords are large to swap around.
+  std::vector<size_t> order(scan.records.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return scan.records[a].path < scan.records[b].path; });
+  std::vector<FileRecord> sorted;
+  sorted.reserve(order.size());
+  for (size_t index : order) sorted.push_back(std::move(scan.records[index]));
+  scan.records = std::move(sorted);
   // Two volumes mounted over each other could yield one path twice: keep the first.
   auto last =
       std::unique(scan.records.begin(), scan.records.end(),
