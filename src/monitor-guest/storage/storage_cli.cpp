@@ -1,13 +1,248 @@
-// Placeholder until the storage checker lands: says so and fails.
+// `domm-monitor storage init|check|update|keygen|rules|explain`: options, exit codes, output.
 #include "storage/storage_cli.h"
 
+#include <boost/program_options.hpp>
+#include <ctime>
+#include <fstream>
 #include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <malloc.h>
+#include <unistd.h>
+
+#include "storage/baseline_db.h"
+#include "storage/compare.h"
+#include "storage/ext_source.h"
+#include "storage/progress.h"
+#include "storage/report_format.h"
+#include "storage/rules.h"
+#include "storage/storage_scan.h"
 
 namespace virdomm::monitor {
+namespace {
 
-int RunStorageCli(std::span<char*> /*args*/) {
-  std::cerr << "domm-monitor: the storage checker is not part of this build\n";
-  return 2;
+namespace po = boost::program_options;
+
+// Exit codes beyond the AIDE-style bitmask (1 added, 2 removed, 4 changed).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitBaselineRefused = 14,  // tampered, truncated, wrong key, malformed
+  kExitUsage = 15,
+  kExitRules = 16,
+  kExitSource = 17,  // image/tree unreadable, not ext2/3/4, broken partition table
+  kExitFileIo = 18,  // baseline or key file missing or unwritable
+  kExitInternal = 19,
+};
+
+constexpr const char* kUsage =
+    "Usage: domm-monitor storage <command> [options]\n\n"
+    "Commands:\n"
+    "  init     scan the source and write a new signed baseline (--db must not exist)\n"
+    "  check    verify the baseline, scan, report differences (exit bits 1 added,\n"
+    "           2 removed, 4 changed)\n"
+    "  update   like check, then replace the baseline atomically with the current state\n"
+    "  keygen   write a new 32-byte HMAC key to --key (mode 0600)\n"
+    "  rules    print the default rules\n"
+    "  explain  print which rule decides each --path\n\n"
+    "Errors: 14 baseline refused, 15 usage, 16 rules, 17 source unreadable, 18 file I/O,\n"
+    "19 internal.\n";
+
+std::string ReadTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrnoMessage("open " + path, errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string UtcNow() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+struct Options {
+  std::string command;
+  SourceSpec source;
+  std::string db;
+  std::string key;
+  std::string rules_path;
+  std::vector<std::string> explain_paths;
+  bool json = false;
+  bool force = false;
+  ScanOptions scan;
+};
+
+int RunScanCommand(const Options& options) {
+  std::string rules_text = options.rules_path.empty() ? std::string(DefaultRulesText())
+                                                      : ReadTextFile(options.rules_path);
+  RuleSet rules =
+      RuleSet::Parse(rules_text, options.rules_path.empty() ? "default rules" : options.rules_path);
+  HmacKey key = LoadKey(options.key);
+  Baseline old_baseline;
+  if (options.command != "init") {
+    old_baseline = ReadBaselineFile(options.db, key);  // verified before anything else
+  } else if (!options.force && ::access(options.db.c_str(), F_OK) == 0) {
+    throw Error("baseline " + options.db + " exists; use 'update' or --force");
+  }
+  ScanOutput scan = ScanSource(options.source, rules, options.scan);
+  for (const std::string& warning : scan.warnings) {
+    std::cerr << "domm-monitor storage: warning: " << warning << "\n";
+  }
+  Baseline new_baseline{scan.source, UtcNow(), Sha256Hex(rules_text), std::move(scan.records)};
+  if (options.command == "init") {
+    size_t errors = 0;
+    for (const FileRecord& record : new_baseline.records) errors += record.error.empty() ? 0 : 1;
+    if (errors > 0) {
+      std::cerr << "domm-monitor storage: warning: " << errors
+                << " files could not be read completely; their errors are part of the baseline\n";
+    }
+    WriteBaselineFile(options.db, new_baseline, key);
+    std::cerr << "domm-monitor storage: baseline of " << new_baseline.records.size()
+              << " files written to " << options.db << "\n";
+    return kExitOk;
+  }
+  Report report = CompareRecords(old_baseline.records, new_baseline.records);
+  report.source = scan.source;
+  report.baseline_created = old_baseline.created;
+  report.warnings = scan.warnings;
+  if (old_baseline.rules_sha256 != new_baseline.rules_sha256) {
+    report.warnings.push_back("the rules differ from those the baseline was made with");
+  }
+  if (old_baseline.source != scan.source) {
+    report.warnings.push_back("the baseline was made from " + old_baseline.source);
+  }
+  std::cout << (options.json ? FormatReportJson(report) : FormatReportText(report));
+  std::cout.flush();
+  if (options.command == "update") {
+    WriteBaselineFile(options.db, new_baseline, key);
+    std::cerr << "domm-monitor storage: baseline " << options.db << " replaced ("
+              << new_baseline.records.size() << " files)\n";
+  }
+  return report.ExitBits();
+}
+
+int RunExplain(const Options& options) {
+  std::string rules_text = options.rules_path.empty() ? std::string(DefaultRulesText())
+                                                      : ReadTextFile(options.rules_path);
+  RuleSet rules =
+      RuleSet::Parse(rules_text, options.rules_path.empty() ? "default rules" : options.rules_path);
+  for (const std::string& path : options.explain_paths) {
+    RuleDecision decision = rules.Match(path);
+    std::cout << path << ": "
+              << (decision.line == 0  ? "no rule matches: not checked"
+                  : decision.selected ? "line " + std::to_string(decision.line) + ": " +
+                                            AttributeSetToString(decision.attributes)
+                                      : "line " + std::to_string(decision.line) + ": excluded")
+              << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunStorageCli(std::span<char*> args) {
+  // Keep freed memory in the process instead of returning it to the kernel: a scan builds and
+  // drops large vectors, and page faults are expensive on the virtual machines this runs in.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  Options options;
+  unsigned workers = std::max(1U, std::thread::hardware_concurrency());
+  po::options_description described("Options");
+  described.add_options()("help,h", "show this help")("image", po::value(&options.source.image),
+                                                      "raw disk image or block device (read-only)")(
+      "partition", po::value(&options.source.partitions)->composing(),
+      "N or N:/mountpoint; repeatable (default: every ext2/3/4 partition)")(
+      "root", po::value(&options.source.root), "directory tree instead of an image")(
+      "db", po::value(&options.db), "baseline database file")("key", po::value(&options.key),
+                                                              "HMAC key file (see keygen)")(
+      "rules", po::value(&options.rules_path), "rules file (default: built-in, see 'rules')")(
+      "json", po::bool_switch(&options.json), "JSON report instead of text")(
+      "workers", po::value(&workers), "hashing threads (default: number of CPUs)")(
+      "progress", po::value<std::string>()->default_value("auto"), "auto|always|never")(
+      "force", po::bool_switch(&options.force), "init: overwrite an existing baseline")(
+      "max-file-size", po::value(&options.scan.limits.max_file_size),
+      "bytes; larger files are recorded but not hashed")(
+      "path", po::value(&options.explain_paths)->composing(), "explain: a guest path");
+  po::options_description hidden;
+  hidden.add_options()("command", po::value(&options.command));
+  po::options_description all;
+  all.add(described).add(hidden);
+  po::positional_options_description positional;
+  positional.add("command", 1);
+  po::variables_map vm;
+  try {
+    // args[0] ("storage") plays the program name for the parser.
+    auto argc = static_cast<int>(args.size());
+    po::store(po::command_line_parser(argc, args.data()).options(all).positional(positional).run(),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& error) {
+    std::cerr << "domm-monitor storage: " << error.what() << "\n" << kUsage;
+    return kExitUsage;
+  }
+  if (vm.count("help") != 0 || options.command.empty()) {
+    (options.command.empty() && vm.count("help") == 0 ? std::cerr : std::cout) << kUsage << "\n"
+                                                                               << described;
+    return vm.count("help") != 0 ? kExitOk : kExitUsage;
+  }
+  auto usage_error = [&](const std::string& message) {
+    std::cerr << "domm-monitor storage " << options.command << ": " << message << "\n";
+    return kExitUsage;
+  };
+  std::string progress = vm["progress"].as<std::string>();
+  if (progress != "auto" && progress != "always" && progress != "never") {
+    return usage_error("--progress takes auto, always or never");
+  }
+  options.scan.progress =
+      progress == "always" || (progress == "auto" && Progress::StderrIsTerminal());
+  options.scan.workers = std::max(1U, workers);
+  try {
+    if (options.command == "rules") {
+      std::cout << DefaultRulesText();
+      return kExitOk;
+    }
+    if (options.command == "explain") {
+      if (options.explain_paths.empty()) return usage_error("give at least one --path");
+      return RunExplain(options);
+    }
+    if (options.command == "keygen") {
+      if (options.key.empty()) return usage_error("--key is required");
+      GenerateKeyFile(options.key);
+      return kExitOk;
+    }
+    if (options.command != "init" && options.command != "check" && options.command != "update") {
+      return usage_error("unknown command (init, check, update, keygen, rules, explain)");
+    }
+    if (options.source.image.empty() == options.source.root.empty()) {
+      return usage_error("give exactly one of --image and --root");
+    }
+    if (!options.source.root.empty() && !options.source.partitions.empty()) {
+      return usage_error("--partition needs --image");
+    }
+    if (options.db.empty() || options.key.empty())
+      return usage_error("--db and --key are required");
+    return RunScanCommand(options);
+  } catch (const BaselineError& error) {
+    std::cerr << "domm-monitor storage: " << error.what() << "\n";
+    return kExitBaselineRefused;
+  } catch (const RulesError& error) {
+    std::cerr << "domm-monitor storage: rules: " << error.what() << "\n";
+    return kExitRules;
+  } catch (const SourceError& error) {
+    std::cerr << "domm-monitor storage: " << error.what() << "\n";
+    return kExitSource;
+  } catch (const Error& error) {
+    std::cerr << "domm-monitor storage: " << error.what() << "\n";
+    return kExitFileIo;
+  } catch (const std::exception& error) {
+    std::cerr << "domm-monitor storage: internal error: " << error.what() << "\n";
+    return kExitInternal;
+  }
 }
 
 }  // namespace virdomm::monitor

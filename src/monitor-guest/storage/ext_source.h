@@ -1,0 +1,33 @@
+// Walks an ext2/3/4 filesystem inside a raw image through libext2fs, read-only and bounded,
+// producing file records and the on-disk location of every file's contents.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/error.h"
+#include "storage/image_file.h"
+#include "storage/progress.h"
+#include "storage/rules.h"
+#include "storage/scan_types.h"
+
+namespace virdomm::monitor {
+
+class SourceError : public Error {
+ public:
+  using Error::Error;
+};
+
+struct ExtVolume {
+  std::uint64_t offset = 0;  // bytes into the image
+  std::uint64_t length = 0;
+  std::string mount_prefix;  // "" for the root filesystem, "/boot" for a /boot partition
+  std::string label;         // for messages: "partition 2" or "whole image"
+};
+
+// Appends the selected files of `volume` to `result`. Problems with single files (a corrupt
+// inode, a loop) become FileRecord::error; an unreadable filesystem throws SourceError.
+void ScanExtVolume(const ImageFile& image, const ExtVolume& volume, const RuleSet& rules,
+                   const ScanLimits& limits, ScanResult& result, Progress& progress);
+
+}  // namespace virdomm::monitor

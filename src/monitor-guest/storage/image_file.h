@@ -1,0 +1,34 @@
+// A raw disk image or block device opened read-only; positional reads only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/unique_handle.h"
+#include "storage/partition_table.h"
+
+namespace virdomm::monitor {
+
+class ImageFile {
+ public:
+  // Opens with O_RDONLY: the checker never writes to the image.
+  static ImageFile Open(const std::string& path);
+  // Takes an already open descriptor (tests and the fuzzer use a memfd).
+  static ImageFile FromFd(UniqueFd fd, std::string name);
+
+  [[nodiscard]] int Fd() const { return fd_.Get(); }
+  [[nodiscard]] std::uint64_t Size() const { return size_; }
+  [[nodiscard]] const std::string& Name() const { return name_; }
+  // Reads up to `size` bytes at `offset`; short only at the end of the image. Throws on errors.
+  size_t ReadAt(std::uint64_t offset, void* buffer, size_t size) const;
+  [[nodiscard]] ReadAtFn Reader() const;
+
+ private:
+  ImageFile(UniqueFd fd, std::string name, std::uint64_t size)
+      : fd_(std::move(fd)), name_(std::move(name)), size_(size) {}
+  UniqueFd fd_;
+  std::string name_;
+  std::uint64_t size_ = 0;
+};
+
+}  // namespace virdomm::monitor

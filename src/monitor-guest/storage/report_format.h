@@ -1,0 +1,16 @@
+// Report formatters: plain text for people, JSON for scripts. Paths are printed with
+// EscapeForDisplay (control and non-ASCII bytes as \xHH) in both.
+#pragma once
+
+#include <string>
+
+#include "storage/compare.h"
+
+namespace virdomm::monitor {
+
+std::string FormatReportText(const Report& report);
+std::string FormatReportJson(const Report& report);
+// A JSON string literal (quotes included) for already printable text.
+std::string JsonString(std::string_view text);
+
+}  // namespace virdomm::monitor

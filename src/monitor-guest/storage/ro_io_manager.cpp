@@ -1,0 +1,135 @@
+// Read-only, bounds-checked libext2fs I/O channel over (fd, offset, length).
+#include "storage/ro_io_manager.h"
+
+#include <ext2fs/ext2fs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace virdomm::monitor {
+namespace {
+
+struct ChannelData {
+  int fd = -1;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+ChannelData* Data(io_channel channel) { return static_cast<ChannelData*>(channel->private_data); }
+
+errcode_t ReadBytes(io_channel channel, std::uint64_t byte_offset, size_t size, void* out) {
+  ChannelData* data = Data(channel);
+  if (byte_offset > data->length || size > data->length - byte_offset) {
+    std::memset(out, 0, size);
+    return EXT2_ET_SHORT_READ;  // past the end of the partition: never read a neighbour's bytes
+  }
+  size_t done = 0;
+  while (done < size) {
+    ssize_t got = ::pread(data->fd, static_cast<char*>(out) + done, size - done,
+                          static_cast<off_t>(data->offset + byte_offset + done));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (got == 0) {
+      std::memset(static_cast<char*>(out) + done, 0, size - done);
+      return EXT2_ET_SHORT_READ;
+    }
+    done += static_cast<size_t>(got);
+  }
+  return 0;
+}
+
+errcode_t ChannelRead64(io_channel channel, unsigned long long block, int count, void* out) {
+  std::uint64_t size = count < 0 ? static_cast<std::uint64_t>(-static_cast<std::int64_t>(count))
+                                 : static_cast<std::uint64_t>(count) * channel->block_size;
+  if (channel->block_size <= 0 || block > UINT64_MAX / static_cast<unsigned>(channel->block_size)) {
+    return EXT2_ET_LLSEEK_FAILED;
+  }
+  return ReadBytes(channel, block * static_cast<std::uint64_t>(channel->block_size),
+                   static_cast<size_t>(size), out);
+}
+
+errcode_t ChannelRead(io_channel channel, unsigned long block, int count, void* out) {
+  return ChannelRead64(channel, block, count, out);
+}
+
+errcode_t RefuseWrite(io_channel, unsigned long, int, const void*) { return EROFS; }
+errcode_t RefuseWrite64(io_channel, unsigned long long, int, const void*) { return EROFS; }
+errcode_t RefuseWriteByte(io_channel, unsigned long, int, const void*) { return EROFS; }
+errcode_t RefuseDiscard(io_channel, unsigned long long, unsigned long long) { return EROFS; }
+errcode_t NoFlush(io_channel) { return 0; }
+errcode_t NoOption(io_channel, const char*, const char*) { return EXT2_ET_INVALID_ARGUMENT; }
+
+errcode_t ChannelSetBlockSize(io_channel channel, int size) {
+  if (size <= 0 || size > 65536) return EXT2_ET_INVALID_ARGUMENT;
+  channel->block_size = size;
+  return 0;
+}
+
+errcode_t ChannelClose(io_channel channel) {
+  if (--channel->refcount > 0) return 0;
+  delete Data(channel);
+  std::free(channel->name);
+  std::free(channel);
+  return 0;
+}
+
+errcode_t ChannelOpen(const char* name, int flags, io_channel* out);
+
+struct struct_io_manager MakeManager() {
+  struct struct_io_manager manager {};
+  manager.magic = EXT2_ET_MAGIC_IO_MANAGER;
+  manager.name = "virdomm read-only I/O manager";
+  manager.open = ChannelOpen;
+  manager.close = ChannelClose;
+  manager.set_blksize = ChannelSetBlockSize;
+  manager.read_blk = ChannelRead;
+  manager.write_blk = RefuseWrite;
+  manager.flush = NoFlush;
+  manager.write_byte = RefuseWriteByte;
+  manager.set_option = NoOption;
+  manager.read_blk64 = ChannelRead64;
+  manager.write_blk64 = RefuseWrite64;
+  manager.discard = RefuseDiscard;
+  manager.zeroout = RefuseDiscard;
+  return manager;
+}
+
+struct struct_io_manager kManager = MakeManager();  // a table of functions, never modified
+
+errcode_t ChannelOpen(const char* name, int flags, io_channel* out) {
+  if ((flags & IO_FLAG_RW) != 0) return EROFS;
+  int fd = -1;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  if (name == nullptr ||
+      std::sscanf(name, "ro-fd:%d:%" SCNu64 ":%" SCNu64, &fd, &offset, &length) != 3) {
+    return EXT2_ET_BAD_DEVICE_NAME;
+  }
+  auto* channel = static_cast<io_channel>(std::calloc(1, sizeof(struct struct_io_channel)));
+  if (channel == nullptr) return EXT2_ET_NO_MEMORY;
+  channel->magic = EXT2_ET_MAGIC_IO_CHANNEL;
+  channel->manager = &kManager;
+  channel->name = strdup(name);
+  channel->block_size = 1024;
+  channel->refcount = 1;
+  channel->private_data = new ChannelData{fd, offset, length};
+  *out = channel;
+  return 0;
+}
+
+}  // namespace
+
+io_manager ReadOnlyIoManager() { return &kManager; }
+
+std::string ReadOnlyChannelName(int fd, std::uint64_t offset, std::uint64_t length) {
+  return "ro-fd:" + std::to_string(fd) + ":" + std::to_string(offset) + ":" +
+         std::to_string(length);
+}
+
+}  // namespace virdomm::monitor

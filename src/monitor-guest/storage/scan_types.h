@@ -1,0 +1,50 @@
+// What a file source (an ext image or a directory tree) hands to the content hasher.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "storage/file_record.h"
+
+namespace virdomm::monitor {
+
+// Bounds that keep a hostile image from hanging the checker or exhausting its memory.
+struct ScanLimits {
+  unsigned max_depth = 1024;                  // directory nesting
+  size_t max_path_bytes = 65536;              // length of one guest path
+  std::uint64_t max_files = 20'000'000;       // entries in one scan
+  std::uint64_t max_dir_entries = 4'000'000;  // slots in one directory (incl. empty ones)
+  size_t max_xattr_bytes = 1 << 20;           // names + values of one file
+  size_t max_xattr_count = 4096;              // xattrs of one file
+  size_t max_symlink_bytes = 4096;            // PATH_MAX
+  std::uint64_t max_file_size = 1ULL << 40;   // larger files are recorded but not hashed
+};
+
+// A byte range of a file's contents in the image: file bytes [logical, logical+length) are at
+// image byte `physical`. Ranges not covered by any segment (holes) read as zeros.
+struct Segment {
+  std::uint64_t logical = 0;
+  std::uint64_t physical = 0;
+  std::uint64_t length = 0;
+};
+
+// The contents of one inode to hash; every record in `records` (hard links) gets the digests.
+struct ContentJob {
+  std::vector<size_t> records;
+  AttributeSet digests = 0;  // which digest attributes to compute
+  std::uint64_t size = 0;
+  std::vector<Segment> segments;  // image source: sorted by logical offset, non-overlapping
+  bool is_inline = false;         // image source: contents stored in the inode itself
+  std::string inline_data;
+  std::string tree_path;        // tree source: host path of the file
+  std::uint64_t order_key = 0;  // reading order: first physical byte, or inode number
+};
+
+struct ScanResult {
+  std::vector<FileRecord> records;
+  std::vector<ContentJob> jobs;
+  std::vector<std::string> warnings;  // about the source as a whole (e.g. unclean journal)
+};
+
+}  // namespace virdomm::monitor
