@@ -2,6 +2,7 @@
 #include "memory/symbol_table.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 
@@ -42,7 +43,12 @@ SymbolTable::SymbolTable(std::vector<KernelSymbol> symbols, SymbolSource source)
                      if (a.address != b.address) {
                        return a.address < b.address;
                      }
-                     return !IsPoorName(a.name) && IsPoorName(b.name);
+                     if (IsPoorName(a.name) != IsPoorName(b.name)) {
+                       return !IsPoorName(a.name);
+                     }
+                     // Global symbols (upper-case type) name an address better than aliases.
+                     return std::isupper(static_cast<unsigned char>(a.type)) &&
+                            !std::isupper(static_cast<unsigned char>(b.type));
                    });
   by_name_.reserve(by_address_.size());
   for (const KernelSymbol& symbol : by_address_) {
