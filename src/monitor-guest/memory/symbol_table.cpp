@@ -19,6 +19,18 @@ bool IsPoorName(const std::string& name) {
          name.starts_with("__UNIQUE_ID_");
 }
 
+// Which of several symbols at one address names it best: global names, then compat aliases
+// (__ia32_sys_getpid next to __x64_sys_getpid), then local names, then section markers.
+int NameRank(const KernelSymbol& symbol) {
+  if (IsPoorName(symbol.name)) {
+    return 3;
+  }
+  if (!std::isupper(static_cast<unsigned char>(symbol.type))) {
+    return 2;
+  }
+  return symbol.name.starts_with("__ia32_") ? 1 : 0;
+}
+
 // A System.map with fewer symbols than this cannot be a real kernel's.
 constexpr std::size_t kMinRealSystemMapSymbols = 1000;
 
@@ -43,12 +55,7 @@ SymbolTable::SymbolTable(std::vector<KernelSymbol> symbols, SymbolSource source)
                      if (a.address != b.address) {
                        return a.address < b.address;
                      }
-                     if (IsPoorName(a.name) != IsPoorName(b.name)) {
-                       return !IsPoorName(a.name);
-                     }
-                     // Global symbols (upper-case type) name an address better than aliases.
-                     return std::isupper(static_cast<unsigned char>(a.type)) &&
-                            !std::isupper(static_cast<unsigned char>(b.type));
+                     return NameRank(a) < NameRank(b);
                    });
   by_name_.reserve(by_address_.size());
   for (const KernelSymbol& symbol : by_address_) {
