@@ -97,6 +97,13 @@ PatchSites ReadPatchSites(const ElfImage& vmlinux, const SymbolTable& symbols) {
       sites.push_back(PatchSite{symbol.address, 5, SiteKind::kStaticCall, 0});
     }
   }
+  // The call instructions inside ftrace's own trampoline, retargeted by
+  // ftrace_update_ftrace_func() when tracers come and go.
+  for (const char* name : {"ftrace_call", "ftrace_regs_call", "ftrace_graph_call"}) {
+    if (auto address = symbols.AddressOf(name)) {
+      sites.push_back(PatchSite{*address, 5, SiteKind::kFtrace, 0});
+    }
+  }
   // A site can appear in two tables (a static call inside a jump label's block cannot, but
   // duplicates within one table exist); keep one per address.
   std::sort(sites.begin(), sites.end(), [](const PatchSite& a, const PatchSite& b) {

@@ -34,11 +34,15 @@ while read -r command; do
       echo 0 > $t/events/kprobes/virdomm_probe/enable && echo > $t/kprobe_events
       echo "VIRDOMM-DONE kprobe-off $?" ;;
     ftrace-on)
-      echo __x64_sys_getppid > $t/set_ftrace_filter && echo function > $t/current_tracer
+      echo __do_sys_getppid > $t/set_ftrace_filter && echo function > $t/current_tracer
       echo "VIRDOMM-DONE ftrace-on $?" ;;
     ftrace-off)
       echo nop > $t/current_tracer && echo > $t/set_ftrace_filter
       echo "VIRDOMM-DONE ftrace-off $?" ;;
+    run\ *)
+      # Diagnostics: run a shell command line in the guest.
+      eval "${command#run }"
+      echo "VIRDOMM-DONE run $?" ;;
     *) echo "VIRDOMM-DONE $command unknown" ;;
   esac
 done
