@@ -120,8 +120,7 @@ Baseline TakeBaseline(GuestMemory& memory, const KernelModel& model,
   baseline.text_link = model.text_link;
   baseline.created = UtcNow();
   for (const KernelRegion& region : model.regions) {
-    BaselineRegion copy{region.name, region.start,
-                        std::vector<uint8_t>(region.end - region.start)};
+    BaselineRegion copy{region.name, region.start, std::vector<uint8_t>(region.end - region.start)};
     ReadPhysical(memory, placement.PhysicalOf(region.start, model.text_link), copy.bytes);
     baseline.regions.push_back(std::move(copy));
   }
@@ -213,18 +212,17 @@ Baseline ParseBaseline(std::span<const uint8_t> file, std::span<const uint8_t> k
         throw Error("baseline: region sizes exceed the file");
       }
       data_needed += size;
-      baseline.regions.push_back(
-          BaselineRegion{std::string(fields[0]), ParseNumber(fields[1], "region start"),
-                         std::vector<uint8_t>(size)});
+      baseline.regions.push_back(BaselineRegion{std::string(fields[0]),
+                                                ParseNumber(fields[1], "region start"),
+                                                std::vector<uint8_t>(size)});
     } else if (name == "ack") {
       auto fields = SplitWords(value, 5);
       if (fields.size() != 5) {
         throw Error("baseline: bad ack line");
       }
-      baseline.acknowledgements.push_back(
-          Acknowledgement{std::string(fields[0]), std::string(fields[1]),
-                          ParseNumber(fields[2], "ack address"),
-                          ParseNumber(fields[3], "ack length"), Unescape(fields[4])});
+      baseline.acknowledgements.push_back(Acknowledgement{
+          std::string(fields[0]), std::string(fields[1]), ParseNumber(fields[2], "ack address"),
+          ParseNumber(fields[3], "ack length"), Unescape(fields[4])});
     } else {
       throw Error("baseline: unknown header line '" + std::string(name) + "'");
     }

@@ -32,13 +32,13 @@ bool IsAcknowledgeable(ChangeKind kind);
 
 struct Change {
   ChangeKind kind = ChangeKind::kUnknownText;
-  std::string region;       // "text" / "rodata"
-  uint64_t address = 0;     // link-time address of the first changed byte
-  uint64_t physical = 0;    // guest-physical address of it
-  std::string location;     // symbol+offset
+  std::string region;     // "text" / "rodata"
+  uint64_t address = 0;   // link-time address of the first changed byte
+  uint64_t physical = 0;  // guest-physical address of it
+  std::string location;   // symbol+offset
   std::vector<uint8_t> old_bytes;
   std::vector<uint8_t> new_bytes;
-  std::string detail;       // e.g. "sys_call_table[39] __x64_sys_getpid -> 0x..."
+  std::string detail;  // e.g. "sys_call_table[39] __x64_sys_getpid -> 0x..."
   [[nodiscard]] Severity GetSeverity() const { return SeverityOf(kind); }
 };
 

@@ -26,8 +26,8 @@ bool IsNop5(std::span<const uint8_t> bytes) {
 }
 
 bool IsNop2(std::span<const uint8_t> bytes) {
-  return bytes.size() >= 2 && ((bytes[0] == 0x66 && bytes[1] == 0x90) ||
-                               (bytes[0] == 0x90 && bytes[1] == 0x90));
+  return bytes.size() >= 2 &&
+         ((bytes[0] == 0x66 && bytes[1] == 0x90) || (bytes[0] == 0x90 && bytes[1] == 0x90));
 }
 
 std::string Hex(uint64_t value) {
@@ -180,10 +180,10 @@ std::vector<Change> ClassifyRuns(const RegionDiff& diff, const std::vector<ByteR
       }
       auto live = diff.new_bytes.subspan(site->address - diff.base, site->length);
       Change change = MakeChange(diff, site->address, site_end, KindOfSite(*site, live), context);
-      change.detail = change.kind == ChangeKind::kUnknownText
-                          ? "this " + ToString(site->kind) +
-                                " site holds bytes Linux does not write there"
-                          : ToString(site->kind) + " site";
+      change.detail =
+          change.kind == ChangeKind::kUnknownText
+              ? "this " + ToString(site->kind) + " site holds bytes Linux does not write there"
+              : ToString(site->kind) + " site";
       changes.push_back(std::move(change));
       continue;
     }
@@ -199,18 +199,19 @@ std::vector<Change> ClassifyRuns(const RegionDiff& diff, const std::vector<ByteR
     if (is_text) {
       uint8_t old_byte = diff.old_bytes[start - diff.base];
       uint8_t new_byte = diff.new_bytes[start - diff.base];
-      kind = end - start == 1 && (new_byte == kInt3 || old_byte == kInt3) ? ChangeKind::kKprobe
-                                                                         : ChangeKind::kUnknownText;
-    } else if (context.sys_call_table != 0 && start < context.sys_call_table + 8 * context.sys_call_entries &&
+      kind = end - start == 1 && (new_byte == kInt3 || old_byte == kInt3)
+                 ? ChangeKind::kKprobe
+                 : ChangeKind::kUnknownText;
+    } else if (context.sys_call_table != 0 &&
+               start < context.sys_call_table + 8 * context.sys_call_entries &&
                end > context.sys_call_table) {
       kind = ChangeKind::kSyscallTable;
     }
     Change change = MakeChange(diff, start, end, kind, context);
     if (kind == ChangeKind::kSyscallTable) {
-      change.detail = DescribeSyscallEntries(diff, std::max(start, context.sys_call_table),
-                                             std::min(end, context.sys_call_table +
-                                                               8 * context.sys_call_entries),
-                                             context);
+      change.detail = DescribeSyscallEntries(
+          diff, std::max(start, context.sys_call_table),
+          std::min(end, context.sys_call_table + 8 * context.sys_call_entries), context);
     } else if (kind == ChangeKind::kKprobe) {
       change.detail = diff.new_bytes[start - diff.base] == kInt3 ? "INT3 written (kprobe armed)"
                                                                  : "INT3 removed (kprobe disarmed)";

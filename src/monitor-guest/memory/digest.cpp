@@ -51,9 +51,8 @@ HmacSha256::HmacSha256(std::span<const uint8_t> key)
     ThrowOpenSsl("EVP_MAC_CTX_new");
   }
   char digest_name[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-      OSSL_PARAM_construct_end()};
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+                         OSSL_PARAM_construct_end()};
   if (EVP_MAC_init(context_.get(), key.data(), key.size(), params) != 1) {
     ThrowOpenSsl("EVP_MAC_init(HMAC-SHA256)");
   }

@@ -47,13 +47,13 @@ ElfImage::ElfImage(std::span<const uint8_t> bytes) : bytes_(bytes) {
   }
   uint64_t table_size = uint64_t{header.e_shnum} * sizeof(Elf64_Shdr);
   if (!RangeFits(header.e_shoff, table_size, bytes.size())) {
-    throw Error("ELF: section header table (offset " + std::to_string(header.e_shoff) +
-                ", " + std::to_string(header.e_shnum) + " entries) lies beyond the file");
+    throw Error("ELF: section header table (offset " + std::to_string(header.e_shoff) + ", " +
+                std::to_string(header.e_shnum) + " entries) lies beyond the file");
   }
   std::vector<Elf64_Shdr> raw(header.e_shnum);
   for (std::size_t i = 0; i < raw.size(); ++i) {
-    raw[i] = ReadStruct<Elf64_Shdr>(bytes, header.e_shoff + i * sizeof(Elf64_Shdr),
-                                    "section header");
+    raw[i] =
+        ReadStruct<Elf64_Shdr>(bytes, header.e_shoff + i * sizeof(Elf64_Shdr), "section header");
   }
   const Elf64_Shdr& names = raw[header.e_shstrndx];
   if (names.sh_type == SHT_NOBITS || !RangeFits(names.sh_offset, names.sh_size, bytes.size())) {
@@ -72,10 +72,9 @@ ElfImage::ElfImage(std::span<const uint8_t> bytes) : bytes_(bytes) {
     section.link = shdr.sh_link;
     section.entry_size = shdr.sh_entsize;
     if (section.HasFileBytes() && !RangeFits(section.offset, section.size, bytes.size())) {
-      throw Error("ELF: section '" + section.name + "' (offset " +
-                  std::to_string(section.offset) + ", size " + std::to_string(section.size) +
-                  ") lies beyond the end of the file (" + std::to_string(bytes.size()) +
-                  " bytes): truncated image?");
+      throw Error("ELF: section '" + section.name + "' (offset " + std::to_string(section.offset) +
+                  ", size " + std::to_string(section.size) + ") lies beyond the end of the file (" +
+                  std::to_string(bytes.size()) + " bytes): truncated image?");
     }
     if (section.address > std::numeric_limits<uint64_t>::max() - section.size) {
       throw Error("ELF: section '" + section.name + "' wraps the address space");

@@ -25,11 +25,14 @@ void ReadPhysical(GuestMemory& memory, uint64_t gpa, std::span<uint8_t> out) {
   std::size_t copied = 0;
   for (std::size_t i = 0; i < view.Count(); ++i) {
     if (view.Frame(i) == nullptr) {
-      throw Error(memory.Describe() + ": guest frame 0x" + [&] {
-        char buffer[24];
-        std::snprintf(buffer, sizeof(buffer), "%llx", static_cast<unsigned long long>(gfns[i]));
-        return std::string(buffer);
-      }() + " is not readable: " + std::generic_category().message(view.Error(i)));
+      throw Error(memory.Describe() + ": guest frame 0x" +
+                  [&] {
+                    char buffer[24];
+                    std::snprintf(buffer, sizeof(buffer), "%llx",
+                                  static_cast<unsigned long long>(gfns[i]));
+                    return std::string(buffer);
+                  }() +
+                  " is not readable: " + std::generic_category().message(view.Error(i)));
     }
     uint64_t in_page = i == 0 ? gpa & (kPageSize - 1) : 0;
     std::size_t length = std::min<std::size_t>(kPageSize - in_page, out.size() - copied);

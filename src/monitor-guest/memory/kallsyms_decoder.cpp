@@ -80,9 +80,8 @@ bool MatchTokenTables(std::span<const uint8_t> bytes, uint64_t index_at, TokenTa
 
 // Walks `count` name entries from `names_at`, not past `limit`; returns the end offset and
 // records every 256th entry's offset (what kallsyms_markers holds).
-std::optional<uint64_t> WalkNames(std::span<const uint8_t> bytes, uint64_t names_at,
-                                  uint32_t count, uint64_t limit,
-                                  std::vector<uint64_t>& block_starts) {
+std::optional<uint64_t> WalkNames(std::span<const uint8_t> bytes, uint64_t names_at, uint32_t count,
+                                  uint64_t limit, std::vector<uint64_t>& block_starts) {
   block_starts.clear();
   uint64_t at = names_at;
   for (uint32_t i = 0; i < count; ++i) {
@@ -152,8 +151,8 @@ std::optional<DecodedKallsyms> DecodeWithTokens(std::span<const uint8_t> bytes,
     uint32_t high = 0;
     uint64_t relative_base = 0;
     if (!TryReadLe(bytes, at, count) || !TryReadLe(bytes, at + 4, high) || high != 0 ||
-        count < kMinSymbols || count > kMaxSymbols ||
-        !TryReadLe(bytes, at - 8, relative_base) || relative_base < kKernelAddressFloor) {
+        count < kMinSymbols || count > kMaxSymbols || !TryReadLe(bytes, at - 8, relative_base) ||
+        relative_base < kKernelAddressFloor) {
       continue;
     }
     uint64_t names_at = at + 8;
@@ -241,11 +240,13 @@ DecodedKallsyms DecodeKallsyms(std::span<const uint8_t> rodata) {
     }
   }
   if (!found_tokens) {
-    throw Error("kallsyms: no token table in .rodata (kernel built without CONFIG_KALLSYMS, or "
-                "not a Linux image); give a System.map or the -dbg vmlinux");
+    throw Error(
+        "kallsyms: no token table in .rodata (kernel built without CONFIG_KALLSYMS, or "
+        "not a Linux image); give a System.map or the -dbg vmlinux");
   }
-  throw Error("kallsyms: token table found but no consistent names/markers/offsets tables "
-              "(only the Linux 6.1 base-relative layout is decoded); give a System.map");
+  throw Error(
+      "kallsyms: token table found but no consistent names/markers/offsets tables "
+      "(only the Linux 6.1 base-relative layout is decoded); give a System.map");
 }
 
 DecodedKallsyms DecodeKallsyms(const ElfImage& vmlinux) {

@@ -21,7 +21,10 @@ constexpr uint64_t kPayloadLengthOffset = 0x24c;
 constexpr uint16_t kMinProtocolWithPayload = 0x0208;
 
 bool IsElf(std::span<const uint8_t> bytes) {
-  return bytes.size() >= 4 && std::memcmp(bytes.data(), "\x7f" "ELF", 4) == 0;
+  return bytes.size() >= 4 && std::memcmp(bytes.data(),
+                                          "\x7f"
+                                          "ELF",
+                                          4) == 0;
 }
 
 std::vector<uint8_t> DecompressXz(std::span<const uint8_t> input, std::size_t max_output) {
@@ -97,8 +100,9 @@ VmlinuxBytes ExtractVmlinux(std::span<const uint8_t> file_bytes, std::size_t max
   static constexpr uint8_t kXzMagic[] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
   if (payload.size() < sizeof(kXzMagic) ||
       std::memcmp(payload.data(), kXzMagic, sizeof(kXzMagic)) != 0) {
-    throw Error("kernel image: payload is not xz-compressed (only CONFIG_KERNEL_XZ, Debian's "
-                "choice, is supported; pass the vmlinux ELF instead)");
+    throw Error(
+        "kernel image: payload is not xz-compressed (only CONFIG_KERNEL_XZ, Debian's "
+        "choice, is supported; pass the vmlinux ELF instead)");
   }
   std::vector<uint8_t> vmlinux = DecompressXz(payload, max_output);
   if (!IsElf(vmlinux)) {

@@ -125,13 +125,11 @@ KernelPlacement LocateKernel(GuestMemory& memory, const KernelModel& model) {
       best = placement;
     }
   }
-  if (best.text_pages == 0 ||
-      static_cast<double>(best.text_pages_equal) <
-          kMinEqualTextShare * static_cast<double>(best.text_pages)) {
+  if (best.text_pages == 0 || static_cast<double>(best.text_pages_equal) <
+                                  kMinEqualTextShare * static_cast<double>(best.text_pages)) {
     throw Error("the kernel image's banner is in " + memory.Describe() + " at " +
                 Hex(best.text_physical + banner_delta) + " but only " +
-                std::to_string(best.text_pages_equal) + " of " +
-                std::to_string(best.text_pages) +
+                std::to_string(best.text_pages_equal) + " of " + std::to_string(best.text_pages) +
                 " text pages equal the image: a different build of " + model.release +
                 " runs; refusing the image");
   }

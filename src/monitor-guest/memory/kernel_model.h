@@ -17,7 +17,7 @@
 namespace virdomm::monitor {
 
 struct KernelRegion {
-  std::string name;  // "text" or "rodata"
+  std::string name;    // "text" or "rodata"
   uint64_t start = 0;  // link-time addresses, [start, end)
   uint64_t end = 0;
 };
@@ -38,8 +38,8 @@ struct KernelModel {
 };
 
 struct KernelSources {
-  std::filesystem::path kernel;                     // vmlinuz or vmlinux
-  std::optional<std::filesystem::path> system_map;  // real System.map
+  std::filesystem::path kernel;                      // vmlinuz or vmlinux
+  std::optional<std::filesystem::path> system_map;   // real System.map
   std::optional<std::filesystem::path> symbols_elf;  // -dbg vmlinux with .symtab
 };
 

@@ -21,14 +21,15 @@ MemoryChecker::MemoryChecker(GuestMemory& memory, const KernelModel& model,
     : memory_(memory), model_(model), baseline_(baseline) {
   if (baseline.release != model.release || baseline.banner != model.banner ||
       baseline.text_link != model.text_link || baseline.regions.size() != model.regions.size()) {
-    throw Error("the baseline (" + baseline.release + ") was taken for another kernel than the "
-                "image given (" + model.release + ")");
+    throw Error("the baseline (" + baseline.release +
+                ") was taken for another kernel than the "
+                "image given (" +
+                model.release + ")");
   }
   for (std::size_t i = 0; i < model.regions.size(); ++i) {
     const KernelRegion& region = model.regions[i];
     const BaselineRegion& copy = baseline.regions[i];
-    if (copy.name != region.name || copy.start != region.start ||
-        copy.End() != region.end) {
+    if (copy.name != region.name || copy.start != region.start || copy.End() != region.end) {
       throw Error("the baseline's region " + copy.name + " does not match the kernel image's");
     }
   }
@@ -93,8 +94,8 @@ CheckReport MemoryChecker::Check() {
         change.address = low;
         change.physical = baseline_.text_physical + (low - baseline_.text_link);
         change.location = model_.symbols.Describe(low);
-        change.detail = "frame unreadable: " +
-                        std::generic_category().message(watched.frames.Error(i));
+        change.detail =
+            "frame unreadable: " + std::generic_category().message(watched.frames.Error(i));
         report.changes.push_back(std::move(change));
         continue;
       }
@@ -109,10 +110,9 @@ CheckReport MemoryChecker::Check() {
         live_copy = copy.bytes;
       }
       std::memcpy(live_copy.data() + (low - copy.start), live, high - low);
-      auto page_runs = DiffRuns(std::span(old, high - low),
-                                std::span<const uint8_t>(live_copy.data() + (low - copy.start),
-                                                         high - low),
-                                low);
+      auto page_runs = DiffRuns(
+          std::span(old, high - low),
+          std::span<const uint8_t>(live_copy.data() + (low - copy.start), high - low), low);
       // A run that reaches the page end continues a run that started on the previous page.
       if (!runs.empty() && !page_runs.empty() && runs.back().end == page_runs.front().start) {
         runs.back().end = page_runs.front().end;
@@ -130,8 +130,7 @@ CheckReport MemoryChecker::Check() {
     }
   }
   report.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-          .count();
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return report;
 }
 
@@ -144,11 +143,11 @@ std::size_t AcknowledgeChanges(Baseline& baseline, const std::vector<Change>& ch
     for (BaselineRegion& region : baseline.regions) {
       if (change.address >= region.start &&
           change.address + change.new_bytes.size() <= region.End()) {
-        std::memcpy(region.bytes.data() + (change.address - region.start),
-                    change.new_bytes.data(), change.new_bytes.size());
-        baseline.acknowledgements.push_back(Acknowledgement{
-            UtcNow(), ToString(change.kind), change.address, change.new_bytes.size(),
-            change.location});
+        std::memcpy(region.bytes.data() + (change.address - region.start), change.new_bytes.data(),
+                    change.new_bytes.size());
+        baseline.acknowledgements.push_back(Acknowledgement{UtcNow(), ToString(change.kind),
+                                                            change.address, change.new_bytes.size(),
+                                                            change.location});
         ++accepted;
         break;
       }

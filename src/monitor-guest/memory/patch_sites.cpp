@@ -46,9 +46,9 @@ PatchSites::PatchSites(std::vector<PatchSite> sites) : sites_(std::move(sites)) 
 }
 
 const PatchSite* PatchSites::Containing(uint64_t address) const {
-  auto it = std::upper_bound(
-      sites_.begin(), sites_.end(), address,
-      [](uint64_t value, const PatchSite& site) { return value < site.address; });
+  auto it =
+      std::upper_bound(sites_.begin(), sites_.end(), address,
+                       [](uint64_t value, const PatchSite& site) { return value < site.address; });
   if (it == sites_.begin()) {
     return nullptr;
   }
@@ -85,15 +85,14 @@ PatchSites ReadPatchSites(const ElfImage& vmlinux, const SymbolTable& symbols) {
     }
   }
 
-  auto static_calls = TableBytes(vmlinux, symbols, "__start_static_call_sites",
-                                 "__stop_static_call_sites", start);
+  auto static_calls =
+      TableBytes(vmlinux, symbols, "__start_static_call_sites", "__stop_static_call_sites", start);
   for (uint64_t at = 0; at + 8 <= static_calls.size(); at += 8) {
     auto addr = static_cast<int32_t>(ReadLe<uint32_t>(static_calls, at, "static_call_site"));
     sites.push_back(PatchSite{AddRelative(start + at, addr), 5, SiteKind::kStaticCall, 0});
   }
   for (const KernelSymbol& symbol : symbols.ByAddress()) {
-    if (symbol.name.starts_with("__SCT__") &&
-        (symbol.type == 'T' || symbol.type == 't')) {
+    if (symbol.name.starts_with("__SCT__") && (symbol.type == 'T' || symbol.type == 't')) {
       sites.push_back(PatchSite{symbol.address, 5, SiteKind::kStaticCall, 0});
     }
   }
@@ -106,14 +105,12 @@ PatchSites ReadPatchSites(const ElfImage& vmlinux, const SymbolTable& symbols) {
   }
   // A site can appear in two tables (a static call inside a jump label's block cannot, but
   // duplicates within one table exist); keep one per address.
-  std::sort(sites.begin(), sites.end(), [](const PatchSite& a, const PatchSite& b) {
-    return a.address < b.address;
-  });
-  sites.erase(std::unique(sites.begin(), sites.end(),
-                          [](const PatchSite& a, const PatchSite& b) {
-                            return a.address == b.address;
-                          }),
-              sites.end());
+  std::sort(sites.begin(), sites.end(),
+            [](const PatchSite& a, const PatchSite& b) { return a.address < b.address; });
+  sites.erase(
+      std::unique(sites.begin(), sites.end(),
+                  [](const PatchSite& a, const PatchSite& b) { return a.address == b.address; }),
+      sites.end());
   return PatchSites(std::move(sites));
 }
 

@@ -19,7 +19,8 @@ std::string SignedHex(const std::optional<int64_t>& value) {
   if (!value) {
     return "unknown";
   }
-  return *value < 0 ? "-" + Hex(static_cast<uint64_t>(-*value)) : Hex(static_cast<uint64_t>(*value));
+  return *value < 0 ? "-" + Hex(static_cast<uint64_t>(-*value))
+                    : Hex(static_cast<uint64_t>(*value));
 }
 
 std::string Bytes(const std::vector<uint8_t>& bytes) {
@@ -74,8 +75,7 @@ std::string FormatCheckText(const CheckReport& report) {
     out << "clean: no change since the baseline\n";
     return out.str();
   }
-  out << report.changes.size() << " change(s), worst severity " << ToString(report.Worst())
-      << "\n";
+  out << report.changes.size() << " change(s), worst severity " << ToString(report.Worst()) << "\n";
   for (const Change& change : report.changes) {
     out << "  [" << ToString(change.GetSeverity()) << "] " << ToString(change.kind) << " "
         << change.region << " " << change.location << " (" << Hex(change.address) << ", pa "
@@ -131,9 +131,9 @@ std::string FormatLocateText(const KernelModel& model, const KernelPlacement& pl
   out << "KASLR offset:    " << SignedHex(placement.virtual_offset) << " (virtual, from "
       << "sys_call_table)\n";
   for (const KernelRegion& region : model.regions) {
-    out << "region " << region.name << ":" << std::string(9 - std::min<std::size_t>(9, region.name.size()), ' ')
-        << Hex(region.start) << "-" << Hex(region.end) << " (" << (region.end - region.start)
-        << " bytes)\n";
+    out << "region " << region.name << ":"
+        << std::string(9 - std::min<std::size_t>(9, region.name.size()), ' ') << Hex(region.start)
+        << "-" << Hex(region.end) << " (" << (region.end - region.start) << " bytes)\n";
   }
   out << "text pages equal to the image: " << placement.text_pages_equal << " of "
       << placement.text_pages << "\n";

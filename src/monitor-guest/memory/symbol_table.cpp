@@ -74,8 +74,8 @@ std::optional<uint64_t> SymbolTable::AddressOf(std::string_view name) const {
 uint64_t SymbolTable::RequireAddress(std::string_view name) const {
   auto address = AddressOf(name);
   if (!address) {
-    throw Error("kernel symbol '" + std::string(name) + "' not found in the " +
-                ToString(source_) + " (" + std::to_string(Size()) + " symbols)");
+    throw Error("kernel symbol '" + std::string(name) + "' not found in the " + ToString(source_) +
+                " (" + std::to_string(Size()) + " symbols)");
   }
   return *address;
 }

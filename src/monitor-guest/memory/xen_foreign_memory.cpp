@@ -76,9 +76,10 @@ XenForeignMemory::XenForeignMemory(uint32_t domid, std::optional<uint64_t> memor
     : domid_(domid) {
   xenforeignmemory_handle* raw = xenforeignmemory_open(nullptr, 0);
   if (raw == nullptr) {
-    ThrowErrno("xenforeignmemory_open (is /dev/xen/privcmd present and is this a Xen guest "
-               "with the rights over domain " +
-               std::to_string(domid) + "?)");
+    ThrowErrno(
+        "xenforeignmemory_open (is /dev/xen/privcmd present and is this a Xen guest "
+        "with the rights over domain " +
+        std::to_string(domid) + "?)");
   }
   handle_ = std::shared_ptr<xenforeignmemory_handle>(raw, CloseHandle);
   if (xenforeignmemory_restrict(handle_.get(), static_cast<domid_t>(domid)) == 0) {
@@ -100,13 +101,11 @@ FrameView XenForeignMemory::MapFrames(std::span<const uint64_t> gfns) {
     return FrameView(std::move(frames), std::move(errors), nullptr);
   }
   std::vector<xen_pfn_t> pfns(gfns.begin(), gfns.end());
-  void* address =
-      xenforeignmemory_map(handle_.get(), domid_, PROT_READ, pfns.size(), pfns.data(),
-                           errors.data());
+  void* address = xenforeignmemory_map(handle_.get(), domid_, PROT_READ, pfns.size(), pfns.data(),
+                                       errors.data());
   if (address == nullptr) {
-    ThrowErrno("xenforeignmemory_map of " + std::to_string(gfns.size()) +
-               " frames of domain " + std::to_string(domid_) +
-               " (is this domain its target, and the target HVM/PVH?)");
+    ThrowErrno("xenforeignmemory_map of " + std::to_string(gfns.size()) + " frames of domain " +
+               std::to_string(domid_) + " (is this domain its target, and the target HVM/PVH?)");
   }
   auto mapping = std::make_shared<ForeignMapping>(handle_, address, pfns.size());
   for (std::size_t i = 0; i < gfns.size(); ++i) {

@@ -40,8 +40,8 @@ class LiveKernelTest : public ::testing::Test {
     work_ = fs::path(VIRDOMM_BINARY_DIR) / ("memory-live-" + std::to_string(getpid()));
     fs::create_directories(work_);
     fs::path initramfs = work_ / "initramfs.cpio";
-    std::string build = std::string(VIRDOMM_MEMORY_SCRIPTS) + "/make-initramfs.sh " +
-                        initramfs.string();
+    std::string build =
+        std::string(VIRDOMM_MEMORY_SCRIPTS) + "/make-initramfs.sh " + initramfs.string();
     ASSERT_EQ(std::system(build.c_str()), 0) << build;
     fs::path ram = fs::path("/dev/shm") / ("virdomm-memory-live-" + std::to_string(getpid()));
     guest_ = new testing::QemuGuest(VIRDOMM_MEMORY_KERNEL, initramfs, ram, work_ / "console.log");
@@ -254,8 +254,7 @@ TEST_F(LiveKernelTest, FunctionTracerIsClassifiedAsFtrace) {
   EXPECT_LE(on.Worst(), Severity::kWarning) << Describe(on);
   GuestCommand("ftrace-off");
   CheckReport off = CheckNow();
-  EXPECT_EQ(FindChange(off, ChangeKind::kFtrace, site), nullptr)
-      << Describe(off);
+  EXPECT_EQ(FindChange(off, ChangeKind::kFtrace, site), nullptr) << Describe(off);
   EXPECT_LE(off.Worst(), Severity::kWarning) << Describe(off);
 }
 
@@ -314,8 +313,7 @@ TEST_F(LiveKernelTest, GarbageMemoryGivesAClearError) {
   CommandResult bad_key = Monitor("check " + Source() + " --baseline " + baseline_.string() +
                                   " --key " + other_key.string());
   EXPECT_EQ(bad_key.status, 1) << bad_key.output;
-  EXPECT_NE(bad_key.output.find("signature does not verify"), std::string::npos)
-      << bad_key.output;
+  EXPECT_NE(bad_key.output.find("signature does not verify"), std::string::npos) << bad_key.output;
 }
 
 }  // namespace

@@ -20,22 +20,35 @@ QemuGuest::QemuGuest(std::filesystem::path kernel, std::filesystem::path initram
   if (pipe(in_pipe) != 0 || pipe(out_pipe) != 0) {
     throw std::runtime_error("pipe failed");
   }
-  std::string backend = "memory-backend-file,id=ram,size=256M,mem-path=" + ram_file_.string() +
-                        ",share=on";
+  std::string backend =
+      "memory-backend-file,id=ram,size=256M,mem-path=" + ram_file_.string() + ",share=on";
   std::vector<std::string> argv = {"qemu-system-x86_64",
-                                   "-accel", "tcg",
-                                   "-machine", "q35,memory-backend=ram",
-                                   "-object", backend,
-                                   "-m", "256M",
-                                   "-smp", "1",
-                                   "-cpu", "max",
-                                   "-kernel", kernel.string(),
-                                   "-initrd", initramfs.string(),
-                                   "-append", "console=ttyS0 quiet panic=-1",
-                                   "-nic", "none",
-                                   "-display", "none",
-                                   "-monitor", "none",
-                                   "-serial", "stdio",
+                                   "-accel",
+                                   "tcg",
+                                   "-machine",
+                                   "q35,memory-backend=ram",
+                                   "-object",
+                                   backend,
+                                   "-m",
+                                   "256M",
+                                   "-smp",
+                                   "1",
+                                   "-cpu",
+                                   "max",
+                                   "-kernel",
+                                   kernel.string(),
+                                   "-initrd",
+                                   initramfs.string(),
+                                   "-append",
+                                   "console=ttyS0 quiet panic=-1",
+                                   "-nic",
+                                   "none",
+                                   "-display",
+                                   "none",
+                                   "-monitor",
+                                   "none",
+                                   "-serial",
+                                   "stdio",
                                    "-no-reboot"};
   pid_ = fork();
   if (pid_ < 0) {

@@ -34,7 +34,7 @@ TEST(KernelImageTest, ExtractsTheElfFromTheBzImage) {
   ASSERT_NE(text, nullptr);
   ASSERT_NE(rodata, nullptr);
   EXPECT_EQ(text->address, 0xffffffff81000000ULL);
-  EXPECT_GT(text->size, uint64_t{10} << 20);  // ~14 MiB
+  EXPECT_GT(text->size, uint64_t{10} << 20);   // ~14 MiB
   EXPECT_GT(rodata->size, uint64_t{3} << 20);  // ~4.4 MiB
   EXPECT_TRUE(elf.ReadSymbols().empty());      // Debian strips the embedded vmlinux
 }
@@ -141,8 +141,9 @@ TEST(ParserBoundsTest, KallsymsWithCorruptTablesIsRefusedOrConsistent) {
   ElfImage elf(Vmlinux().bytes);
   const ElfSection* rodata = elf.FindSection(".rodata");
   ASSERT_NE(rodata, nullptr);
-  std::vector<uint8_t> bytes(Vmlinux().bytes.begin() + static_cast<long>(rodata->offset),
-                             Vmlinux().bytes.begin() + static_cast<long>(rodata->offset + rodata->size));
+  std::vector<uint8_t> bytes(
+      Vmlinux().bytes.begin() + static_cast<long>(rodata->offset),
+      Vmlinux().bytes.begin() + static_cast<long>(rodata->offset + rodata->size));
   const KallsymsLayout& layout = Kallsyms().layout;
   std::fill(bytes.begin() + static_cast<long>(layout.names) + 1000,
             bytes.begin() + static_cast<long>(layout.names) + 1100, 0);
