@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "common/unique_handle.h"
+#include "memory/hex_text.h"
 #include "memory/kernel_image_file.h"
 
 namespace virdomm::monitor {
@@ -63,12 +64,6 @@ uint64_t ParseNumber(std::string_view text, const char* what) {
   return value;
 }
 
-std::string HexNumber(uint64_t value) {
-  char buffer[24];
-  std::snprintf(buffer, sizeof(buffer), "0x%llx", static_cast<unsigned long long>(value));
-  return buffer;
-}
-
 std::vector<std::string_view> SplitWords(std::string_view line, std::size_t max_words) {
   std::vector<std::string_view> words;
   while (!line.empty() && words.size() + 1 < max_words) {
@@ -106,8 +101,8 @@ std::string UtcNow() {
   std::tm utc{};
   gmtime_r(&now, &utc);
   char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
+  std::size_t length = std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return std::string(buffer, length);
 }
 
 Baseline TakeBaseline(GuestMemory& memory, const KernelModel& model,

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "memory/byte_reader.h"
+#include "memory/hex_text.h"
 
 namespace virdomm::monitor {
 namespace {
@@ -30,11 +31,7 @@ bool IsNop2(std::span<const uint8_t> bytes) {
          ((bytes[0] == 0x66 && bytes[1] == 0x90) || (bytes[0] == 0x90 && bytes[1] == 0x90));
 }
 
-std::string Hex(uint64_t value) {
-  char buffer[24];
-  std::snprintf(buffer, sizeof(buffer), "0x%llx", static_cast<unsigned long long>(value));
-  return buffer;
-}
+std::string Hex(uint64_t value) { return HexNumber(value); }
 
 Change MakeChange(const RegionDiff& diff, uint64_t start, uint64_t end, ChangeKind kind,
                   const ClassifyContext& context) {

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "memory/hex_text.h"
 
 namespace virdomm::monitor {
 
@@ -25,13 +26,7 @@ void ReadPhysical(GuestMemory& memory, uint64_t gpa, std::span<uint8_t> out) {
   std::size_t copied = 0;
   for (std::size_t i = 0; i < view.Count(); ++i) {
     if (view.Frame(i) == nullptr) {
-      throw Error(memory.Describe() + ": guest frame 0x" +
-                  [&] {
-                    char buffer[24];
-                    std::snprintf(buffer, sizeof(buffer), "%llx",
-                                  static_cast<unsigned long long>(gfns[i]));
-                    return std::string(buffer);
-                  }() +
+      throw Error(memory.Describe() + ": guest frame " + HexNumber(gfns[i]) +
                   " is not readable: " + std::generic_category().message(view.Error(i)));
     }
     uint64_t in_page = i == 0 ? gpa & (kPageSize - 1) : 0;

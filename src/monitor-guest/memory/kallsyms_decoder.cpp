@@ -188,7 +188,8 @@ std::optional<DecodedKallsyms> DecodeWithTokens(std::span<const uint8_t> bytes,
       }
       std::string name = ExpandName(bytes.subspan(entry_at, length), tokens);
       entry_at += length;
-      auto offset = static_cast<int32_t>(ReadLe<uint32_t>(bytes, offsets_at + 4 * i, "offset"));
+      auto offset =
+          static_cast<int32_t>(ReadLe<uint32_t>(bytes, offsets_at + uint64_t{4} * i, "offset"));
       uint64_t address = offset >= 0 ? static_cast<uint64_t>(offset)
                                      : relative_base - 1 - static_cast<int64_t>(offset);
       if (address < previous_address) {

@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "memory/byte_reader.h"
+#include "memory/hex_text.h"
 
 namespace virdomm::monitor {
 namespace {
@@ -19,11 +20,7 @@ constexpr std::size_t kBatchFrames = 1024;
 constexpr double kMinEqualTextShare = 0.05;
 constexpr std::string_view kBannerPrefix = "Linux version ";
 
-std::string Hex(uint64_t value) {
-  char buffer[24];
-  std::snprintf(buffer, sizeof(buffer), "0x%llx", static_cast<unsigned long long>(value));
-  return buffer;
-}
+std::string Hex(uint64_t value) { return HexNumber(value); }
 
 // Reads up to `length` bytes at gpa; false if any frame is a hole.
 bool TryRead(GuestMemory& memory, uint64_t gpa, std::span<uint8_t> out) {

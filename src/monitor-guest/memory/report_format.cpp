@@ -5,15 +5,12 @@
 #include <sstream>
 
 #include "memory/digest.h"
+#include "memory/hex_text.h"
 
 namespace virdomm::monitor {
 namespace {
 
-std::string Hex(uint64_t value) {
-  char buffer[24];
-  std::snprintf(buffer, sizeof(buffer), "0x%llx", static_cast<unsigned long long>(value));
-  return buffer;
-}
+std::string Hex(uint64_t value) { return HexNumber(value); }
 
 std::string SignedHex(const std::optional<int64_t>& value) {
   if (!value) {
@@ -26,12 +23,10 @@ std::string SignedHex(const std::optional<int64_t>& value) {
 std::string Bytes(const std::vector<uint8_t>& bytes) {
   std::string text;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
-    char buffer[4];
-    std::snprintf(buffer, sizeof(buffer), "%02x", bytes[i]);
     if (i > 0) {
       text += ' ';
     }
-    text += buffer;
+    text += HexNumber(bytes[i], 2).substr(2);
   }
   return text;
 }
@@ -53,9 +48,7 @@ std::string JsonString(std::string_view text) {
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
-          out += buffer;
+          out += "\\u" + HexNumber(static_cast<unsigned char>(c), 4).substr(2);
         } else {
           out += c;
         }

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "common/error.h"
+#include "memory/hex_text.h"
 #include "memory/kernel_image_file.h"
 
 namespace virdomm::monitor {
@@ -97,15 +98,11 @@ const KernelSymbol* SymbolTable::Containing(uint64_t address) const {
 }
 
 std::string SymbolTable::Describe(uint64_t address) const {
-  char buffer[40];
   const KernelSymbol* symbol = Containing(address);
   if (symbol == nullptr) {
-    std::snprintf(buffer, sizeof(buffer), "0x%016llx", static_cast<unsigned long long>(address));
-    return buffer;
+    return HexNumber(address, 16);
   }
-  std::snprintf(buffer, sizeof(buffer), "+0x%llx",
-                static_cast<unsigned long long>(address - symbol->address));
-  return symbol->name + buffer;
+  return symbol->name + "+" + HexNumber(address - symbol->address);
 }
 
 SymbolTable ParseSystemMap(std::string_view text) {

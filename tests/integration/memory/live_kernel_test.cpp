@@ -104,6 +104,17 @@ class LiveKernelTest : public ::testing::Test {
     return nullptr;
   }
 
+  // Changes the kernel did not make itself (an idle guest may still flip a static key).
+  static std::vector<Change> Critical(const CheckReport& report) {
+    std::vector<Change> critical;
+    for (const Change& change : report.changes) {
+      if (change.GetSeverity() == Severity::kCritical) {
+        critical.push_back(change);
+      }
+    }
+    return critical;
+  }
+
   static std::string Describe(const CheckReport& report) {
     std::string text;
     for (const Change& change : report.changes) {
@@ -180,8 +191,9 @@ TEST_F(LiveKernelTest, ByteWrittenIntoTextIsCriticalAtItsSymbol) {
   ASSERT_EQ(model_->sites.Containing(getpid + 8), nullptr);
   std::vector<uint8_t> old = PokeLink(getpid + 8, {0xf4});  // hlt
   CheckReport report = CheckNow();
-  ASSERT_EQ(report.changes.size(), 1u) << Describe(report);
-  const Change& change = report.changes[0];
+  std::vector<Change> critical = Critical(report);
+  ASSERT_EQ(critical.size(), 1u) << Describe(report);
+  const Change& change = critical[0];
   EXPECT_EQ(change.kind, ChangeKind::kUnknownText);
   EXPECT_EQ(change.GetSeverity(), Severity::kCritical);
   EXPECT_EQ(change.location, "__x64_sys_getpid+0x8");
@@ -194,7 +206,7 @@ TEST_F(LiveKernelTest, ByteWrittenIntoTextIsCriticalAtItsSymbol) {
   EXPECT_NE(ack.status, 0) << "an unknown change must not be acknowledged: " << ack.output;
 
   PokeLink(getpid + 8, old);
-  EXPECT_TRUE(CheckNow().changes.empty());
+  EXPECT_TRUE(Critical(CheckNow()).empty());
 }
 
 TEST_F(LiveKernelTest, ChangedSyscallTableEntryIsNamed) {
@@ -208,14 +220,14 @@ TEST_F(LiveKernelTest, ChangedSyscallTableEntryIsNamed) {
   std::vector<uint8_t> old = PokeLink(slot, value);
   CheckReport report = CheckNow();
   PokeLink(slot, old);
-  ASSERT_EQ(report.changes.size(), 1u) << Describe(report);
-  EXPECT_EQ(report.changes[0].kind, ChangeKind::kSyscallTable);
-  EXPECT_EQ(report.changes[0].GetSeverity(), Severity::kCritical);
-  EXPECT_NE(report.changes[0].detail.find(
-                "sys_call_table[39] __x64_sys_getpid+0x0 -> __x64_sys_getppid+0x0"),
-            std::string::npos)
-      << report.changes[0].detail;
-  EXPECT_TRUE(CheckNow().changes.empty());
+  std::vector<Change> critical = Critical(report);
+  ASSERT_EQ(critical.size(), 1u) << Describe(report);
+  EXPECT_EQ(critical[0].kind, ChangeKind::kSyscallTable);
+  EXPECT_NE(
+      critical[0].detail.find("sys_call_table[39] __x64_sys_getpid+0x0 -> __x64_sys_getppid+0x0"),
+      std::string::npos)
+      << critical[0].detail;
+  EXPECT_TRUE(Critical(CheckNow()).empty());
 }
 
 TEST_F(LiveKernelTest, KprobeInsideTheGuestIsClassifiedAndAcknowledgeable) {
