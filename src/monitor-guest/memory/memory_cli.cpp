@@ -1,13 +1,276 @@
-// Placeholder until the memory checker lands: says so and fails.
+// `domm-monitor memory locate|baseline|check|ack|watch`: option parsing and the command flow;
+// the work is done by the layers (GuestMemory, KernelModel, locator, checker).
 #include "memory/memory_cli.h"
 
+#include <syslog.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstring>
 #include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "common/error.h"
+#include "memory/baseline.h"
+#include "memory/file_memory.h"
+#include "memory/kernel_locator.h"
+#include "memory/kernel_model.h"
+#include "memory/memory_checker.h"
+#include "memory/report_format.h"
+#include "memory/xen_foreign_memory.h"
 
 namespace virdomm::monitor {
+namespace {
 
-int RunMemoryCli(std::span<char*> /*args*/) {
-  std::cerr << "domm-monitor: the memory checker is not part of this build\n";
-  return 2;
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitClassified = 3;
+constexpr int kExitCritical = 4;
+
+struct MemoryOptions {
+  std::string command;
+  std::optional<uint32_t> domid;
+  std::optional<std::string> memory_file;
+  LayoutSpec layout;
+  std::optional<uint64_t> guest_memory;
+  KernelSources kernel;
+  bool have_kernel = false;
+  std::optional<std::string> baseline;
+  std::optional<std::string> key;
+  bool json = false;
+  bool watch = false;
+  unsigned interval_ms = 1000;
+  uint64_t count = 0;  // watch: checks to run, 0 = until stopped
+  std::optional<std::string> ack_at;
+};
+
+void PrintUsage(std::ostream& out) {
+  out << "Usage: domm-monitor memory <command> [options]\n\n"
+         "Commands:\n"
+         "  locate     find the kernel in guest memory, print version, placement, KASLR offset\n"
+         "  baseline   copy the running kernel's text and rodata into a signed baseline file\n"
+         "  check      compare live text/rodata with the baseline (--watch to repeat)\n"
+         "  watch      check every --interval-ms, one JSON line per check with --json\n"
+         "  ack        accept classified runtime patches (kprobe, ftrace, jump label, static\n"
+         "             call) into the baseline; unknown changes are never accepted\n\n"
+         "Memory source (one):\n"
+         "  --xen-domid D | --domid D    Xen domain D via libxenforeignmemory (read-only)\n"
+         "  --file PATH | --memory-file PATH\n"
+         "                               QEMU memory-backend-file RAM file or raw dump\n"
+         "  --layout q35|pc|flat|lowmem=SIZE\n"
+         "                               guest-physical layout of the file (default q35)\n"
+         "  --guest-memory SIZE          Xen: RAM size bound (default: xenstore static-max)\n"
+         "Kernel:\n"
+         "  --kernel VMLINUZ             the guest's kernel image (bzImage or vmlinux)\n"
+         "  --system-map FILE            a real System.map (default: decoded kallsyms)\n"
+         "  --symbols-elf FILE           the -dbg package's vmlinux, for its symbol table\n"
+         "Baseline:\n"
+         "  --baseline FILE --key KEYFILE  signed with HMAC-SHA256 under the key file\n"
+         "Output and loop:\n"
+         "  --json  --watch  --interval-ms N  --count N  --at LOCATION (ack: only this change)\n\n"
+         "Exit status: 0 clean, 1 error, 2 usage, 3 classified changes only, 4 unknown or\n"
+         "rodata changes (critical).\n";
+}
+
+uint64_t ParseUnsigned(const std::string& text, const std::string& option) {
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    throw Error(option + ": expected a number, got '" + text + "'");
+  }
+  return value;
+}
+
+uint64_t ParseBytes(const std::string& text, const std::string& option) {
+  LayoutSpec spec = ParseLayoutSpec("lowmem=" + text);  // shares the SIZE syntax
+  (void)option;
+  return spec.lowmem;
+}
+
+MemoryOptions ParseOptions(std::span<char*> args) {
+  MemoryOptions options;
+  if (args.size() < 2) {
+    throw Error("no command given");
+  }
+  options.command = args[1];
+  for (std::size_t i = 2; i < args.size(); ++i) {
+    std::string option = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) {
+        throw Error(option + " needs a value");
+      }
+      return args[++i];
+    };
+    if (option == "--xen-domid" || option == "--domid") {
+      options.domid = static_cast<uint32_t>(ParseUnsigned(value(), option));
+    } else if (option == "--file" || option == "--memory-file") {
+      options.memory_file = value();
+    } else if (option == "--layout") {
+      options.layout = ParseLayoutSpec(value());
+    } else if (option == "--guest-memory") {
+      options.guest_memory = ParseBytes(value(), option);
+    } else if (option == "--kernel") {
+      options.kernel.kernel = value();
+      options.have_kernel = true;
+    } else if (option == "--system-map") {
+      options.kernel.system_map = value();
+    } else if (option == "--symbols-elf") {
+      options.kernel.symbols_elf = value();
+    } else if (option == "--baseline") {
+      options.baseline = value();
+    } else if (option == "--key") {
+      options.key = value();
+    } else if (option == "--json") {
+      options.json = true;
+    } else if (option == "--watch") {
+      options.watch = true;
+    } else if (option == "--interval-ms" || option == "--interval") {
+      options.interval_ms = static_cast<unsigned>(ParseUnsigned(value(), option));
+    } else if (option == "--count") {
+      options.count = ParseUnsigned(value(), option);
+    } else if (option == "--at") {
+      options.ack_at = value();
+    } else {
+      throw Error("unknown option '" + option + "'");
+    }
+  }
+  if (options.domid.has_value() == options.memory_file.has_value()) {
+    throw Error("give exactly one memory source: --xen-domid D or --file PATH");
+  }
+  if (!options.have_kernel) {
+    throw Error("--kernel VMLINUZ is required");
+  }
+  if (options.command != "locate" && (!options.baseline || !options.key)) {
+    throw Error(options.command + " needs --baseline FILE and --key KEYFILE");
+  }
+  return options;
+}
+
+std::unique_ptr<GuestMemory> OpenMemory(const MemoryOptions& options) {
+  if (options.domid) {
+    return std::make_unique<XenForeignMemory>(*options.domid, options.guest_memory);
+  }
+  return std::make_unique<FileMemory>(*options.memory_file, options.layout);
+}
+
+int ExitFor(Severity severity) {
+  switch (severity) {
+    case Severity::kNone:
+      return kExitOk;
+    case Severity::kWarning:
+      return kExitClassified;
+    case Severity::kCritical:
+      return kExitCritical;
+  }
+  return kExitError;
+}
+
+void LogToSyslog(const CheckReport& report) {
+  for (const Change& change : report.changes) {
+    int priority = change.GetSeverity() == Severity::kCritical ? LOG_ALERT : LOG_WARNING;
+    syslog(priority, "kernel %s %s change at %s (%s) %s", report.release.c_str(),
+           ToString(change.kind).c_str(), change.location.c_str(), change.region.c_str(),
+           change.detail.c_str());
+  }
+}
+
+int RunWatch(MemoryChecker& checker, const MemoryOptions& options) {
+  openlog("domm-monitor", LOG_PID, LOG_DAEMON);
+  Severity worst = Severity::kNone;
+  for (uint64_t done = 0; options.count == 0 || done < options.count; ++done) {
+    if (done > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_ms));
+    }
+    CheckReport report = checker.Check();
+    worst = std::max(worst, report.Worst());
+    if (options.json) {
+      std::cout << FormatCheckJson(report) << std::endl;
+    } else if (!report.changes.empty() || done == 0) {
+      std::cout << FormatCheckText(report) << std::flush;
+    }
+    LogToSyslog(report);
+  }
+  closelog();
+  return ExitFor(worst);
+}
+
+int RunCommand(const MemoryOptions& options) {
+  KernelModel model = LoadKernelModel(options.kernel);
+  std::unique_ptr<GuestMemory> memory = OpenMemory(options);
+  if (options.command == "locate") {
+    KernelPlacement placement = LocateKernel(*memory, model);
+    std::cout << (options.json ? FormatLocateJson(model, placement, memory->Describe()) + "\n"
+                               : FormatLocateText(model, placement, memory->Describe()));
+    return kExitOk;
+  }
+  std::vector<uint8_t> key = LoadKeyFile(*options.key);
+  if (options.command == "baseline") {
+    KernelPlacement placement = LocateKernel(*memory, model);
+    Baseline baseline = TakeBaseline(*memory, model, placement);
+    SaveBaseline(*options.baseline, baseline, key);
+    std::cout << "baseline of " << model.release << " (" << baseline.Bytes()
+              << " bytes of text and rodata, sha256 " << ToHex(baseline.ContentDigest())
+              << ") written to " << *options.baseline << "\n";
+    return kExitOk;
+  }
+  Baseline baseline = LoadBaseline(*options.baseline, key);
+  MemoryChecker checker(*memory, model, baseline);
+  if (options.command == "check" && !options.watch) {
+    CheckReport report = checker.Check();
+    std::cout << (options.json ? FormatCheckJson(report) + "\n" : FormatCheckText(report));
+    return ExitFor(report.Worst());
+  }
+  if (options.command == "watch" || options.command == "check") {
+    return RunWatch(checker, options);
+  }
+  if (options.command == "ack") {
+    CheckReport report = checker.Check();
+    std::vector<Change> chosen;
+    for (const Change& change : report.changes) {
+      if (!options.ack_at || change.location == *options.ack_at) {
+        chosen.push_back(change);
+      }
+    }
+    std::size_t accepted = AcknowledgeChanges(baseline, chosen);
+    for (const Change& change : chosen) {
+      std::cout << (IsAcknowledgeable(change.kind) ? "accepted " : "refused (unknown) ")
+                << ToString(change.kind) << " at " << change.location << "\n";
+    }
+    if (accepted > 0) {
+      SaveBaseline(*options.baseline, baseline, key);
+    }
+    std::cout << accepted << " change(s) accepted into " << *options.baseline << "\n";
+    return accepted == chosen.size() ? kExitOk : kExitCritical;
+  }
+  throw Error("unknown command '" + options.command + "'");
+}
+
+}  // namespace
+
+int RunMemoryCli(std::span<char*> args) {
+  if (args.size() >= 2 &&
+      (std::strcmp(args[1], "--help") == 0 || std::strcmp(args[1], "-h") == 0)) {
+    PrintUsage(std::cout);
+    return kExitOk;
+  }
+  MemoryOptions options;
+  try {
+    options = ParseOptions(args);
+  } catch (const Error& error) {
+    std::cerr << "domm-monitor memory: " << error.what() << "\n\n";
+    PrintUsage(std::cerr);
+    return kExitUsage;
+  }
+  try {
+    return RunCommand(options);
+  } catch (const std::exception& error) {
+    std::cerr << "domm-monitor memory " << options.command << ": " << error.what() << "\n";
+    return kExitError;
+  }
 }
 
 }  // namespace virdomm::monitor

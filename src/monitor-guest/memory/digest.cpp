@@ -1,0 +1,108 @@
+// EVP_Digest*/EVP_MAC* wrappers; errors name the OpenSSL call that failed.
+#include "memory/digest.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/params.h>
+
+#include "common/error.h"
+#include "memory/kernel_image_file.h"
+
+namespace virdomm::monitor {
+namespace {
+
+constexpr std::size_t kMinKeyBytes = 16;
+constexpr std::size_t kMaxKeyBytes = 4096;
+
+[[noreturn]] void ThrowOpenSsl(const char* call) {
+  throw Error(std::string("OpenSSL ") + call + " failed");
+}
+
+}  // namespace
+
+Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
+  if (!context_ || EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr) != 1) {
+    ThrowOpenSsl("EVP_DigestInit_ex(sha256)");
+  }
+}
+
+void Sha256::Update(std::span<const uint8_t> bytes) {
+  if (EVP_DigestUpdate(context_.get(), bytes.data(), bytes.size()) != 1) {
+    ThrowOpenSsl("EVP_DigestUpdate");
+  }
+}
+
+Digest Sha256::Finish() {
+  Digest digest{};
+  unsigned int length = 0;
+  if (EVP_DigestFinal_ex(context_.get(), digest.data(), &length) != 1 || length != digest.size()) {
+    ThrowOpenSsl("EVP_DigestFinal_ex");
+  }
+  return digest;
+}
+
+HmacSha256::HmacSha256(std::span<const uint8_t> key)
+    : mac_(EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr)) {
+  if (!mac_) {
+    ThrowOpenSsl("EVP_MAC_fetch(HMAC)");
+  }
+  context_.reset(EVP_MAC_CTX_new(mac_.get()));
+  if (!context_) {
+    ThrowOpenSsl("EVP_MAC_CTX_new");
+  }
+  char digest_name[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+                         OSSL_PARAM_construct_end()};
+  if (EVP_MAC_init(context_.get(), key.data(), key.size(), params) != 1) {
+    ThrowOpenSsl("EVP_MAC_init(HMAC-SHA256)");
+  }
+}
+
+void HmacSha256::Update(std::span<const uint8_t> bytes) {
+  if (EVP_MAC_update(context_.get(), bytes.data(), bytes.size()) != 1) {
+    ThrowOpenSsl("EVP_MAC_update");
+  }
+}
+
+Digest HmacSha256::Finish() {
+  Digest digest{};
+  std::size_t length = 0;
+  if (EVP_MAC_final(context_.get(), digest.data(), &length, digest.size()) != 1 ||
+      length != digest.size()) {
+    ThrowOpenSsl("EVP_MAC_final");
+  }
+  return digest;
+}
+
+Digest Sha256Of(std::span<const uint8_t> bytes) {
+  Sha256 hasher;
+  hasher.Update(bytes);
+  return hasher.Finish();
+}
+
+std::string ToHex(std::span<const uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string text;
+  text.reserve(bytes.size() * 2);
+  for (uint8_t byte : bytes) {
+    text += kDigits[byte >> 4];
+    text += kDigits[byte & 0xf];
+  }
+  return text;
+}
+
+bool DigestsEqual(const Digest& a, const Digest& b) {
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::vector<uint8_t> LoadKeyFile(const std::filesystem::path& path) {
+  std::vector<uint8_t> key = ReadWholeFile(path, kMaxKeyBytes);
+  if (key.size() < kMinKeyBytes) {
+    throw Error("key file " + path.string() + " holds " + std::to_string(key.size()) +
+                " bytes; at least " + std::to_string(kMinKeyBytes) +
+                " are needed (e.g. head -c 32 /dev/urandom > KEY)");
+  }
+  return key;
+}
+
+}  // namespace virdomm::monitor

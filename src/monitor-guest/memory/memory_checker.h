@@ -1,0 +1,57 @@
+// The check: live kernel text/rodata against the baseline copy, page by page (memcmp on the
+// hot path), every changed range classified and named. Frames stay mapped between checks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "memory/baseline.h"
+#include "memory/change.h"
+#include "memory/change_classifier.h"
+#include "memory/guest_memory.h"
+#include "memory/kernel_model.h"
+
+namespace virdomm::monitor {
+
+struct CheckReport {
+  std::string time;
+  std::string memory;
+  std::string release;
+  uint64_t text_physical = 0;
+  Digest baseline_digest{};
+  std::vector<Change> changes;
+  uint64_t bytes_compared = 0;
+  uint64_t pages_compared = 0;
+  uint64_t pages_changed = 0;
+  double elapsed_ms = 0;
+  [[nodiscard]] Severity Worst() const;
+};
+
+class MemoryChecker {
+ public:
+  // Throws Error when the baseline belongs to another kernel or another placement.
+  MemoryChecker(GuestMemory& memory, const KernelModel& model, const Baseline& baseline);
+  CheckReport Check();
+
+ private:
+  struct WatchedRegion {
+    const BaselineRegion* baseline = nullptr;
+    uint64_t first_page = 0;  // link address of the first page touching the region
+    FrameView frames;
+  };
+  void VerifyPlacement();
+
+  GuestMemory& memory_;
+  const KernelModel& model_;
+  const Baseline& baseline_;
+  Digest baseline_digest_{};
+  ClassifyContext context_;
+  std::vector<WatchedRegion> regions_;
+};
+
+// Writes the live bytes of every acknowledgeable change into the baseline and records who/what
+// was accepted. Returns how many changes were accepted; unknown changes are never accepted.
+std::size_t AcknowledgeChanges(Baseline& baseline, const std::vector<Change>& changes);
+
+}  // namespace virdomm::monitor

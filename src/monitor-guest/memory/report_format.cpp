@@ -1,0 +1,161 @@
+// Text and JSON formatters over CheckReport and KernelPlacement values.
+#include "memory/report_format.h"
+
+#include <cstdio>
+#include <sstream>
+
+#include "memory/digest.h"
+#include "memory/hex_text.h"
+
+namespace virdomm::monitor {
+namespace {
+
+std::string Hex(uint64_t value) { return HexNumber(value); }
+
+std::string SignedHex(const std::optional<int64_t>& value) {
+  if (!value) {
+    return "unknown";
+  }
+  return *value < 0 ? "-" + Hex(static_cast<uint64_t>(-*value))
+                    : Hex(static_cast<uint64_t>(*value));
+}
+
+std::string Bytes(const std::vector<uint8_t>& bytes) {
+  std::string text;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i > 0) {
+      text += ' ';
+    }
+    text += HexNumber(bytes[i], 2).substr(2);
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string JsonString(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u" + HexNumber(static_cast<unsigned char>(c), 4).substr(2);
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string FormatCheckText(const CheckReport& report) {
+  std::ostringstream out;
+  out << "kernel " << report.release << " at " << Hex(report.text_physical) << " in "
+      << report.memory << "\n";
+  out << "compared " << report.bytes_compared << " bytes in " << report.pages_compared
+      << " pages in " << report.elapsed_ms << " ms; baseline sha256 "
+      << ToHex(report.baseline_digest) << "\n";
+  if (report.changes.empty()) {
+    out << "clean: no change since the baseline\n";
+    return out.str();
+  }
+  out << report.changes.size() << " change(s), worst severity " << ToString(report.Worst()) << "\n";
+  for (const Change& change : report.changes) {
+    out << "  [" << ToString(change.GetSeverity()) << "] " << ToString(change.kind) << " "
+        << change.region << " " << change.location << " (" << Hex(change.address) << ", pa "
+        << Hex(change.physical) << ")\n";
+    if (!change.old_bytes.empty()) {
+      out << "      old: " << Bytes(change.old_bytes) << "\n";
+      out << "      new: " << Bytes(change.new_bytes) << "\n";
+    }
+    if (!change.detail.empty()) {
+      out << "      " << change.detail << "\n";
+    }
+  }
+  return out.str();
+}
+
+std::string FormatCheckJson(const CheckReport& report) {
+  std::ostringstream out;
+  out << "{\"time\":" << JsonString(report.time) << ",\"memory\":" << JsonString(report.memory)
+      << ",\"release\":" << JsonString(report.release)
+      << ",\"text_physical\":" << JsonString(Hex(report.text_physical))
+      << ",\"baseline_sha256\":" << JsonString(ToHex(report.baseline_digest))
+      << ",\"bytes_compared\":" << report.bytes_compared
+      << ",\"pages_compared\":" << report.pages_compared
+      << ",\"pages_changed\":" << report.pages_changed << ",\"elapsed_ms\":" << report.elapsed_ms
+      << ",\"severity\":" << JsonString(ToString(report.Worst())) << ",\"changes\":[";
+  bool first = true;
+  for (const Change& change : report.changes) {
+    out << (first ? "" : ",") << "{\"kind\":" << JsonString(ToString(change.kind))
+        << ",\"severity\":" << JsonString(ToString(change.GetSeverity()))
+        << ",\"region\":" << JsonString(change.region)
+        << ",\"location\":" << JsonString(change.location)
+        << ",\"address\":" << JsonString(Hex(change.address))
+        << ",\"physical\":" << JsonString(Hex(change.physical))
+        << ",\"old\":" << JsonString(ToHex(change.old_bytes))
+        << ",\"new\":" << JsonString(ToHex(change.new_bytes))
+        << ",\"detail\":" << JsonString(change.detail) << "}";
+    first = false;
+  }
+  out << "]}";
+  return out.str();
+}
+
+std::string FormatLocateText(const KernelModel& model, const KernelPlacement& placement,
+                             const std::string& memory) {
+  std::ostringstream out;
+  out << "memory:          " << memory << "\n";
+  out << "kernel:          " << model.release << "\n";
+  out << "banner:          " << placement.running_banner << "\n";
+  out << "symbols:         " << model.symbols.Size() << " from " << ToString(model.symbols.Source())
+      << "\n";
+  out << "physical _text:  " << Hex(placement.text_physical) << " ("
+      << (placement.text_physical >> 20) << " MiB)\n";
+  out << "KASLR offset:    " << SignedHex(placement.virtual_offset) << " (virtual, from "
+      << "sys_call_table)\n";
+  for (const KernelRegion& region : model.regions) {
+    out << "region " << region.name << ":"
+        << std::string(9 - std::min<std::size_t>(9, region.name.size()), ' ') << Hex(region.start)
+        << "-" << Hex(region.end) << " (" << (region.end - region.start) << " bytes)\n";
+  }
+  out << "text pages equal to the image: " << placement.text_pages_equal << " of "
+      << placement.text_pages << "\n";
+  out << "patch sites:     " << model.sites.Count(SiteKind::kJumpLabel) << " jump labels, "
+      << model.sites.Count(SiteKind::kFtrace) << " ftrace, "
+      << model.sites.Count(SiteKind::kStaticCall) << " static calls\n";
+  return out.str();
+}
+
+std::string FormatLocateJson(const KernelModel& model, const KernelPlacement& placement,
+                             const std::string& memory) {
+  std::ostringstream out;
+  out << "{\"memory\":" << JsonString(memory) << ",\"release\":" << JsonString(model.release)
+      << ",\"banner\":" << JsonString(placement.running_banner)
+      << ",\"symbols\":" << model.symbols.Size()
+      << ",\"symbol_source\":" << JsonString(ToString(model.symbols.Source()))
+      << ",\"text_physical\":" << JsonString(Hex(placement.text_physical))
+      << ",\"virtual_offset\":" << JsonString(SignedHex(placement.virtual_offset))
+      << ",\"text_pages\":" << placement.text_pages
+      << ",\"text_pages_equal\":" << placement.text_pages_equal << ",\"regions\":[";
+  bool first = true;
+  for (const KernelRegion& region : model.regions) {
+    out << (first ? "" : ",") << "{\"name\":" << JsonString(region.name)
+        << ",\"start\":" << JsonString(Hex(region.start))
+        << ",\"end\":" << JsonString(Hex(region.end)) << "}";
+    first = false;
+  }
+  out << "]}";
+  return out.str();
+}
+
+}  // namespace virdomm::monitor

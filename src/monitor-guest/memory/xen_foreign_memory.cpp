@@ -1,0 +1,121 @@
+// xenforeignmemory_map(PROT_READ) per batch; each batch is unmapped when its FrameView goes.
+#include "memory/xen_foreign_memory.h"
+
+#include <sys/mman.h>
+// The Xen headers have no C++ linkage guards of their own.
+extern "C" {
+#include <xenforeignmemory.h>
+#include <xenstore.h>
+}
+
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <iostream>
+#include <vector>
+
+#include "common/error.h"
+#include "common/unique_handle.h"
+
+namespace virdomm::monitor {
+namespace {
+
+constexpr uint64_t kFourGiB = uint64_t{4} << 30;
+// Xen's hvmloader keeps RAM below this by default (the MMIO hole takes the rest up to 4 GiB).
+constexpr uint64_t kDefaultHvmLowmemTop = 0xf0000000;
+
+void CloseHandle(xenforeignmemory_handle* handle) { xenforeignmemory_close(handle); }
+
+uint64_t ReadStaticMaxBytes(uint32_t domid) {
+  UniqueHandle<xs_handle, xs_close> xs(xs_open(0));
+  if (!xs) {
+    ThrowErrno("xenstore open (to read domain " + std::to_string(domid) +
+               "'s memory size; pass --guest-memory SIZE instead)");
+  }
+  std::string key = "/local/domain/" + std::to_string(domid) + "/memory/static-max";
+  unsigned int length = 0;
+  std::unique_ptr<char, decltype(&std::free)> value(
+      static_cast<char*>(xs_read(xs.get(), XBT_NULL, key.c_str(), &length)), &std::free);
+  if (!value) {
+    ThrowErrno("xenstore read " + key + " (pass --guest-memory SIZE instead)");
+  }
+  uint64_t kib = 0;
+  auto [ptr, ec] = std::from_chars(value.get(), value.get() + length, kib);
+  if (ec != std::errc() || kib == 0) {
+    throw Error("xenstore " + key + " is not a size in KiB: '" + std::string(value.get(), length) +
+                "'");
+  }
+  return kib << 10;
+}
+
+struct ForeignMapping {
+  std::shared_ptr<xenforeignmemory_handle> handle;
+  void* address = nullptr;
+  std::size_t pages = 0;
+  ForeignMapping(std::shared_ptr<xenforeignmemory_handle> owner, void* where, std::size_t count)
+      : handle(std::move(owner)), address(where), pages(count) {}
+  ForeignMapping(const ForeignMapping&) = delete;
+  ForeignMapping& operator=(const ForeignMapping&) = delete;
+  ~ForeignMapping() {
+    if (address != nullptr) {
+      xenforeignmemory_unmap(handle.get(), address, pages);
+    }
+  }
+};
+
+}  // namespace
+
+uint64_t HvmFrameLimit(uint64_t memory_bytes) {
+  uint64_t top = memory_bytes <= kDefaultHvmLowmemTop
+                     ? memory_bytes
+                     : kFourGiB + (memory_bytes - kDefaultHvmLowmemTop);
+  return (top + kPageSize - 1) >> kPageShift;
+}
+
+XenForeignMemory::XenForeignMemory(uint32_t domid, std::optional<uint64_t> memory_bytes)
+    : domid_(domid) {
+  xenforeignmemory_handle* raw = xenforeignmemory_open(nullptr, 0);
+  if (raw == nullptr) {
+    ThrowErrno(
+        "xenforeignmemory_open (is /dev/xen/privcmd present and is this a Xen guest "
+        "with the rights over domain " +
+        std::to_string(domid) + "?)");
+  }
+  handle_ = std::shared_ptr<xenforeignmemory_handle>(raw, CloseHandle);
+  if (xenforeignmemory_restrict(handle_.get(), static_cast<domid_t>(domid)) == 0) {
+    restricted_ = true;
+  } else if (errno != ENOTTY && errno != EOPNOTSUPP && errno != ENOSYS) {
+    ThrowErrno("xenforeignmemory_restrict to domain " + std::to_string(domid));
+  }
+  frame_limit_ = HvmFrameLimit(memory_bytes ? *memory_bytes : ReadStaticMaxBytes(domid));
+}
+
+std::string XenForeignMemory::Describe() const {
+  return "Xen domain " + std::to_string(domid_) + (restricted_ ? "" : " (handle not restricted)");
+}
+
+FrameView XenForeignMemory::MapFrames(std::span<const uint64_t> gfns) {
+  std::vector<const uint8_t*> frames(gfns.size(), nullptr);
+  std::vector<int> errors(gfns.size(), 0);
+  if (gfns.empty()) {
+    return FrameView(std::move(frames), std::move(errors), nullptr);
+  }
+  std::vector<xen_pfn_t> pfns(gfns.begin(), gfns.end());
+  void* address = xenforeignmemory_map(handle_.get(), domid_, PROT_READ, pfns.size(), pfns.data(),
+                                       errors.data());
+  if (address == nullptr) {
+    ThrowErrno("xenforeignmemory_map of " + std::to_string(gfns.size()) + " frames of domain " +
+               std::to_string(domid_) + " (is this domain its target, and the target HVM/PVH?)");
+  }
+  auto mapping = std::make_shared<ForeignMapping>(handle_, address, pfns.size());
+  for (std::size_t i = 0; i < gfns.size(); ++i) {
+    if (errors[i] == 0) {
+      frames[i] = static_cast<const uint8_t*>(address) + i * kPageSize;
+    } else if (errors[i] < 0) {
+      errors[i] = -errors[i];  // privcmd reports negative errno values per frame
+    }
+  }
+  return FrameView(std::move(frames), std::move(errors), std::move(mapping));
+}
+
+}  // namespace virdomm::monitor

@@ -1,0 +1,39 @@
+// Guest memory of a Xen domain through libxenforeignmemory (the stable library; Domain M never
+// links libxenctrl): read-only batched foreign mappings, per-frame errors for holes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "memory/guest_memory.h"
+
+struct xenforeignmemory_handle;
+
+namespace virdomm::monitor {
+
+class XenForeignMemory final : public GuestMemory {
+ public:
+  // Opens /dev/xen/privcmd through libxenforeignmemory and restricts the handle to `domid`
+  // (privcmd's IOCTL_PRIVCMD_RESTRICT; kernels without it are accepted with a warning).
+  // `memory_bytes` bounds the frames probed; without it the domain's
+  // /local/domain/<domid>/memory/static-max is read from xenstore.
+  XenForeignMemory(uint32_t domid, std::optional<uint64_t> memory_bytes);
+
+  [[nodiscard]] std::string Describe() const override;
+  [[nodiscard]] uint64_t FrameLimit() const override { return frame_limit_; }
+  [[nodiscard]] FrameView MapFrames(std::span<const uint64_t> gfns) override;
+  [[nodiscard]] bool Restricted() const { return restricted_; }
+
+ private:
+  uint32_t domid_;
+  std::shared_ptr<xenforeignmemory_handle> handle_;
+  uint64_t frame_limit_ = 0;
+  bool restricted_ = false;
+};
+
+// RAM bytes → one past the last frame that can hold RAM in an HVM/PVH guest: RAM beyond the
+// MMIO hole below 4 GiB is placed above 4 GiB, so the bound allows for the hole.
+uint64_t HvmFrameLimit(uint64_t memory_bytes);
+
+}  // namespace virdomm::monitor

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds the memory parsers' libFuzzer target with clang-14 (fuzzer + AddressSanitizer) and runs
+# it for a bounded number of iterations over the checked-in corpus.
+# Usage: run-fuzzer.sh SOURCE_ROOT BUILD_DIR [RUNS]
+set -euo pipefail
+root=$1 out=$2 runs=${3:-20000}
+mkdir -p "$out"
+memory=$root/src/monitor-guest/memory
+binary=$out/fuzz_kernel_parsers
+sources=("$root/tests/fuzz/memory/fuzz_kernel_parsers.cpp" "$memory"/{baseline,digest,elf_image,kallsyms_decoder,kernel_image_file,symbol_table,guest_memory}.cpp
+  "$root/src/virdomm/common/unique_handle.cpp")
+if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" "$memory"/*.h -newer "$binary" 2>/dev/null)" ]; then
+  clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    -I"$root/src/monitor-guest" -I"$root/src/virdomm" "${sources[@]}" \
+    -llzma -lcrypto -o "$binary"
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp "$root"/tests/fuzz/memory/corpus/* "$work"/
+# -rss_limit_mb: the parsers must stay bounded on any input.
+"$binary" -runs="$runs" -max_len=65536 -rss_limit_mb=1024 -timeout=20 "$work" 2>&1 | tail -n 3

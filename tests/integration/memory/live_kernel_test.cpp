@@ -1,0 +1,332 @@
+// The memory checker against a real, running Debian 6.1 kernel (QEMU TCG, KASLR on, RAM in a
+// shared file): locate, clean checks, a rootkit-style write into text and sys_call_table, a
+// kprobe and the function tracer set inside the guest, acknowledgement, garbage memory.
+// One guest is booted for the whole binary; the cases run in order against it.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <sstream>
+
+#include "common/error.h"
+#include "memory/baseline.h"
+#include "memory/file_memory.h"
+#include "memory/kernel_locator.h"
+#include "memory/kernel_model.h"
+#include "memory/memory_checker.h"
+#include "qemu_guest.h"
+
+namespace virdomm::monitor {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+struct CommandResult {
+  int status = -1;
+  std::string output;
+};
+
+class LiveKernelTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    work_ = fs::path(VIRDOMM_BINARY_DIR) / ("memory-live-" + std::to_string(getpid()));
+    fs::create_directories(work_);
+    fs::path initramfs = work_ / "initramfs.cpio";
+    std::string build =
+        std::string(VIRDOMM_MEMORY_SCRIPTS) + "/make-initramfs.sh " + initramfs.string();
+    ASSERT_EQ(std::system(build.c_str()), 0) << build;
+    fs::path ram = fs::path("/dev/shm") / ("virdomm-memory-live-" + std::to_string(getpid()));
+    guest_ = new testing::QemuGuest(VIRDOMM_MEMORY_KERNEL, initramfs, ram, work_ / "console.log");
+    std::string ready = guest_->WaitForLine("VIRDOMM-READY", seconds(240));
+    guest_release_ = ready.substr(ready.find("VIRDOMM-READY ") + 14);
+    model_ = new KernelModel(LoadKernelModel(KernelSources{VIRDOMM_MEMORY_KERNEL, {}, {}}));
+    // The CLI runs below take the extracted ELF: xz-decoding the bzImage costs ~3 s a run.
+    vmlinux_ = work_ / "vmlinux";
+    std::ofstream(vmlinux_, std::ios::binary)
+        .write(reinterpret_cast<const char*>(model_->vmlinux.data()),
+               static_cast<std::streamsize>(model_->vmlinux.size()));
+    key_ = work_ / "key";
+    std::ofstream(key_) << "0123456789abcdef0123456789abcdef";
+    baseline_ = work_ / "baseline";
+  }
+
+  static void TearDownTestSuite() {
+    delete guest_;
+    guest_ = nullptr;
+    delete model_;
+    model_ = nullptr;
+    std::error_code ignored;
+    fs::remove_all(work_, ignored);
+  }
+
+  static CommandResult Monitor(const std::string& arguments) {
+    fs::path output = work_ / "monitor.out";
+    std::string command = std::string(VIRDOMM_BINARY_DIR) +
+                          "/src/monitor-guest/domm-monitor memory " + arguments + " > " +
+                          output.string() + " 2>&1";
+    int status = std::system(command.c_str());
+    std::ifstream in(output);
+    std::stringstream text;
+    text << in.rdbuf();
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()};
+  }
+
+  static std::string Source() {
+    return "--file " + guest_->RamFile().string() + " --kernel " + vmlinux_.string();
+  }
+  static std::string Signed() {
+    return Source() + " --baseline " + baseline_.string() + " --key " + key_.string();
+  }
+
+  static CheckReport CheckNow() {
+    FileMemory memory(guest_->RamFile(), LayoutSpec{});
+    std::vector<uint8_t> key = LoadKeyFile(key_);
+    Baseline baseline = LoadBaseline(baseline_, key);
+    MemoryChecker checker(memory, *model_, baseline);
+    return checker.Check();
+  }
+
+  static const Change* FindChange(const CheckReport& report, ChangeKind kind,
+                                  const std::string& location) {
+    for (const Change& change : report.changes) {
+      if (change.kind == kind && change.location == location) {
+        return &change;
+      }
+    }
+    return nullptr;
+  }
+
+  // Changes the kernel did not make itself (an idle guest may still flip a static key).
+  static std::vector<Change> Critical(const CheckReport& report) {
+    std::vector<Change> critical;
+    for (const Change& change : report.changes) {
+      if (change.GetSeverity() == Severity::kCritical) {
+        critical.push_back(change);
+      }
+    }
+    return critical;
+  }
+
+  static std::string Describe(const CheckReport& report) {
+    std::string text;
+    for (const Change& change : report.changes) {
+      text += ToString(change.kind) + " " + change.location + "; ";
+    }
+    return text;
+  }
+
+  // Writes into the guest's RAM from outside, as a rootkit with a write primitive would.
+  static std::vector<uint8_t> PokeLink(uint64_t link_address, std::vector<uint8_t> bytes) {
+    FileMemory memory(guest_->RamFile(), LayoutSpec{});
+    KernelPlacement placement = LocateKernel(memory, *model_);
+    uint64_t physical = placement.PhysicalOf(link_address, model_->text_link);
+    int fd = open(guest_->RamFile().c_str(), O_RDWR);
+    EXPECT_GE(fd, 0);
+    std::vector<uint8_t> old(bytes.size());
+    EXPECT_EQ(pread(fd, old.data(), old.size(), static_cast<off_t>(physical)),
+              static_cast<ssize_t>(old.size()));
+    EXPECT_EQ(pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(physical)),
+              static_cast<ssize_t>(bytes.size()));
+    close(fd);
+    return old;
+  }
+
+  void GuestCommand(const std::string& command) {
+    guest_->SendLine(command);
+    std::string done = guest_->WaitForLine("VIRDOMM-DONE " + command, seconds(60));
+    ASSERT_EQ(done, "VIRDOMM-DONE " + command + " 0") << "guest command failed";
+  }
+
+  static inline fs::path work_;
+  static inline testing::QemuGuest* guest_ = nullptr;
+  static inline KernelModel* model_ = nullptr;
+  static inline std::string guest_release_;
+  static inline fs::path key_;
+  static inline fs::path vmlinux_;
+  static inline fs::path baseline_;
+};
+
+TEST_F(LiveKernelTest, LocatesTheRunningKernelAndItsVersion) {
+  FileMemory memory(guest_->RamFile(), LayoutSpec{});
+  KernelPlacement placement = LocateKernel(memory, *model_);
+  EXPECT_EQ(model_->release, guest_release_);
+  EXPECT_EQ(placement.text_physical % kKernelAlign, 0u);
+  ASSERT_TRUE(placement.virtual_offset.has_value());
+  EXPECT_EQ(*placement.virtual_offset % static_cast<int64_t>(kKernelAlign), 0);
+  EXPECT_GT(placement.text_pages_equal, placement.text_pages / 10);
+  EXPECT_LT(placement.text_pages_equal, placement.text_pages);  // boot patched most pages
+
+  // The bzImage itself, as found on the guest's /boot.
+  CommandResult locate = Monitor("locate --file " + guest_->RamFile().string() + " --kernel " +
+                                 VIRDOMM_MEMORY_KERNEL + " --json");
+  EXPECT_EQ(locate.status, 0) << locate.output;
+  EXPECT_NE(locate.output.find("\"release\":\"" + guest_release_ + "\""), std::string::npos)
+      << locate.output;
+  std::printf("locate: %s", locate.output.c_str());
+}
+
+TEST_F(LiveKernelTest, BaselineThenChecksAreClean) {
+  CommandResult baseline = Monitor("baseline " + Signed());
+  ASSERT_EQ(baseline.status, 0) << baseline.output;
+  for (int i = 0; i < 3; ++i) {
+    CommandResult check = Monitor("check " + Signed());
+    EXPECT_EQ(check.status, 0) << check.output;
+    EXPECT_NE(check.output.find("clean"), std::string::npos) << check.output;
+  }
+  CommandResult watch = Monitor("watch " + Signed() + " --json --count 3 --interval-ms 50");
+  EXPECT_EQ(watch.status, 0) << watch.output;
+  EXPECT_EQ(std::count(watch.output.begin(), watch.output.end(), '\n'), 3) << watch.output;
+}
+
+TEST_F(LiveKernelTest, ByteWrittenIntoTextIsCriticalAtItsSymbol) {
+  uint64_t getpid = model_->symbols.RequireAddress("__x64_sys_getpid");
+  ASSERT_EQ(model_->sites.Containing(getpid + 8), nullptr);
+  std::vector<uint8_t> old = PokeLink(getpid + 8, {0xf4});  // hlt
+  CheckReport report = CheckNow();
+  std::vector<Change> critical = Critical(report);
+  ASSERT_EQ(critical.size(), 1u) << Describe(report);
+  const Change& change = critical[0];
+  EXPECT_EQ(change.kind, ChangeKind::kUnknownText);
+  EXPECT_EQ(change.GetSeverity(), Severity::kCritical);
+  EXPECT_EQ(change.location, "__x64_sys_getpid+0x8");
+  EXPECT_EQ(change.old_bytes, old);
+  EXPECT_EQ(change.new_bytes, std::vector<uint8_t>{0xf4});
+  CommandResult check = Monitor("check " + Signed());
+  EXPECT_EQ(check.status, 4) << check.output;
+  EXPECT_NE(check.output.find("__x64_sys_getpid+0x8"), std::string::npos) << check.output;
+  CommandResult ack = Monitor("ack " + Signed());
+  EXPECT_NE(ack.status, 0) << "an unknown change must not be acknowledged: " << ack.output;
+
+  PokeLink(getpid + 8, old);
+  EXPECT_TRUE(Critical(CheckNow()).empty());
+}
+
+TEST_F(LiveKernelTest, ChangedSyscallTableEntryIsNamed) {
+  uint64_t slot = model_->sys_call_table + 39 * 8;  // getpid
+  FileMemory memory(guest_->RamFile(), LayoutSpec{});
+  KernelPlacement placement = LocateKernel(memory, *model_);
+  uint64_t getppid = model_->symbols.RequireAddress("__x64_sys_getppid") +
+                     static_cast<uint64_t>(*placement.virtual_offset);
+  std::vector<uint8_t> value(8);
+  std::memcpy(value.data(), &getppid, 8);
+  std::vector<uint8_t> old = PokeLink(slot, value);
+  CheckReport report = CheckNow();
+  PokeLink(slot, old);
+  std::vector<Change> critical = Critical(report);
+  ASSERT_EQ(critical.size(), 1u) << Describe(report);
+  EXPECT_EQ(critical[0].kind, ChangeKind::kSyscallTable);
+  EXPECT_NE(
+      critical[0].detail.find("sys_call_table[39] __x64_sys_getpid+0x0 -> __x64_sys_getppid+0x0"),
+      std::string::npos)
+      << critical[0].detail;
+  EXPECT_TRUE(Critical(CheckNow()).empty());
+}
+
+TEST_F(LiveKernelTest, KprobeInsideTheGuestIsClassifiedAndAcknowledgeable) {
+  GuestCommand("kprobe-on");
+  CheckReport armed = CheckNow();
+  const Change* kprobe = FindChange(armed, ChangeKind::kKprobe, "__x64_sys_getpid+0x5");
+  ASSERT_NE(kprobe, nullptr) << Describe(armed);
+  EXPECT_EQ(kprobe->new_bytes, std::vector<uint8_t>{0xcc});
+  EXPECT_EQ(armed.Worst(), Severity::kWarning) << Describe(armed);
+  CommandResult check = Monitor("check " + Signed());
+  EXPECT_EQ(check.status, 3) << check.output;
+
+  CommandResult ack = Monitor("ack " + Signed());
+  EXPECT_EQ(ack.status, 0) << ack.output;
+  CommandResult after_ack = Monitor("check " + Signed());
+  EXPECT_EQ(after_ack.status, 0) << after_ack.output;
+
+  GuestCommand("kprobe-off");
+  CheckReport disarmed = CheckNow();
+  const Change* removed = FindChange(disarmed, ChangeKind::kKprobe, "__x64_sys_getpid+0x5");
+  ASSERT_NE(removed, nullptr) << Describe(disarmed);
+  EXPECT_EQ(removed->old_bytes, std::vector<uint8_t>{0xcc});
+  EXPECT_LE(disarmed.Worst(), Severity::kWarning) << Describe(disarmed);
+  ASSERT_EQ(Monitor("ack " + Signed()).status, 0);
+  EXPECT_TRUE(CheckNow().changes.empty());
+}
+
+TEST_F(LiveKernelTest, FunctionTracerIsClassifiedAsFtrace) {
+  GuestCommand("ftrace-on");
+  CheckReport on = CheckNow();
+  // The traceable function is __do_sys_getppid (its __x64_ alias shares the address).
+  std::string site = model_->symbols.Describe(model_->symbols.RequireAddress("__do_sys_getppid"));
+  const Change* call = FindChange(on, ChangeKind::kFtrace, site);
+  ASSERT_NE(call, nullptr) << Describe(on);
+  EXPECT_EQ(call->new_bytes.at(0), 0xe8);  // call to the ftrace trampoline
+  EXPECT_LE(on.Worst(), Severity::kWarning) << Describe(on);
+  GuestCommand("ftrace-off");
+  CheckReport off = CheckNow();
+  EXPECT_EQ(FindChange(off, ChangeKind::kFtrace, site), nullptr) << Describe(off);
+  EXPECT_LE(off.Worst(), Severity::kWarning) << Describe(off);
+}
+
+TEST_F(LiveKernelTest, GarbageMemoryGivesAClearError) {
+  fs::path garbage = work_ / "garbage.ram";
+  {
+    std::mt19937_64 random(7);
+    std::ofstream out(garbage, std::ios::binary);
+    std::vector<uint64_t> block(1 << 17);
+    for (int i = 0; i < 64; ++i) {  // 64 MiB
+      for (auto& word : block) {
+        word = random();
+      }
+      out.write(reinterpret_cast<const char*>(block.data()),
+                static_cast<std::streamsize>(block.size() * 8));
+    }
+  }
+  FileMemory memory(garbage, LayoutSpec{});
+  try {
+    (void)LocateKernel(memory, *model_);
+    FAIL() << "a kernel was found in random bytes";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("no Linux kernel found"), std::string::npos)
+        << error.what();
+  }
+  CommandResult locate =
+      Monitor("locate --file " + garbage.string() + " --kernel " + vmlinux_.string());
+  EXPECT_EQ(locate.status, 1) << locate.output;
+  EXPECT_NE(locate.output.find("no Linux kernel found"), std::string::npos) << locate.output;
+
+  // A truncated copy of the live RAM (first 16 MiB: below any KASLR placement of _text).
+  fs::path truncated = work_ / "truncated.ram";
+  fs::copy_file(guest_->RamFile(), truncated);
+  fs::resize_file(truncated, uint64_t{16} << 20);
+  CommandResult cut =
+      Monitor("check --file " + truncated.string() + " --kernel " + vmlinux_.string() +
+              " --baseline " + baseline_.string() + " --key " + key_.string());
+  EXPECT_EQ(cut.status, 1) << cut.output;
+
+  // A System.map of another kernel (shifted addresses) and a baseline under another key.
+  fs::path map = work_ / "System.map";
+  {
+    std::ofstream out(map);
+    for (const KernelSymbol& symbol : model_->symbols.ByAddress()) {
+      char line[64];
+      std::snprintf(line, sizeof(line), "%016llx %c ",
+                    static_cast<unsigned long long>(symbol.address + 0x1000), symbol.type);
+      out << line << symbol.name << "\n";
+    }
+  }
+  CommandResult wrong_map = Monitor("locate " + Source() + " --system-map " + map.string());
+  EXPECT_EQ(wrong_map.status, 1) << wrong_map.output;
+  EXPECT_NE(wrong_map.output.find("does not match"), std::string::npos) << wrong_map.output;
+  fs::path other_key = work_ / "other-key";
+  std::ofstream(other_key) << "another key, 32 bytes long......";
+  CommandResult bad_key = Monitor("check " + Source() + " --baseline " + baseline_.string() +
+                                  " --key " + other_key.string());
+  EXPECT_EQ(bad_key.status, 1) << bad_key.output;
+  EXPECT_NE(bad_key.output.find("signature does not verify"), std::string::npos) << bad_key.output;
+}
+
+}  // namespace
+}  // namespace virdomm::monitor

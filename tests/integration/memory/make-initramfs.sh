@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds the test guest's initramfs: busybox-static and an /init that mounts proc/sys/tracefs,
+# prints a ready marker with `uname -r` on the serial console, then runs commands it reads
+# from the console (kprobe on/off, function tracer on/off), each answered by a done marker.
+# Usage: make-initramfs.sh OUTPUT.cpio
+set -euo pipefail
+out=$1
+busybox=/bin/busybox
+[ -x "$busybox" ] && "$busybox" --list >/dev/null 2>&1 || {
+  echo "make-initramfs: busybox-static is not installed" >&2; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work"/{bin,dev,proc,sys,tmp}
+cp "$busybox" "$work/bin/busybox"
+cat >"$work/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t tracefs tracefs /sys/kernel/tracing
+# Keep kprobes as INT3: an optimised kprobe becomes a JMP into a detour buffer.
+echo 0 > /proc/sys/debug/kprobes-optimization
+t=/sys/kernel/tracing
+echo "VIRDOMM-READY $(uname -r)"
+while read -r command; do
+  case "$command" in
+    kprobe-on)
+      # The first instruction after the __fentry__ NOP of __x64_sys_getpid (IBT is off).
+      echo 'p:virdomm_probe __x64_sys_getpid+5' > $t/kprobe_events &&
+        echo 1 > $t/events/kprobes/virdomm_probe/enable
+      echo "VIRDOMM-DONE kprobe-on $?" ;;
+    kprobe-off)
+      echo 0 > $t/events/kprobes/virdomm_probe/enable && echo > $t/kprobe_events
+      echo "VIRDOMM-DONE kprobe-off $?" ;;
+    ftrace-on)
+      echo __do_sys_getppid > $t/set_ftrace_filter && echo function > $t/current_tracer
+      echo "VIRDOMM-DONE ftrace-on $?" ;;
+    ftrace-off)
+      echo nop > $t/current_tracer && echo > $t/set_ftrace_filter
+      echo "VIRDOMM-DONE ftrace-off $?" ;;
+    run\ *)
+      # Diagnostics: run a shell command line in the guest.
+      eval "${command#run }"
+      echo "VIRDOMM-DONE run $?" ;;
+    *) echo "VIRDOMM-DONE $command unknown" ;;
+  esac
+done
+poweroff -f
+INIT
+chmod +x "$work/init"
+(cd "$work" && find . | cpio -o -H newc --quiet) >"$out"

@@ -1,0 +1,84 @@
+// The signed baseline file: round trip, tampering anywhere, a wrong key, truncation; and the
+// acknowledgement of classified changes.
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "memory/baseline.h"
+#include "memory/memory_checker.h"
+
+namespace virdomm::monitor {
+namespace {
+
+Baseline SampleBaseline() {
+  Baseline baseline;
+  baseline.banner = "Linux version 6.1.0-56-amd64 (test) #1 SMP";
+  baseline.release = "6.1.0-56-amd64";
+  baseline.text_physical = uint64_t{334} << 20;
+  baseline.virtual_offset = 0x18e00000;
+  baseline.text_link = 0xffffffff81000000;
+  baseline.created = "2026-01-01T00:00:00Z";
+  baseline.regions.push_back({"text", 0xffffffff81000000, std::vector<uint8_t>(10000, 0x90)});
+  baseline.regions.push_back({"rodata", 0xffffffff82000000, std::vector<uint8_t>(3000, 0x41)});
+  return baseline;
+}
+
+const std::vector<uint8_t> kKey(32, 0x5a);
+
+TEST(BaselineFileTest, RoundTrips) {
+  Baseline baseline = SampleBaseline();
+  baseline.acknowledgements.push_back(
+      {"2026-01-01T00:00:01Z", "kprobe", 0xffffffff810be355, 1, "__x64_sys_getpid+0x5"});
+  auto file = SerializeBaseline(baseline, kKey);
+  Baseline parsed = ParseBaseline(file, kKey);
+  EXPECT_EQ(parsed.banner, baseline.banner);
+  EXPECT_EQ(parsed.release, baseline.release);
+  EXPECT_EQ(parsed.text_physical, baseline.text_physical);
+  EXPECT_EQ(parsed.virtual_offset, baseline.virtual_offset);
+  ASSERT_EQ(parsed.regions.size(), 2u);
+  EXPECT_EQ(parsed.regions[1].bytes, baseline.regions[1].bytes);
+  EXPECT_EQ(parsed.regions[0].start, baseline.regions[0].start);
+  ASSERT_EQ(parsed.acknowledgements.size(), 1u);
+  EXPECT_EQ(parsed.acknowledgements[0].location, "__x64_sys_getpid+0x5");
+  EXPECT_EQ(parsed.ContentDigest(), baseline.ContentDigest());
+}
+
+TEST(BaselineFileTest, EveryTamperedByteIsRefused) {
+  auto file = SerializeBaseline(SampleBaseline(), kKey);
+  // Header, region bytes and the MAC itself.
+  for (std::size_t at : {std::size_t{30}, std::size_t{200}, file.size() / 2, file.size() - 1}) {
+    auto tampered = file;
+    tampered[at] ^= 0x01;
+    EXPECT_THROW(ParseBaseline(tampered, kKey), Error) << "byte " << at;
+  }
+}
+
+TEST(BaselineFileTest, WrongKeyTruncationAndGarbageAreRefused) {
+  auto file = SerializeBaseline(SampleBaseline(), kKey);
+  std::vector<uint8_t> other_key(32, 0x11);
+  EXPECT_THROW(ParseBaseline(file, other_key), Error);
+  EXPECT_THROW(ParseBaseline(std::span(file).first(file.size() - 100), kKey), Error);
+  EXPECT_THROW(ParseBaseline(std::vector<uint8_t>(10, 0), kKey), Error);
+  std::vector<uint8_t> empty;
+  EXPECT_THROW(ParseBaseline(empty, kKey), Error);
+}
+
+TEST(AcknowledgeTest, AcceptsClassifiedAndRefusesUnknown) {
+  Baseline baseline = SampleBaseline();
+  Change kprobe;
+  kprobe.kind = ChangeKind::kKprobe;
+  kprobe.address = 0xffffffff81000010;
+  kprobe.old_bytes = {0x90};
+  kprobe.new_bytes = {0xcc};
+  kprobe.location = "f+0x10";
+  Change unknown = kprobe;
+  unknown.kind = ChangeKind::kUnknownText;
+  unknown.address = 0xffffffff81000020;
+  EXPECT_EQ(AcknowledgeChanges(baseline, {kprobe, unknown}), 1u);
+  EXPECT_EQ(baseline.regions[0].bytes[0x10], 0xcc);
+  EXPECT_EQ(baseline.regions[0].bytes[0x20], 0x90);
+  ASSERT_EQ(baseline.acknowledgements.size(), 1u);
+  EXPECT_EQ(baseline.acknowledgements[0].kind, "kprobe");
+}
+
+}  // namespace
+}  // namespace virdomm::monitor

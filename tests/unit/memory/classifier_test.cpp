@@ -1,0 +1,170 @@
+// Classification of changed bytes: patch sites, what Linux writes there, kprobes, rodata and
+// sys_call_table entries, and the grouping of byte runs into changes.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstring>
+#include <vector>
+
+#include "memory/change_classifier.h"
+
+namespace virdomm::monitor {
+namespace {
+
+constexpr uint64_t kBase = 0xffffffff81000000;
+
+class ClassifierTest : public ::testing::Test {
+ protected:
+  ClassifierTest()
+      : symbols_({{"_text", kBase, 'T'},
+                  {"func_a", kBase + 0x100, 'T'},
+                  {"func_b", kBase + 0x200, 'T'},
+                  {"__x64_sys_read", kBase + 0x300, 'T'},
+                  {"__x64_sys_getpid", kBase + 0x340, 'T'},
+                  {"sys_call_table", kBase + 0x800, 'R'},
+                  {"after_table", kBase + 0x810, 'R'}},
+                 SymbolSource::kSystemMap),
+        sites_({{kBase + 0x110, 5, SiteKind::kJumpLabel, kBase + 0x150},
+                {kBase + 0x200, 5, SiteKind::kFtrace, 0},
+                {kBase + 0x220, 5, SiteKind::kStaticCall, 0}}),
+        old_(0x1000, 0x90),
+        new_(old_) {
+    // NOP5 at the jump label and the ftrace site, as the kernel leaves them at boot.
+    for (uint64_t site : {0x110, 0x200}) {
+      std::copy(kNop5.begin(), kNop5.end(), old_.begin() + static_cast<long>(site));
+    }
+    new_ = old_;
+    context_.symbols = &symbols_;
+    context_.sites = &sites_;
+    context_.sys_call_table = kBase + 0x800;
+    context_.sys_call_entries = 2;
+    context_.virtual_offset = 0x18e00000;
+  }
+
+  std::vector<Change> Classify(const std::string& region) {
+    RegionDiff diff{region, kBase, old_, new_};
+    return ClassifyRuns(diff, DiffRuns(old_, new_, kBase), context_);
+  }
+  void Write(uint64_t offset, std::vector<uint8_t> bytes) {
+    std::copy(bytes.begin(), bytes.end(), new_.begin() + static_cast<long>(offset));
+  }
+
+  static constexpr std::array<uint8_t, 5> kNop5 = {0x0f, 0x1f, 0x44, 0x00, 0x00};
+  SymbolTable symbols_;
+  PatchSites sites_;
+  std::vector<uint8_t> old_;
+  std::vector<uint8_t> new_;
+  ClassifyContext context_;
+};
+
+TEST_F(ClassifierTest, IdenticalBytesGiveNoChange) { EXPECT_TRUE(Classify("text").empty()); }
+
+TEST_F(ClassifierTest, JumpLabelToItsOwnTargetIsClassified) {
+  // jmp rel32 from 0x110 to 0x150: rel = 0x150 - 0x115 = 0x3b.
+  Write(0x110, {0xe9, 0x3b, 0x00, 0x00, 0x00});
+  auto changes = Classify("text");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kJumpLabel);
+  EXPECT_EQ(changes[0].GetSeverity(), Severity::kWarning);
+  EXPECT_EQ(changes[0].location, "func_a+0x10");
+  EXPECT_EQ(changes[0].old_bytes, std::vector<uint8_t>(kNop5.begin(), kNop5.end()));
+  EXPECT_EQ(changes[0].new_bytes, (std::vector<uint8_t>{0xe9, 0x3b, 0, 0, 0}));
+}
+
+TEST_F(ClassifierTest, JumpLabelToAnotherTargetIsUnknown) {
+  Write(0x110, {0xe9, 0x00, 0x10, 0x00, 0x00});
+  auto changes = Classify("text");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kUnknownText);
+  EXPECT_EQ(changes[0].GetSeverity(), Severity::kCritical);
+}
+
+TEST_F(ClassifierTest, FtraceCallAtFentrySiteIsClassified) {
+  Write(0x200, {0xe8, 0x12, 0x34, 0x56, 0x78});
+  auto changes = Classify("text");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kFtrace);
+  EXPECT_EQ(changes[0].location, "func_b+0x0");
+}
+
+TEST_F(ClassifierTest, GarbageAtFentrySiteIsUnknown) {
+  Write(0x201, {0x90});
+  auto changes = Classify("text");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kUnknownText);
+}
+
+TEST_F(ClassifierTest, StaticCallRetargetIsClassified) {
+  Write(0x220, {0xe8, 0x01, 0x02, 0x03, 0x04});
+  auto changes = Classify("text");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kStaticCall);
+}
+
+TEST_F(ClassifierTest, SingleInt3IsKprobeBothWays) {
+  Write(0x345, {0xcc});
+  auto armed = Classify("text");
+  ASSERT_EQ(armed.size(), 1u);
+  EXPECT_EQ(armed[0].kind, ChangeKind::kKprobe);
+  EXPECT_EQ(armed[0].location, "__x64_sys_getpid+0x5");
+  std::swap(old_, new_);
+  auto disarmed = Classify("text");
+  ASSERT_EQ(disarmed.size(), 1u);
+  EXPECT_EQ(disarmed[0].kind, ChangeKind::kKprobe);
+}
+
+TEST_F(ClassifierTest, InlineHookIsUnknownAndCritical) {
+  Write(0x340, {0xe9, 0x11, 0x22, 0x33, 0x44});
+  auto changes = Classify("text");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kUnknownText);
+  EXPECT_EQ(changes[0].GetSeverity(), Severity::kCritical);
+  EXPECT_EQ(changes[0].location, "__x64_sys_getpid+0x0");
+}
+
+TEST_F(ClassifierTest, NearbyRunsMergeAndDistantRunsDoNot) {
+  Write(0x400, {0x01});
+  Write(0x404, {0x02});
+  Write(0x500, {0x03});
+  auto changes = Classify("text");
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].address, kBase + 0x400);
+  EXPECT_EQ(changes[0].new_bytes.size(), 5u);
+  EXPECT_EQ(changes[1].address, kBase + 0x500);
+}
+
+TEST_F(ClassifierTest, SyscallTableEntryIsNamed) {
+  // Entry 1 pointed at __x64_sys_getpid; now it points outside the image.
+  uint64_t link = kBase + 0x340 + 0x18e00000;
+  uint64_t hostile = 0xffffffffc0001000;
+  std::memcpy(old_.data() + 0x808, &link, 8);
+  new_ = old_;
+  std::memcpy(new_.data() + 0x808, &hostile, 8);
+  auto changes = Classify("rodata");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kSyscallTable);
+  EXPECT_EQ(changes[0].GetSeverity(), Severity::kCritical);
+  EXPECT_NE(changes[0].detail.find("sys_call_table[1] __x64_sys_getpid+0x0 -> 0xffffffffc0001000"),
+            std::string::npos)
+      << changes[0].detail;
+}
+
+TEST_F(ClassifierTest, OtherRodataIsCritical) {
+  Write(0x900, {0x41, 0x42});
+  auto changes = Classify("rodata");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kRodata);
+  EXPECT_EQ(changes[0].GetSeverity(), Severity::kCritical);
+}
+
+TEST(ChangeKindTest, NamesRoundTrip) {
+  for (ChangeKind kind : {ChangeKind::kJumpLabel, ChangeKind::kFtrace, ChangeKind::kStaticCall,
+                          ChangeKind::kKprobe, ChangeKind::kUnknownText, ChangeKind::kRodata,
+                          ChangeKind::kSyscallTable, ChangeKind::kUnreadable}) {
+    EXPECT_EQ(ParseChangeKind(ToString(kind)), kind);
+  }
+  EXPECT_FALSE(ParseChangeKind("bogus").has_value());
+}
+
+}  // namespace
+}  // namespace virdomm::monitor
