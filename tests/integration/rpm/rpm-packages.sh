@@ -30,11 +30,13 @@ spec_value() { sed -n "s/^$1[[:space:]]*//p" "$spec" | head -n1; }
 version=$(spec_value 'Version:')
 with_cli=$(spec_value '%global with_cli')
 with_hook=$(spec_value '%global with_hook')
+with_hook_reload=$(spec_value '%global with_hook_reload')
 with_schema=$(spec_value '%global with_schema')
+with_examples=$(spec_value '%global with_examples')
 with_man=$(spec_value '%global with_man')
 with_xen_patches=$(spec_value '%global with_xen_patches')
-echo "packaging virdomm $version: cli=$with_cli hook=$with_hook schema=$with_schema" \
-  "man=$with_man xen-patches=$with_xen_patches"
+echo "packaging virdomm $version: cli=$with_cli hook=$with_hook hook-reload=$with_hook_reload" \
+  "schema=$with_schema examples=$with_examples man=$with_man xen-patches=$with_xen_patches"
 
 # --- build: the tarball, then SRPM and binary RPMs in a private _topdir ------------------------
 rm -rf "$work"
@@ -95,6 +97,9 @@ expect_file "$work/dom0.files" drwxr-xr-x "" /etc/libvirt/hooks/libxl.d
 if [ "$with_hook" = 1 ]; then
   expect_file "$work/dom0.files" -rwxr-xr-x "" /etc/libvirt/hooks/libxl.d/virdomm
 fi
+if [ "$with_hook_reload" = 1 ]; then
+  expect_file "$work/dom0.files" -rwxr-xr-x "" /usr/sbin/virdomm-hook-reload
+fi
 if [ "$with_cli" = 1 ]; then
   expect_file "$work/dom0.files" -rwxr-xr-x "" /usr/bin/virdomm
 fi
@@ -106,7 +111,12 @@ if [ "$with_schema" = 1 ]; then
     fail "dom0: no schema /usr/share/virdomm/*.rng"
   pass "dom0: schema under /usr/share/virdomm"
 fi
-expect_only "$work/dom0.files" '^(/etc/libvirt/hooks(/libxl\.d(/virdomm)?)?|/usr/bin/virdomm|/usr/share/virdomm(/.*)?|/usr/share/man/man1/virdomm\.1\.gz|/usr/share/doc/virdomm(-[0-9.]+)?(/.*)?|/usr/lib/\.build-id(/.*)?)$'
+if [ "$with_examples" = 1 ]; then
+  grep -qE '^-rw-r--r--\|d?\|/usr/share/doc/virdomm/examples/[^/]+\.xml$' "$work/dom0.files" ||
+    fail "dom0: no example domain XML under /usr/share/doc/virdomm/examples"
+  pass "dom0: example domain XML under /usr/share/doc/virdomm/examples"
+fi
+expect_only "$work/dom0.files" '^(/etc/libvirt/hooks(/libxl\.d(/virdomm)?)?|/usr/bin/virdomm|/usr/sbin/virdomm-hook-reload|/usr/share/virdomm(/.*)?|/usr/share/man/man1/virdomm\.1\.gz|/usr/share/doc/virdomm(/.*)?|/usr/lib/\.build-id(/.*)?)$'
 
 expect_file "$work/monitor.files" -rwxr-xr-x "" /usr/bin/domm-monitor
 for unit in domm-monitor-memory.service domm-monitor-storage.service \
@@ -117,7 +127,7 @@ expect_file "$work/monitor.files" drwxr-xr-x "" /etc/virdomm
 expect_file "$work/monitor.files" -rw-r--r-- cn /etc/virdomm/monitor.conf
 expect_file "$work/monitor.files" -rw-r--r-- cn /etc/virdomm/storage.rules
 expect_file "$work/monitor.files" drwx------ "" /var/lib/virdomm
-expect_only "$work/monitor.files" '^(/usr/bin/domm-monitor|/usr/lib/systemd/system/domm-monitor-[a-z]+\.(service|timer)|/etc/virdomm(/(monitor\.conf|storage\.rules))?|/var/lib/virdomm|/usr/share/doc/virdomm-monitor(-[0-9.]+)?(/.*)?|/usr/lib/\.build-id(/.*)?)$'
+expect_only "$work/monitor.files" '^(/usr/bin/domm-monitor|/usr/lib/systemd/system/domm-monitor-[a-z]+\.(service|timer)|/etc/virdomm(/(monitor\.conf|storage\.rules))?|/var/lib/virdomm|/usr/share/doc/virdomm-monitor(/.*)?|/usr/lib/\.build-id(/.*)?)$'
 
 if [ "$with_xen_patches" = 1 ]; then
   listing "$patches_rpm" >"$work/xen-patches.files"
