@@ -215,6 +215,17 @@ grep -q "^EnvironmentFile=/etc/virdomm/monitor.conf$" \
   fail "A: the units do not point at the installed binary and config"
 pass "A: units name /usr/bin/domm-monitor and /etc/virdomm/monitor.conf"
 
+# The units as systemd reads them in the installed root (with the host's units for targets
+# such as multi-user.target): a missing binary fails, a bad setting prints a warning.
+mkdir -p "$rootA/lib/systemd"
+cp -a /lib/systemd/system "$rootA/lib/systemd/"
+verify_out=$(systemd-analyze verify --root="$rootA" \
+  "$rootA"/usr/lib/systemd/system/domm-monitor-{memory.service,storage.service,storage.timer} 2>&1) ||
+  fail "A: systemd-analyze verify: $verify_out"
+[ -z "$verify_out" ] || fail "A: systemd-analyze verify warns: $verify_out"
+rm -rf "$rootA/lib/systemd"
+pass "A: systemd-analyze verify accepts the installed units"
+
 # Requires: rpm's ELF dependency generator turned every library a packaged binary needs into a
 # requirement, as found on the installed files.
 check_requires() { # NAME RPM LISTING
