@@ -33,30 +33,6 @@ std::string Bytes(const std::vector<uint8_t>& bytes) {
 
 }  // namespace
 
-std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u" + HexNumber(static_cast<unsigned char>(c), 4).substr(2);
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
 std::string FormatCheckText(const CheckReport& report) {
   std::ostringstream out;
   out << "kernel " << report.release << " at " << Hex(report.text_physical) << " in "
@@ -86,25 +62,25 @@ std::string FormatCheckText(const CheckReport& report) {
 
 std::string FormatCheckJson(const CheckReport& report) {
   std::ostringstream out;
-  out << "{\"time\":" << JsonString(report.time) << ",\"memory\":" << JsonString(report.memory)
-      << ",\"release\":" << JsonString(report.release)
-      << ",\"text_physical\":" << JsonString(Hex(report.text_physical))
-      << ",\"baseline_sha256\":" << JsonString(ToHex(report.baseline_digest))
+  out << "{\"time\":" << JsonQuote(report.time) << ",\"memory\":" << JsonQuote(report.memory)
+      << ",\"release\":" << JsonQuote(report.release)
+      << ",\"text_physical\":" << JsonQuote(Hex(report.text_physical))
+      << ",\"baseline_sha256\":" << JsonQuote(ToHex(report.baseline_digest))
       << ",\"bytes_compared\":" << report.bytes_compared
       << ",\"pages_compared\":" << report.pages_compared
       << ",\"pages_changed\":" << report.pages_changed << ",\"elapsed_ms\":" << report.elapsed_ms
-      << ",\"severity\":" << JsonString(ToString(report.Worst())) << ",\"changes\":[";
+      << ",\"severity\":" << JsonQuote(ToString(report.Worst())) << ",\"changes\":[";
   bool first = true;
   for (const Change& change : report.changes) {
-    out << (first ? "" : ",") << "{\"kind\":" << JsonString(ToString(change.kind))
-        << ",\"severity\":" << JsonString(ToString(change.GetSeverity()))
-        << ",\"region\":" << JsonString(change.region)
-        << ",\"location\":" << JsonString(change.location)
-        << ",\"address\":" << JsonString(Hex(change.address))
-        << ",\"physical\":" << JsonString(Hex(change.physical))
-        << ",\"old\":" << JsonString(ToHex(change.old_bytes))
-        << ",\"new\":" << JsonString(ToHex(change.new_bytes))
-        << ",\"detail\":" << JsonString(change.detail) << "}";
+    out << (first ? "" : ",") << "{\"kind\":" << JsonQuote(ToString(change.kind))
+        << ",\"severity\":" << JsonQuote(ToString(change.GetSeverity()))
+        << ",\"region\":" << JsonQuote(change.region)
+        << ",\"location\":" << JsonQuote(change.location)
+        << ",\"address\":" << JsonQuote(Hex(change.address))
+        << ",\"physical\":" << JsonQuote(Hex(change.physical))
+        << ",\"old\":" << JsonQuote(ToHex(change.old_bytes))
+        << ",\"new\":" << JsonQuote(ToHex(change.new_bytes))
+        << ",\"detail\":" << JsonQuote(change.detail) << "}";
     first = false;
   }
   out << "]}";
@@ -139,19 +115,19 @@ std::string FormatLocateText(const KernelModel& model, const KernelPlacement& pl
 std::string FormatLocateJson(const KernelModel& model, const KernelPlacement& placement,
                              const std::string& memory) {
   std::ostringstream out;
-  out << "{\"memory\":" << JsonString(memory) << ",\"release\":" << JsonString(model.release)
-      << ",\"banner\":" << JsonString(placement.running_banner)
+  out << "{\"memory\":" << JsonQuote(memory) << ",\"release\":" << JsonQuote(model.release)
+      << ",\"banner\":" << JsonQuote(placement.running_banner)
       << ",\"symbols\":" << model.symbols.Size()
-      << ",\"symbol_source\":" << JsonString(ToString(model.symbols.Source()))
-      << ",\"text_physical\":" << JsonString(Hex(placement.text_physical))
-      << ",\"virtual_offset\":" << JsonString(SignedHex(placement.virtual_offset))
+      << ",\"symbol_source\":" << JsonQuote(ToString(model.symbols.Source()))
+      << ",\"text_physical\":" << JsonQuote(Hex(placement.text_physical))
+      << ",\"virtual_offset\":" << JsonQuote(SignedHex(placement.virtual_offset))
       << ",\"text_pages\":" << placement.text_pages
       << ",\"text_pages_equal\":" << placement.text_pages_equal << ",\"regions\":[";
   bool first = true;
   for (const KernelRegion& region : model.regions) {
-    out << (first ? "" : ",") << "{\"name\":" << JsonString(region.name)
-        << ",\"start\":" << JsonString(Hex(region.start))
-        << ",\"end\":" << JsonString(Hex(region.end)) << "}";
+    out << (first ? "" : ",") << "{\"name\":" << JsonQuote(region.name)
+        << ",\"start\":" << JsonQuote(Hex(region.start))
+        << ",\"end\":" << JsonQuote(Hex(region.end)) << "}";
     first = false;
   }
   out << "]}";

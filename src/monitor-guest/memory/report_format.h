@@ -1,6 +1,8 @@
 // Reports as text for people and as one-line JSON for machines (watch mode emits JSON lines).
 #pragma once
 
+#include "common/json_writer.h"
+
 #include <string>
 
 #include "memory/kernel_locator.h"
@@ -15,6 +17,4 @@ std::string FormatLocateText(const KernelModel& model, const KernelPlacement& pl
                              const std::string& memory);
 std::string FormatLocateJson(const KernelModel& model, const KernelPlacement& placement,
                              const std::string& memory);
-std::string JsonString(std::string_view text);
-
 }  // namespace virdomm::monitor

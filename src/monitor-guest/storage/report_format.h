@@ -2,6 +2,8 @@
 // EscapeForDisplay (control and non-ASCII bytes as \xHH) in both.
 #pragma once
 
+#include "common/json_writer.h"
+
 #include <string>
 
 #include "storage/compare.h"
@@ -10,7 +12,4 @@ namespace virdomm::monitor {
 
 std::string FormatReportText(const Report& report);
 std::string FormatReportJson(const Report& report);
-// A JSON string literal (quotes included) for already printable text.
-std::string JsonString(std::string_view text);
-
 }  // namespace virdomm::monitor

@@ -3,7 +3,7 @@
 #include <iomanip>
 
 #include "cli/commands.h"
-#include "cli/json_writer.h"
+#include "common/json_writer.h"
 #include "libvirt/connection.h"
 #include "libvirt/domain_views.h"
 #include "pairing/pair_report.h"

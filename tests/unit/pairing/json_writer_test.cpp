@@ -1,7 +1,7 @@
 // JSON output: escaping of every awkward byte, and container bookkeeping.
 #include <gtest/gtest.h>
 
-#include "cli/json_writer.h"
+#include "common/json_writer.h"
 
 namespace virdomm {
 namespace {

@@ -1,5 +1,5 @@
 // JSON escaping (RFC 8259) and container bookkeeping.
-#include "cli/json_writer.h"
+#include "common/json_writer.h"
 
 #include <cstdio>
 #include <stdexcept>
