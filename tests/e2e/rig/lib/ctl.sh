@@ -20,7 +20,7 @@ rig_ctl() {
   coproc RIG_SOCAT { exec socat - "UNIX-CONNECT:$sock" 2>/dev/null; }
   local in_fd=${RIG_SOCAT[1]} out_fd=${RIG_SOCAT[0]} pid=$RIG_SOCAT_PID
   printf '%s %s %s\n' "$token" "$limit" "$(printf '%s' "$script" | base64 -w0)" >&"$in_fd"
-  deadline=$(($(date +%s) + limit + 15))
+  deadline=$(($(date +%s) + limit + 60))
   while :; do
     now=$(date +%s)
     if [ "$now" -ge "$deadline" ]; then rc=124; echo "rig: host$idx: no answer in ${limit}s" >&2; break; fi
@@ -52,7 +52,7 @@ rig_ctl_wait() {
   local idx=$1 total=$2 start
   start=$(date +%s)
   while [ $(($(date +%s) - start)) -lt "$total" ]; do
-    [ "$(rig_ctl "$idx" 5 'echo pong' 2>/dev/null)" = pong ] && return 0
+    [ "$(rig_ctl "$idx" 30 'echo pong' 2>/dev/null)" = pong ] && return 0
     sleep 2
   done
   return 1

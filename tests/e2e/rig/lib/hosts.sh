@@ -19,9 +19,10 @@ rig_build() {
     [ -e "$rootfs" ] || "$RIG_DIR/lib/build-rootfs.sh" "$rootfs"
     "$RIG_DIR/lib/build-image.sh" "$rootfs" "$img"
     rig_log "build took $((SECONDS - start)) s"
-    # What older recipes left is dead weight (GBs each).
+    # What older recipes left is dead weight (GBs each); the newest other one stays, since a
+    # rig still running may use it as its disks' backing file.
     local old
-    for old in "$RIG_CACHE"/images-* "$RIG_CACHE"/rootfs-*; do
+    for old in $(ls -dt "$RIG_CACHE"/images-* "$RIG_CACHE"/rootfs-* 2>/dev/null | tail -n +5); do
       [ "$old" = "$img" ] || [ "$old" = "$rootfs" ] || rm -rf "$old"
     done
   fi

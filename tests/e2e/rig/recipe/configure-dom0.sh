@@ -21,6 +21,13 @@ cpu_map="$root/usr/share/libvirt/cpu_map/x86_qemu64.xml"
 grep -q "<feature name='sep'/>" "$cpu_map"
 sed -i "/<feature name='sep'\/>/d" "$cpu_map"
 
+# The dom0s run Xen guests only. libvirt-daemon pulls in the QEMU driver, which stops libvirtd
+# from starting without the libvirt-qemu user of libvirt-daemon-system; the network-side drivers
+# only add start-up time (and D-Bus errors) here.
+for drv in qemu network nwfilter interface nodedev; do
+  rm -f "$root/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_$drv.so"
+done
+
 # libvirtd on TCP without authentication: only the private 169.254.0.0/16 link reaches it.
 cat >>"$root/etc/libvirt/libvirtd.conf" <<'CONF'
 listen_tls = 0
