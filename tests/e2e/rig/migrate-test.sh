@@ -79,7 +79,7 @@ finish() {
 trap 'finish 1' INT TERM
 
 on() { "$rig" sh --timeout "${3:-120}" "$1" "$2"; }
-virsh_on() { local h=$1; shift; "$rig" exec --timeout 240 "$h" -- virsh -c xen:///system "$@"; }
+virsh_on() { local h=$1; shift; "$rig" exec --timeout 600 "$h" -- virsh -c xen:///system "$@"; }
 ip_of() { [ "$1" = host1 ] && echo 169.254.0.1 || echo 169.254.0.2; }
 
 # Highest console tick of guest NAME (domu/domm) logged on HOST; 0 when none.

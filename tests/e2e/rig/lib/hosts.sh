@@ -89,8 +89,8 @@ rig_start_host() {
     -monitor "unix:$RIG_RUN/host$idx.mon,server=on,wait=off" \
     -serial "file:$RIG_RUN/host$idx.serial.log" \
     -kernel "$img/boot/xen" \
-    -append "console=com1 com1=115200,8n1 dom0_mem=${RIG_DOM0_MEM}M,max:${RIG_DOM0_MEM}M dom0_max_vcpus=2 noreboot" \
-    -initrd "$img/boot/vmlinuz root=/dev/vda rw init=/sbin/rig-init console=hvc0 rig.host=$idx,$img/boot/initrd.img" \
+    -append "console=com1 com1=115200,8n1 bootscrub=0 spec-ctrl=no dom0_mem=${RIG_DOM0_MEM}M,max:${RIG_DOM0_MEM}M dom0_max_vcpus=2 noreboot" \
+    -initrd "$img/boot/vmlinuz root=/dev/vda rw init=/sbin/rig-init console=hvc0 mitigations=off rig.host=$idx,$img/boot/initrd.img" \
     -drive "file=$RIG_RUN/host$idx.qcow2,if=virtio,format=qcow2,cache=unsafe" \
     -netdev "socket,id=link,$link" -device "virtio-net-pci,netdev=link,mac=52:54:00:00:00:0$idx" \
     -device virtio-serial-pci \
@@ -106,10 +106,10 @@ rig_wait_host() {
   rig_ctl_wait "$idx" "${VIRDOMM_RIG_BOOT_TIMEOUT:-900}" || { rig_log "host$idx: control agent never answered"; return 1; }
   rig_log "host$idx: control agent answers after $((SECONDS - start)) s"
   rig_ctl "$idx" 300 '
-    for i in $(seq 1 280); do
+    for i in $(seq 1 100); do
       virsh -c xen:///system version >/dev/null 2>&1 && mountpoint -q /var/lib/virdomm/shared &&
         [ -e /var/lib/virdomm/shared/domu/root.img ] && exit 0
-      sleep 1
+      sleep 3
     done
     echo "libvirtd or the shared storage is not ready" >&2
     tail -5 /var/log/rig-init.log >&2; exit 1' ||
