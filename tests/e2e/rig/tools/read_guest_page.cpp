@@ -57,14 +57,13 @@ int main(int argc, char** argv) {
   }
   ForeignMemoryHandle fmem(xenforeignmemory_open(nullptr, 0));
   if (!fmem) {
-    std::fprintf(stderr, "xenforeignmemory_open: %s (run in dom0 as root)\n",
-                 std::strerror(errno));
+    std::fprintf(stderr, "xenforeignmemory_open: %s (run in dom0 as root)\n", std::strerror(errno));
     return 1;
   }
   xen_pfn_t frame = gfn;
   int frame_error = 0;
-  void* addr = xenforeignmemory_map(fmem.get(), static_cast<uint32_t>(domid), PROT_READ, 1,
-                                    &frame, &frame_error);
+  void* addr = xenforeignmemory_map(fmem.get(), static_cast<uint32_t>(domid), PROT_READ, 1, &frame,
+                                    &frame_error);
   if (addr == nullptr || frame_error != 0) {
     std::fprintf(stderr, "map gfn %#llx of domain %llu: %s\n", gfn, domid,
                  std::strerror(addr == nullptr ? errno : -frame_error));
