@@ -152,7 +152,11 @@ step "  ... host2" on host2 'virsh -c xen:///system capabilities | grep -q xenpv
 pv_live=""
 if on host1 'xl info | grep "^virt_caps" | grep -qw shadow'; then pv_live=--live; fi
 echo "hypervisor: $(on host1 'xl info | grep -E "^xen_(version|extra)" | tr -s " " | tr "\n" " "')"
-echo "Domain M (PV) migrates ${pv_live:+live}${pv_live:-non-live (no shadow paging in this Xen)}"
+if [ -n "$pv_live" ]; then
+  echo "Domain M (PV) migrates live (this Xen has shadow paging)"
+else
+  echo "Domain M (PV) migrates non-live (no shadow paging in this Xen)"
+fi
 step "start PVH DomU and PV Domain M on host1" start_guests
 step "read DomU page on host1" check_page host1
 step "migrate DomU live host1 -> host2" migrate rig-domu host1 host2 --live

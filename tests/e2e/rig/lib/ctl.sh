@@ -36,8 +36,8 @@ rig_ctl() {
       *) case $state in out) echo "$line" >>"$tmp/out" ;; err) echo "$line" >>"$tmp/err" ;; esac ;;
     esac
   done
-  kill "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
   exec {lock_fd}>&-
   if [ "$state" = done ]; then
     [ -s "$tmp/out" ] && base64 -d "$tmp/out"

@@ -49,7 +49,9 @@ rig_free_port() {
 # The project's binaries (whatever of them the build dir has) and Domain M's initramfs.
 rig_prepare_share() {
   local build_dir=$1 img=$2 share="$RIG_RUN/share"
-  rm -rf "$share"
+  # The directory itself stays: the dom0s' 9p mounts hold on to it.
+  mkdir -p "$share"
+  find "$share" -mindepth 1 -delete
   mkdir -p "$share/bin" "$share/images" "$share/domains" "$share/put"
   cp "$RIG_DIR"/domains/*.xml "$share/domains/"
   if [ -n "$build_dir" ]; then
@@ -129,8 +131,12 @@ rig_up() {
   if rig_qemu_alive 1 && rig_qemu_alive 2 && rig_ctl_wait 1 10 && rig_ctl_wait 2 10; then
     rig_log "both hosts already up; refreshing the project binaries"
     rig_prepare_share "$build_dir" "$img"
-    rig_ctl 1 60 'cp /mnt/rig/bin/* /usr/local/bin/ 2>/dev/null; true'
-    rig_ctl 2 60 'cp /mnt/rig/bin/* /usr/local/bin/ 2>/dev/null; true'
+    local idx
+    for idx in 1 2; do
+      rig_ctl "$idx" 60 'umount /mnt/rig 2>/dev/null
+        mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=none rigshare /mnt/rig &&
+        { cp /mnt/rig/bin/* /usr/local/bin/ 2>/dev/null; true; }'
+    done
     return 0
   fi
   rig_down
