@@ -1,0 +1,35 @@
+# Shared settings of the emulated Xen rig: where the cache and the run state live, the recipe
+# hash that keys the cached images, logging with wall times. Sourced by rig.sh and its helpers.
+
+RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RIG_CACHE=${VIRDOMM_RIG_CACHE:-/var/cache/virdomm-rig}
+RIG_RUN=${VIRDOMM_RIG_RUN:-$RIG_CACHE/run}
+RIG_MIRROR=${VIRDOMM_RIG_MIRROR:-http://deb.debian.org/debian}
+RIG_SUITE=bookworm
+# Guest RAM of each emulated host; dom0 takes RIG_DOM0_MEM of it, the rest is for guests.
+RIG_HOST_MEM=${VIRDOMM_RIG_HOST_MEM:-2048}
+RIG_DOM0_MEM=${VIRDOMM_RIG_DOM0_MEM:-1024}
+RIG_HOSTS=(host1 host2)
+
+rig_log() { printf '[rig %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+rig_die() { rig_log "error: $*"; exit 1; }
+
+# Recipe hashes key the cache: a change to any file that shapes a stage rebuilds that stage.
+# Stage 1 (the Debian root with the dom0 packages) depends on the package list only.
+rig_hash_files() {
+  (cd "$RIG_DIR" && find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+    echo "$RIG_SUITE $RIG_MIRROR") | sha256sum | cut -c1-16
+}
+rig_rootfs_key() { rig_hash_files recipe/dom0-packages.list lib/build-rootfs.sh; }
+rig_recipe_key() { rig_hash_files recipe lib/build-rootfs.sh lib/build-image.sh; }
+rig_rootfs_dir() { echo "$RIG_CACHE/rootfs-$(rig_rootfs_key)"; }
+rig_image_dir() { echo "$RIG_CACHE/images-$(rig_recipe_key)"; }
+
+# Host number (1, 2) from a host name (host1, host2, 1, 2).
+rig_host_index() {
+  case "$1" in
+    host1 | 1) echo 1 ;;
+    host2 | 2) echo 2 ;;
+    *) rig_die "unknown host '$1' (use host1 or host2)" ;;
+  esac
+}

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# End-to-end test of the emulated Xen rig: boots both hosts, starts a PVH DomU and a PV
+# Domain M through libvirt, migrates both to host2 and back (DomU live; Domain M live when the
+# hypervisor has shadow paging, else non-live), checks that both keep running (console markers)
+# and that a page of DomU's memory read through libxenforeignmemory is unchanged by each hop.
+# Prints each step's wall time. Exit 77 (skip) only when this machine lacks what cannot be
+# installed (RAM, disk, root, the Debian archive for a cold build).
+# Usage: migrate-test.sh [--build-dir DIR] [--run-dir DIR] [--keep]
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build_dir="" keep=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build-dir) build_dir=$2; shift 2 ;;
+    --run-dir) export VIRDOMM_RIG_RUN=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    *) echo "usage: $0 [--build-dir DIR] [--run-dir DIR] [--keep]" >&2; exit 2 ;;
+  esac
+done
+source "$here/lib/common.sh"
+rig="$here/rig.sh"
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+
+# --- What cannot be installed: root, memory, disk, the archive for a cold build. ------------
+[ "$(id -u)" = 0 ] || skip "needs root (debootstrap, mounts)"
+avail_mb=$(($(awk '/MemAvailable/ {print $2}' /proc/meminfo) / 1024))
+need_mb=$((2 * (RIG_HOST_MEM + 700) + 512))
+[ "$avail_mb" -ge "$need_mb" ] || skip "needs ${need_mb} MiB of free memory, has ${avail_mb} MiB"
+mkdir -p "$RIG_CACHE" "$RIG_RUN"
+if [ ! -e "$(rig_image_dir)/dom0.raw" ]; then
+  free_mb=$(df -Pm "$RIG_CACHE" | awk 'NR == 2 {print $4}')
+  [ "$free_mb" -ge 8000 ] || skip "a cold build needs 8 GB free in $RIG_CACHE, has ${free_mb} MB"
+  mirror_host=$(echo "$RIG_MIRROR" | sed -E 's|^[a-z]+://([^/:]+).*|\1|')
+  timeout 15 bash -c "exec 3<>/dev/tcp/$mirror_host/80" 2>/dev/null ||
+    skip "cold cache and the Debian archive ($mirror_host) is unreachable"
+fi
+# What can be installed is installed.
+for tool in qemu-system-x86_64 qemu-img debootstrap socat modprobe cpio mkfs.ext4; do
+  if ! command -v "$tool" >/dev/null; then
+    "$here/../../setup/install-deps.sh" test || fail "installing the rig's packages failed"
+    break
+  fi
+done
+
+# --- Step bookkeeping ------------------------------------------------------------------------
+summary=()
+step() {
+  local name=$1 t0 t1 rc
+  shift
+  echo "=== $name"
+  t0=$(date +%s%N)
+  "$@"
+  rc=$?
+  t1=$(date +%s%N)
+  local secs
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
+  summary+=("$(printf '%-48s %7s s  %s' "$name" "$secs" "$([ $rc = 0 ] && echo ok || echo FAILED)")")
+  echo "=== $name: $secs s, $([ $rc = 0 ] && echo ok || echo "FAILED (exit $rc)")"
+  if [ $rc != 0 ]; then
+    finish 1
+  fi
+}
+
+finish() {
+  local rc=$1
+  echo
+  echo "--- step wall times"
+  printf '%s\n' "${summary[@]}"
+  if [ "$rc" != 0 ]; then
+    "$rig" logs "$RIG_RUN/logs" || true
+    echo "logs of both hosts kept in $RIG_RUN/logs"
+  fi
+  if [ "$keep" = 0 ]; then "$rig" down || true; fi
+  [ "$rc" = 0 ] && echo "PASS" || echo "FAIL"
+  exit "$rc"
+}
+trap 'finish 1' INT TERM
+
+on() { "$rig" sh --timeout "${3:-120}" "$1" "$2"; }
+virsh_on() { local h=$1; shift; "$rig" exec --timeout 600 "$h" -- virsh -c xen:///system "$@"; }
+ip_of() { [ "$1" = host1 ] && echo 169.254.0.1 || echo 169.254.0.2; }
+
+# Highest console tick of guest NAME (domu/domm) logged on HOST; 0 when none.
+last_tick() {
+  on "$1" "grep -ao 'virdomm-$2: tick [0-9]*' /var/log/xen/console/guest-rig-$2.log 2>/dev/null |
+    tail -1 | awk '{print \$3}' | grep . || echo 0"
+}
+
+# Waits until HOST's console log of guest NAME shows a tick above AFTER.
+wait_tick_after() {
+  local host=$1 name=$2 after=$3
+  on "$host" "for i in \$(seq 1 90); do
+      t=\$(grep -ao 'virdomm-$name: tick [0-9]*' /var/log/xen/console/guest-rig-$name.log 2>/dev/null |
+        tail -1 | awk '{print \$3}')
+      [ -n \"\$t\" ] && [ \"\$t\" -gt $after ] && { echo \"rig-$name on $host: tick \$t\"; exit 0; }
+      sleep 1
+    done
+    echo 'no console tick above $after from rig-$name on $host' >&2
+    tail -5 /var/log/xen/console/guest-rig-$name.log >&2; exit 1" 120
+}
+
+page_hash() {
+  on "$1" 'id=$(virsh -c xen:///system domid rig-domu) || exit 1
+    rig-read-guest-page "$id" 0x1000 >/tmp/page || exit 1
+    [ "$(tr -d "\000" </tmp/page | wc -c)" -gt 0 ] || { echo "page is all zeros" >&2; exit 1; }
+    sha256sum </tmp/page | cut -d" " -f1'
+}
+
+page_hashes=()
+check_page() {
+  local h
+  h=$(page_hash "$1") || return 1
+  echo "DomU gfn 0x1000 on $1: sha256 $h"
+  page_hashes+=("$h")
+  [ "${page_hashes[0]}" = "$h" ] || { echo "page differs from the first read" >&2; return 1; }
+}
+
+start_guests() {
+  virsh_on host1 create /mnt/rig/domains/domu.xml &&
+    virsh_on host1 create /mnt/rig/domains/domm.xml &&
+    wait_tick_after host1 domu 0 && wait_tick_after host1 domm 0 &&
+    on host1 "grep -a 'virdomm-domm: domm-monitor' /var/log/xen/console/guest-rig-domm.log"
+}
+
+# migrate NAME FROM TO [--live]: the guest runs on TO afterwards and is gone from FROM.
+migrate() {
+  local name=$1 from=$2 to=$3 live=${4:-} before
+  before=$(last_tick "$from" "${name#rig-}")
+  virsh_on "$from" migrate $live --p2p --verbose "$name" "xen+tcp://$(ip_of "$to")/system" \
+    --migrateuri "tcp://$(ip_of "$to")" || return 1
+  [ "$(virsh_on "$to" domstate "$name" | head -1)" = running ] || { echo "$name not running on $to" >&2; return 1; }
+  ! virsh_on "$from" domstate "$name" >/dev/null 2>&1 || { echo "$name still on $from" >&2; return 1; }
+  echo "$name: last tick on $from was $before"
+  wait_tick_after "$to" "${name#rig-}" "$before"
+}
+
+shutdown_guests() {
+  virsh_on host1 shutdown rig-domu && virsh_on host1 shutdown rig-domm &&
+    on host1 'for i in $(seq 1 60); do
+        [ -z "$(virsh -c xen:///system list --name | grep .)" ] && exit 0; sleep 1; done
+      virsh -c xen:///system list >&2; exit 1' 90
+}
+
+# --- The run ---------------------------------------------------------------------------------
+step "build or reuse the images" "$rig" build
+step "boot both hosts (libvirtd, NFS ready)" "$rig" up ${build_dir:+--build-dir "$build_dir"}
+step "libvirt libxl driver offers xenpvh on both" \
+  on host1 'virsh -c xen:///system capabilities | grep -q xenpvh && [ -x /usr/local/bin/rig-read-guest-page ]'
+step "  ... host2" on host2 'virsh -c xen:///system capabilities | grep -q xenpvh'
+pv_live=""
+if on host1 'xl info | grep "^virt_caps" | grep -qw shadow'; then pv_live=--live; fi
+echo "hypervisor: $(on host1 'xl info | grep -E "^xen_(version|extra)" | tr -s " " | tr "\n" " "')"
+if [ -n "$pv_live" ]; then
+  echo "Domain M (PV) migrates live (this Xen has shadow paging)"
+else
+  echo "Domain M (PV) migrates non-live (no shadow paging in this Xen)"
+fi
+step "start PVH DomU and PV Domain M on host1" start_guests
+step "read DomU page on host1" check_page host1
+step "migrate DomU live host1 -> host2" migrate rig-domu host1 host2 --live
+step "read DomU page on host2" check_page host2
+step "migrate Domain M ${pv_live:-non-live} host1 -> host2" migrate rig-domm host1 host2 $pv_live
+step "migrate DomU live host2 -> host1" migrate rig-domu host2 host1 --live
+step "read DomU page on host1 again" check_page host1
+step "migrate Domain M ${pv_live:-non-live} host2 -> host1" migrate rig-domm host2 host1 $pv_live
+step "shut down both guests" shutdown_guests
+for idx in 1 2; do
+  pid=$(cat "$RIG_RUN/host$idx.pid" 2>/dev/null) &&
+    echo "host$idx qemu RSS: $(($(awk '/VmRSS/ {print $2}' "/proc/$pid/status") / 1024)) MiB"
+done
+if [ "$keep" = 0 ]; then step "stop both hosts" "$rig" down; fi
+keep=1 finish 0
