@@ -80,7 +80,7 @@ std::vector<std::string_view> SplitWords(std::string_view line, std::size_t max_
 
 }  // namespace
 
-Digest Baseline::ContentDigest() const {
+Digest KernelBaseline::ContentDigest() const {
   Sha256 hasher;
   for (const BaselineRegion& region : regions) {
     hasher.Update(region.bytes);
@@ -88,7 +88,7 @@ Digest Baseline::ContentDigest() const {
   return hasher.Finish();
 }
 
-uint64_t Baseline::Bytes() const {
+uint64_t KernelBaseline::Bytes() const {
   uint64_t total = 0;
   for (const BaselineRegion& region : regions) {
     total += region.bytes.size();
@@ -105,9 +105,9 @@ std::string UtcNow() {
   return std::string(buffer, length);
 }
 
-Baseline TakeBaseline(GuestMemory& memory, const KernelModel& model,
-                      const KernelPlacement& placement) {
-  Baseline baseline;
+KernelBaseline TakeBaseline(GuestMemory& memory, const KernelModel& model,
+                            const KernelPlacement& placement) {
+  KernelBaseline baseline;
   baseline.banner = model.banner;
   baseline.release = model.release;
   baseline.text_physical = placement.text_physical;
@@ -122,7 +122,8 @@ Baseline TakeBaseline(GuestMemory& memory, const KernelModel& model,
   return baseline;
 }
 
-std::vector<uint8_t> SerializeBaseline(const Baseline& baseline, std::span<const uint8_t> key) {
+std::vector<uint8_t> SerializeBaseline(const KernelBaseline& baseline,
+                                       std::span<const uint8_t> key) {
   std::ostringstream header;
   header << kMagic;
   header << "banner " << Escape(baseline.banner) << "\n";
@@ -155,7 +156,7 @@ std::vector<uint8_t> SerializeBaseline(const Baseline& baseline, std::span<const
   return file;
 }
 
-Baseline ParseBaseline(std::span<const uint8_t> file, std::span<const uint8_t> key) {
+KernelBaseline ParseBaseline(std::span<const uint8_t> file, std::span<const uint8_t> key) {
   Digest tag{};
   if (file.size() < kMagic.size() + tag.size() ||
       std::memcmp(file.data(), kMagic.data(), kMagic.size()) != 0) {
@@ -176,7 +177,7 @@ Baseline ParseBaseline(std::span<const uint8_t> file, std::span<const uint8_t> k
   }
   std::string_view header = text.substr(kMagic.size(), end + 1 - kMagic.size());
   uint64_t data_at = end + 5;
-  Baseline baseline;
+  KernelBaseline baseline;
   uint64_t data_needed = 0;
   while (!header.empty()) {
     std::size_t newline = header.find('\n');
@@ -232,7 +233,7 @@ Baseline ParseBaseline(std::span<const uint8_t> file, std::span<const uint8_t> k
   return baseline;
 }
 
-void SaveBaseline(const std::filesystem::path& path, const Baseline& baseline,
+void SaveBaseline(const std::filesystem::path& path, const KernelBaseline& baseline,
                   std::span<const uint8_t> key) {
   std::vector<uint8_t> file = SerializeBaseline(baseline, key);
   std::filesystem::path temporary = path;
@@ -259,7 +260,7 @@ void SaveBaseline(const std::filesystem::path& path, const Baseline& baseline,
   std::filesystem::rename(temporary, path);
 }
 
-Baseline LoadBaseline(const std::filesystem::path& path, std::span<const uint8_t> key) {
+KernelBaseline LoadBaseline(const std::filesystem::path& path, std::span<const uint8_t> key) {
   std::vector<uint8_t> file = ReadWholeFile(path, kMaxBaselineFile);
   try {
     return ParseBaseline(file, key);

@@ -31,7 +31,7 @@ struct Acknowledgement {
   std::string location;  // symbol+offset
 };
 
-struct Baseline {
+struct KernelBaseline {
   std::string banner;
   std::string release;
   uint64_t text_physical = 0;
@@ -46,18 +46,19 @@ struct Baseline {
 };
 
 // Copies every region of the located kernel; throws Error if a frame cannot be read.
-Baseline TakeBaseline(GuestMemory& memory, const KernelModel& model,
-                      const KernelPlacement& placement);
+KernelBaseline TakeBaseline(GuestMemory& memory, const KernelModel& model,
+                            const KernelPlacement& placement);
 
 // Serialised form (header lines, region bytes, then the 32-byte HMAC of all that precedes).
-std::vector<uint8_t> SerializeBaseline(const Baseline& baseline, std::span<const uint8_t> key);
+std::vector<uint8_t> SerializeBaseline(const KernelBaseline& baseline,
+                                       std::span<const uint8_t> key);
 // Verifies the MAC before parsing anything; throws Error on a bad MAC or malformed file.
-Baseline ParseBaseline(std::span<const uint8_t> file, std::span<const uint8_t> key);
+KernelBaseline ParseBaseline(std::span<const uint8_t> file, std::span<const uint8_t> key);
 
 // Written atomically (temporary file, fsync, rename) with mode 0600.
-void SaveBaseline(const std::filesystem::path& path, const Baseline& baseline,
+void SaveBaseline(const std::filesystem::path& path, const KernelBaseline& baseline,
                   std::span<const uint8_t> key);
-Baseline LoadBaseline(const std::filesystem::path& path, std::span<const uint8_t> key);
+KernelBaseline LoadBaseline(const std::filesystem::path& path, std::span<const uint8_t> key);
 
 std::string UtcNow();
 

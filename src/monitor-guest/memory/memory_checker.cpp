@@ -17,7 +17,7 @@ Severity CheckReport::Worst() const {
 }
 
 MemoryChecker::MemoryChecker(GuestMemory& memory, const KernelModel& model,
-                             const Baseline& baseline)
+                             const KernelBaseline& baseline)
     : memory_(memory), model_(model), baseline_(baseline) {
   if (baseline.release != model.release || baseline.banner != model.banner ||
       baseline.text_link != model.text_link || baseline.regions.size() != model.regions.size()) {
@@ -134,7 +134,7 @@ CheckReport MemoryChecker::Check() {
   return report;
 }
 
-std::size_t AcknowledgeChanges(Baseline& baseline, const std::vector<Change>& changes) {
+std::size_t AcknowledgeChanges(KernelBaseline& baseline, const std::vector<Change>& changes) {
   std::size_t accepted = 0;
   for (const Change& change : changes) {
     if (!IsAcknowledgeable(change.kind) || change.new_bytes.empty()) {

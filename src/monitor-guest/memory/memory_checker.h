@@ -31,7 +31,7 @@ struct CheckReport {
 class MemoryChecker {
  public:
   // Throws Error when the baseline belongs to another kernel or another placement.
-  MemoryChecker(GuestMemory& memory, const KernelModel& model, const Baseline& baseline);
+  MemoryChecker(GuestMemory& memory, const KernelModel& model, const KernelBaseline& baseline);
   CheckReport Check();
 
  private:
@@ -44,7 +44,7 @@ class MemoryChecker {
 
   GuestMemory& memory_;
   const KernelModel& model_;
-  const Baseline& baseline_;
+  const KernelBaseline& baseline_;
   Digest baseline_digest_{};
   ClassifyContext context_;
   std::vector<WatchedRegion> regions_;
@@ -52,6 +52,6 @@ class MemoryChecker {
 
 // Writes the live bytes of every acknowledgeable change into the baseline and records who/what
 // was accepted. Returns how many changes were accepted; unknown changes are never accepted.
-std::size_t AcknowledgeChanges(Baseline& baseline, const std::vector<Change>& changes);
+std::size_t AcknowledgeChanges(KernelBaseline& baseline, const std::vector<Change>& changes);
 
 }  // namespace virdomm::monitor

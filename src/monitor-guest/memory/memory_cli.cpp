@@ -210,14 +210,14 @@ int RunCommand(const MemoryOptions& options) {
   std::vector<uint8_t> key = LoadKeyFile(*options.key);
   if (options.command == "baseline") {
     KernelPlacement placement = LocateKernel(*memory, model);
-    Baseline baseline = TakeBaseline(*memory, model, placement);
+    KernelBaseline baseline = TakeBaseline(*memory, model, placement);
     SaveBaseline(*options.baseline, baseline, key);
     std::cout << "baseline of " << model.release << " (" << baseline.Bytes()
               << " bytes of text and rodata, sha256 " << ToHex(baseline.ContentDigest())
               << ") written to " << *options.baseline << "\n";
     return kExitOk;
   }
-  Baseline baseline = LoadBaseline(*options.baseline, key);
+  KernelBaseline baseline = LoadBaseline(*options.baseline, key);
   MemoryChecker checker(*memory, model, baseline);
   if (options.command == "check" && !options.watch) {
     CheckReport report = checker.Check();

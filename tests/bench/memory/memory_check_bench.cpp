@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   KernelModel model = LoadKernelModel(KernelSources{argv[2], {}, {}});
   FileMemory memory(argv[1], LayoutSpec{});
   KernelPlacement placement = LocateKernel(memory, model);
-  Baseline baseline = TakeBaseline(memory, model, placement);
+  KernelBaseline baseline = TakeBaseline(memory, model, placement);
   MemoryChecker checker(memory, model, baseline);
 
   // The same live bytes, seen through the same mapping, for the bound.

@@ -89,7 +89,7 @@ class LiveKernelTest : public ::testing::Test {
   static CheckReport CheckNow() {
     FileMemory memory(guest_->RamFile(), LayoutSpec{});
     std::vector<uint8_t> key = LoadKeyFile(key_);
-    Baseline baseline = LoadBaseline(baseline_, key);
+    KernelBaseline baseline = LoadBaseline(baseline_, key);
     MemoryChecker checker(memory, *model_, baseline);
     return checker.Check();
   }

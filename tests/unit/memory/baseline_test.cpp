@@ -9,8 +9,8 @@
 namespace virdomm::monitor {
 namespace {
 
-Baseline SampleBaseline() {
-  Baseline baseline;
+KernelBaseline SampleBaseline() {
+  KernelBaseline baseline;
   baseline.banner = "Linux version 6.1.0-56-amd64 (test) #1 SMP";
   baseline.release = "6.1.0-56-amd64";
   baseline.text_physical = uint64_t{334} << 20;
@@ -25,11 +25,11 @@ Baseline SampleBaseline() {
 const std::vector<uint8_t> kKey(32, 0x5a);
 
 TEST(BaselineFileTest, RoundTrips) {
-  Baseline baseline = SampleBaseline();
+  KernelBaseline baseline = SampleBaseline();
   baseline.acknowledgements.push_back(
       {"2026-01-01T00:00:01Z", "kprobe", 0xffffffff810be355, 1, "__x64_sys_getpid+0x5"});
   auto file = SerializeBaseline(baseline, kKey);
-  Baseline parsed = ParseBaseline(file, kKey);
+  KernelBaseline parsed = ParseBaseline(file, kKey);
   EXPECT_EQ(parsed.banner, baseline.banner);
   EXPECT_EQ(parsed.release, baseline.release);
   EXPECT_EQ(parsed.text_physical, baseline.text_physical);
@@ -63,7 +63,7 @@ TEST(BaselineFileTest, WrongKeyTruncationAndGarbageAreRefused) {
 }
 
 TEST(AcknowledgeTest, AcceptsClassifiedAndRefusesUnknown) {
-  Baseline baseline = SampleBaseline();
+  KernelBaseline baseline = SampleBaseline();
   Change kprobe;
   kprobe.kind = ChangeKind::kKprobe;
   kprobe.address = 0xffffffff81000010;
