@@ -127,7 +127,7 @@ std::vector<std::string_view> Split(std::string_view text, char separator) {
 
 std::string SerializeRecord(const FileRecord& r) {
   char perm[16];
-  std::snprintf(perm, sizeof perm, "%o", r.permissions);
+  (void)std::snprintf(perm, sizeof perm, "%o", r.permissions);
   std::string xattrs;
   for (const auto& [name, value] : r.xattrs) {
     if (!xattrs.empty()) xattrs += ',';
@@ -140,7 +140,7 @@ std::string SerializeRecord(const FileRecord& r) {
     digests += std::string(ToString(static_cast<DigestAlgorithm>(i))) + "=" + ToHex(r.digests[i]);
   }
   char attributes[16];
-  std::snprintf(attributes, sizeof attributes, "%x", r.attributes);
+  (void)std::snprintf(attributes, sizeof attributes, "%x", r.attributes);
   std::string line = "F ";
   const std::string fields[kFieldCount] = {
       Escape(r.path),

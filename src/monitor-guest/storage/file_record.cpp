@@ -15,8 +15,8 @@ constexpr std::array<std::string_view, kDigestAlgorithmCount> kDigestNames = {"s
 
 std::string FormatTimestamp(const Timestamp& time) {
   char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "%lld.%09u", static_cast<long long>(time.seconds),
-                time.nanoseconds);
+  (void)std::snprintf(buffer, sizeof buffer, "%lld.%09u", static_cast<long long>(time.seconds),
+                      time.nanoseconds);
   return buffer;
 }
 
@@ -141,7 +141,7 @@ std::string EscapeForDisplay(std::string_view raw) {
   for (unsigned char c : raw) {
     if (c < 0x20 || c >= 0x7f || c == '\\') {
       char buffer[8];
-      std::snprintf(buffer, sizeof buffer, "\\x%02x", c);
+      (void)std::snprintf(buffer, sizeof buffer, "\\x%02x", c);
       out += buffer;
     } else {
       out += static_cast<char>(c);
@@ -175,7 +175,7 @@ std::string FormatAttribute(const FileRecord& record, Attribute attribute) {
     case Attribute::kType:
       return std::string(ToString(record.type));
     case Attribute::kPermissions:
-      std::snprintf(buffer, sizeof buffer, "%04o", record.permissions);
+      (void)std::snprintf(buffer, sizeof buffer, "%04o", record.permissions);
       return buffer;
     case Attribute::kInode:
       return std::to_string(record.inode);
@@ -197,7 +197,7 @@ std::string FormatAttribute(const FileRecord& record, Attribute attribute) {
       if (record.type != FileType::kCharDevice && record.type != FileType::kBlockDevice) {
         return "-";
       }
-      std::snprintf(buffer, sizeof buffer, "%u:%u", record.device_major, record.device_minor);
+      (void)std::snprintf(buffer, sizeof buffer, "%u:%u", record.device_major, record.device_minor);
       return buffer;
     case Attribute::kXattrs: {
       std::string out;

@@ -53,15 +53,16 @@ Partition MakePartition(unsigned number, std::uint64_t first_sector, std::uint64
 
 std::string HexByte(unsigned char value) {
   char buffer[8];
-  std::snprintf(buffer, sizeof buffer, "0x%02x", value);
+  (void)std::snprintf(buffer, sizeof buffer, "0x%02x", value);
   return buffer;
 }
 
 std::string FormatGuid(const unsigned char* g) {
   char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X", Le32(g),
-                static_cast<unsigned>(g[4] | g[5] << 8), static_cast<unsigned>(g[6] | g[7] << 8),
-                g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
+  (void)std::snprintf(buffer, sizeof buffer, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
+                      Le32(g), static_cast<unsigned>(g[4] | g[5] << 8),
+                      static_cast<unsigned>(g[6] | g[7] << 8), g[8], g[9], g[10], g[11], g[12],
+                      g[13], g[14], g[15]);
   return buffer;
 }
 

@@ -28,17 +28,17 @@ void Progress::Draw() {
   std::uint64_t files = files_done_.load(std::memory_order_relaxed);
   std::uint64_t bytes = bytes_done_.load(std::memory_order_relaxed);
   if (total_bytes_ > 0) {
-    std::fprintf(stderr, "\r%s: %llu/%llu files, %llu/%llu MB (%3.0f%%)   ", phase_.c_str(),
-                 static_cast<unsigned long long>(files),
-                 static_cast<unsigned long long>(total_files_),
-                 static_cast<unsigned long long>(bytes / 1000000),
-                 static_cast<unsigned long long>(total_bytes_ / 1000000),
-                 100.0 * static_cast<double>(bytes) / static_cast<double>(total_bytes_));
+    (void)std::fprintf(stderr, "\r%s: %llu/%llu files, %llu/%llu MB (%3.0f%%)   ", phase_.c_str(),
+                       static_cast<unsigned long long>(files),
+                       static_cast<unsigned long long>(total_files_),
+                       static_cast<unsigned long long>(bytes / 1000000),
+                       static_cast<unsigned long long>(total_bytes_ / 1000000),
+                       100.0 * static_cast<double>(bytes) / static_cast<double>(total_bytes_));
   } else {
-    std::fprintf(stderr, "\r%s: %llu files   ", phase_.c_str(),
-                 static_cast<unsigned long long>(files));
+    (void)std::fprintf(stderr, "\r%s: %llu files   ", phase_.c_str(),
+                       static_cast<unsigned long long>(files));
   }
-  std::fflush(stderr);
+  (void)std::fflush(stderr);
 }
 
 void Progress::Tick() {
@@ -58,8 +58,8 @@ void Progress::Finish() {
   wake_.notify_all();
   if (ticker_.joinable()) {
     ticker_.join();
-    std::fprintf(stderr, "\r\033[K");
-    std::fflush(stderr);
+    (void)std::fprintf(stderr, "\r\033[K");
+    (void)std::fflush(stderr);
   }
 }
 

@@ -15,8 +15,8 @@ std::string FormatReportText(const Report& report) {
          std::to_string(report.Count(DifferenceKind::kChanged)) + " changed\n";
   for (const Difference& d : report.differences) {
     char head[64];
-    std::snprintf(head, sizeof head, "%-8s %-12s ", std::string(ToString(d.kind)).c_str(),
-                  std::string(ToString(d.type)).c_str());
+    (void)std::snprintf(head, sizeof head, "%-8s %-12s ", std::string(ToString(d.kind)).c_str(),
+                        std::string(ToString(d.type)).c_str());
     out += head + EscapeForDisplay(d.path) + "\n";
     for (const AttributeChange& change : d.changes) {
       out += "    " + change.attribute + ": " + change.old_value + " -> " + change.new_value + "\n";

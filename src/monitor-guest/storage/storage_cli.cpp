@@ -61,7 +61,7 @@ std::string UtcNow() {
   std::tm tm{};
   gmtime_r(&now, &tm);
   char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  (void)std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buffer;
 }
 

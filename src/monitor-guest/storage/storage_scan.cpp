@@ -61,7 +61,9 @@ std::vector<ExtVolume> ChooseVolumes(const ImageFile& image, const SourceSpec& s
       auto it = std::find_if(table.partitions.begin(), table.partitions.end(),
                              [&](const Partition& p) { return p.number == number; });
       if (it == table.partitions.end()) {
-        throw SourceError(image.Name() + " has no " + scheme + " partition " + number_text);
+        std::string message = image.Name();
+        message.append(" has no ").append(scheme).append(" partition ").append(number_text);
+        throw SourceError(message);
       }
       for (const ExtVolume& other : volumes) {
         if (other.mount_prefix == prefix) {
