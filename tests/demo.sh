@@ -35,8 +35,12 @@ LIBVIRT_DRIVER_DIR="$work/no-driver-modules" \
 daemon_pid=$!
 for _ in $(seq 100); do [ -S "$work/run/libvirt-sock" ] && break; sleep 0.1; done
 URI="test+unix:///default?socket=$work/run/libvirt-sock"
-virsh -c "$URI" event --all --loop >/dev/null 2>&1 &
+# The holder lists the domains first, on the same connection, so its output shows when it is
+# connected: only then may other clients come and go without the test driver's state being freed.
+virsh -c "$URI" "list --all; event --all --loop" >"$work/holder.log" 2>&1 &
 holder_pid=$!
+for _ in $(seq 100); do grep -q Name "$work/holder.log" 2>/dev/null && break; sleep 0.1; done
+grep -q Name "$work/holder.log" || { echo "demo: the private libvirtd did not answer" >&2; exit 1; }
 
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
 show() { local cmd="$*"; cmd=${cmd/#virsh_/virsh}; printf '\n%s$ %s%s\n' "$bold" "$cmd" "$plain"; }

@@ -48,9 +48,12 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 URI="test+unix:///default?socket=$work/run/libvirt-sock"
-virsh -c "$URI" event --all --loop >"$work/events.log" 2>&1 &
+# The holder lists the domains first, on the same connection, so its output shows when it is
+# connected: only then may other clients come and go without the test driver's state being freed.
+virsh -c "$URI" "list --all; event --all --loop" >"$work/events.log" 2>&1 &
 holder_pid=$!
-for _ in $(seq 50); do grep -q . "$work/events.log" 2>/dev/null && break; virsh -c "$URI" list >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q Name "$work/events.log" 2>/dev/null && break; sleep 0.1; done
+grep -q Name "$work/events.log" || { echo "FAIL: the private libvirtd did not answer"; exit 1; }
 
 failures=0
 trap 'echo "FAIL: unexpected error at line $LINENO: $BASH_COMMAND"' ERR
