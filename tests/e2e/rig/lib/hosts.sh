@@ -62,20 +62,22 @@ rig_prepare_share() {
     done
     rig_log "project binaries for the dom0s: $(cd "$share/bin" && echo *)"
   fi
-  # Domain M: the cached busybox initramfs plus a second archive with domm-monitor and the
-  # shared libraries it loads (the kernel unpacks concatenated archives in order).
-  cp "$img/guests/domm-base.cpio.gz" "$share/images/domm-initrd.img"
+  # Domain M: the cached busybox initramfs with domm-monitor and the shared libraries it loads
+  # added, repacked as one archive (a second gzip member appended to the first was not unpacked).
   if [ -e "$share/bin/domm-monitor" ]; then
     local stage lib
     stage=$(mktemp -d)
+    (cd "$stage" && zcat "$img/guests/domm-base.cpio.gz" | cpio -id --quiet)
     install -D -m 755 "$share/bin/domm-monitor" "$stage/usr/bin/domm-monitor"
     for lib in $(ldd "$share/bin/domm-monitor" | grep -o '/[^ ]*'); do
       mkdir -p "$stage$(dirname "$lib")"
       cp -L "$lib" "$stage$lib"
     done
     (cd "$stage" && find . -print0 | LC_ALL=C sort -z | cpio -o -0 -H newc -R 0:0 --quiet) |
-      gzip -1 >>"$share/images/domm-initrd.img"
+      gzip -1 >"$share/images/domm-initrd.img"
     rm -rf "$stage"
+  else
+    cp "$img/guests/domm-base.cpio.gz" "$share/images/domm-initrd.img"
   fi
   chmod -R a+rX "$share"
 }
