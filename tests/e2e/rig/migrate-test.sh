@@ -136,11 +136,20 @@ migrate() {
   wait_tick_after "$to" "${name#rig-}" "$before"
 }
 
+# Both guests get `virsh shutdown`; each must power itself off (its kernel's poweroff_cmd) and
+# be gone from libvirt and from Xen within 60 s.
 shutdown_guests() {
   virsh_on host1 shutdown rig-domu && virsh_on host1 shutdown rig-domm &&
-    on host1 'for i in $(seq 1 60); do
-        [ -z "$(virsh -c xen:///system list --name | grep .)" ] && exit 0; sleep 1; done
-      virsh -c xen:///system list >&2; exit 1' 90
+    on host1 'end=$((SECONDS + 60))
+      while [ $SECONDS -lt $end ]; do
+        # The Xen driver of libvirt lists dom0 as a running domain too.
+        [ -z "$(virsh -c xen:///system list --name | grep -v -e "^Domain-0$" -e "^$")" ] &&
+          [ "$(xl list | grep -vc -e "^Name" -e "^Domain-0")" = 0 ] && exit 0
+        sleep 1
+      done
+      echo "still there after 60 s:" >&2; virsh -c xen:///system list >&2; xl list >&2
+      for g in domu domm; do tail -n 3 /var/log/xen/console/guest-rig-$g.log >&2; done
+      exit 1' 120
 }
 
 # --- The run ---------------------------------------------------------------------------------
