@@ -82,7 +82,6 @@ else
 fi
 cp "$work/domubit-probe" "$work/overlay/bin/"
 install -m 755 "$here/guest/probe-init" "$work/overlay/init"
-(cd "$work/overlay" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9n >"$work/overlay.cpio.gz"
 
 # --- Hosts -----------------------------------------------------------------------------------
 if ! "$rig" status >/dev/null 2>&1; then
@@ -90,14 +89,21 @@ if ! "$rig" status >/dev/null 2>&1; then
   "$rig" build || skip "the rig's images cannot be built here"
   "$rig" up || fail "rig up"
 fi
+# The probe's initramfs: the rig's busybox Domain M with the overlay on top, packed as one
+# archive (the kernel did not unpack a second gzip member appended to the first).
+source "$repo/tests/e2e/rig/lib/common.sh"
+(cd "$work/overlay" && zcat "$(rig_image_dir)/guests/domm-base.cpio.gz" | cpio -id --quiet 2>/dev/null &&
+  install -m 755 "$here/guest/probe-init" init &&
+  find . -print0 | LC_ALL=C sort -z | cpio -o -0 -H newc -R 0:0 --quiet) | gzip -1 >"$work/probe-initrd.img" ||
+  fail "packing the probe's initramfs"
+
 lib=/usr/lib/x86_64-linux-gnu/libxenguest.so.4.17.0
 hosts=(host1)
 [ "$via" = migrate ] && hosts+=(host2)
 for h in "${hosts[@]}"; do
-  put_on "$h" "$work/overlay.cpio.gz" /var/lib/virdomm/probe-overlay.cpio.gz || fail "put on $h"
+  put_on "$h" "$work/probe-initrd.img" /var/lib/virdomm/probe-initrd.img || fail "put on $h"
   put_on "$h" "$work/domubit-bind" /usr/local/bin/domubit-bind || fail "put on $h"
   on "$h" "chmod 755 /usr/local/bin/domubit-bind &&
-    cat /mnt/rig/images/domm-initrd.img /var/lib/virdomm/probe-overlay.cpio.gz >/var/lib/virdomm/probe-initrd.img &&
     { [ -f /var/lib/virdomm/libxenguest.debian ] || cp $lib /var/lib/virdomm/libxenguest.debian; }" ||
     fail "preparing $h"
   if [ "$stack" = patched ]; then
