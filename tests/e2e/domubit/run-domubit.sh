@@ -139,6 +139,13 @@ else
   virsh_on host1 domid rig-domu >/dev/null 2>&1 || virsh_on host1 create /mnt/rig/domains/domu.xml || fail "DomU"
   U=$(virsh_on host1 domid rig-domu | head -1)
 fi
+on host1 "for i in \$(seq 1 60); do
+    xl list $U 2>/dev/null | grep -q rig-domu && tail -n 2 /var/log/xen/console/guest-rig-domu.log |
+      grep -aq 'virdomm-domu: tick' && exit 0
+    sleep 1
+  done
+  echo 'DomU ($U) does not run:' >&2; xl list >&2; tail -n 5 /var/log/xen/xl-rig-domu.log >&2; exit 1" 90 ||
+  fail "DomU did not come up"
 cmdline="console=hvc0 loglevel=4 rdinit=/init virdomm.target=$U virdomm.gfn=1000"
 from=$(console_lines host1)
 if [ "$via" = xl ]; then
@@ -168,6 +175,9 @@ hash0=$(grep -aoE 'tick [0-9]+ target [0-9a-f]+' <<<"$before" | tail -1 | awk '{
 
 # --- The move --------------------------------------------------------------------------------
 dest=host1
+[ "$via" = migrate ] && dest=host2
+# Counted before the move: the restored M writes its first lines at once.
+from2=$(console_lines "$dest")
 log "moving M via $via"
 case "$via" in
   xl)
@@ -179,7 +189,6 @@ case "$via" in
       fail "virsh save/restore failed"
     ;;
   migrate)
-    dest=host2
     live_m=""
     on host1 'xl info | grep "^virt_caps" | grep -qw shadow' && live_m=--live
     virsh_on host1 migrate --live --p2p rig-domu "xen+tcp://$(ip_of host2)/system" --migrateuri "tcp://$(ip_of host2)" ||
@@ -188,7 +197,6 @@ case "$via" in
       fail "migrating M ${live_m:-non-live} (stock expectation: it succeeds)"
     ;;
 esac
-from2=$(console_lines "$dest")
 M2=$(on "$dest" "xl domid $name") || fail "no $name on $dest after the move"
 U2=$(on "$dest" "xl domid rig-domu") || fail "no rig-domu on $dest"
 log "M is now $M2 on $dest, DomU $U2"
@@ -208,9 +216,9 @@ bad=$(grep -aE 'CORRUPTED|SIGBUS|stack smashing|rss-counter|multicall|probe exit
 ticks=$(grep -acE 'tick [0-9]+ target' <<<"$after")
 hash1=$(grep -aoE 'tick [0-9]+ target [0-9a-f]+' <<<"$after" | tail -1 | awk '{print $4}')
 if [ "$stack" = stock ]; then
-  if [ -n "$bad" ] || [ "$ticks" = 0 ]; then
+  if [ -n "$bad" ]; then
     echo "PASS: stock stack via $via: the move succeeded and M is corrupted, as expected:"
-    echo "${bad:-no probe output after the move}"
+    echo "$bad"
     result=0
   else
     echo "FAIL: stock stack via $via: no corruption observed ($ticks ticks, hash $hash1)"
