@@ -39,6 +39,13 @@ MemoryChecker::MemoryChecker(GuestMemory& memory, const KernelModel& model,
   context_.sys_call_table = model.sys_call_table;
   context_.sys_call_entries = model.sys_call_table_entries;
   context_.virtual_offset = baseline.virtual_offset;
+  banner_physical_ = baseline.text_physical + (model.banner_link - model.text_link);
+  std::vector<uint64_t> banner_gfns;
+  for (uint64_t gfn = banner_physical_ >> kPageShift;
+       gfn <= (banner_physical_ + model.banner.size() - 1) >> kPageShift; ++gfn) {
+    banner_gfns.push_back(gfn);
+  }
+  banner_frames_ = memory.MapFrames(banner_gfns);
   VerifyPlacement();
   for (const BaselineRegion& copy : baseline.regions) {
     WatchedRegion watched;
@@ -55,12 +62,20 @@ MemoryChecker::MemoryChecker(GuestMemory& memory, const KernelModel& model,
 
 void MemoryChecker::VerifyPlacement() {
   std::vector<uint8_t> live(model_.banner.size());
-  uint64_t at = baseline_.text_physical + (model_.banner_link - model_.text_link);
-  try {
-    ReadPhysical(memory_, at, live);
-  } catch (const Error& error) {
-    throw Error(std::string("the kernel banner at the baseline's place cannot be read: ") +
-                error.what());
+  const uint64_t first_page = banner_physical_ & ~(kPageSize - 1);
+  for (std::size_t done = 0; done < live.size();) {
+    uint64_t gpa = banner_physical_ + done;
+    std::size_t index = (gpa - first_page) >> kPageShift;
+    const uint8_t* frame = banner_frames_.Frame(index);
+    if (frame == nullptr) {
+      throw Error("the kernel banner at the baseline's place cannot be read: frame " +
+                  std::to_string(gpa >> kPageShift) + " of " + memory_.Describe() + ": " +
+                  std::generic_category().message(banner_frames_.Error(index)));
+    }
+    std::size_t offset = gpa & (kPageSize - 1);
+    std::size_t length = std::min<std::size_t>(kPageSize - offset, live.size() - done);
+    std::memcpy(live.data() + done, frame + offset, length);
+    done += length;
   }
   if (std::memcmp(live.data(), model_.banner.data(), live.size()) != 0) {
     throw Error("the kernel is no longer where the baseline found it in " + memory_.Describe() +

@@ -42,6 +42,12 @@ class MemoryChecker {
   };
   void VerifyPlacement();
 
+  // The banner's frames, mapped once like the regions': after a migration of the pair the
+  // carried mappings are what works (the target's domid changes, a new mapping by the old one
+  // fails), so a check never maps anything.
+  FrameView banner_frames_;
+  uint64_t banner_physical_ = 0;
+
   GuestMemory& memory_;
   const KernelModel& model_;
   const KernelBaseline& baseline_;

@@ -34,6 +34,8 @@ constexpr int kExitCritical = 4;
 struct MemoryOptions {
   std::string command;
   std::optional<uint32_t> domid;
+  bool domid_from_binding = false;  // --xen-domid target: the DomU the hook bound us to
+  unsigned target_wait_s = 120;
   std::optional<std::string> memory_file;
   LayoutSpec layout;
   std::optional<uint64_t> guest_memory;
@@ -58,7 +60,10 @@ void PrintUsage(std::ostream& out) {
          "  ack        accept classified runtime patches (kprobe, ftrace, jump label, static\n"
          "             call) into the baseline; unknown changes are never accepted\n\n"
          "Memory source (one):\n"
-         "  --xen-domid D | --domid D    Xen domain D via libxenforeignmemory (read-only)\n"
+         "  --xen-domid D | --domid D    Xen domain D via libxenforeignmemory (read-only);\n"
+         "                               D = target: in Domain M, the DomU the host's hook\n"
+         "                               bound it to (waits for the binding)\n"
+         "  --target-wait SECONDS        how long to wait for that binding (default 120)\n"
          "  --file PATH | --memory-file PATH\n"
          "                               QEMU memory-backend-file RAM file or raw dump\n"
          "  --layout q35|pc|flat|lowmem=SIZE\n"
@@ -106,7 +111,15 @@ MemoryOptions ParseOptions(std::span<char*> args) {
       return args[++i];
     };
     if (option == "--xen-domid" || option == "--domid") {
-      options.domid = static_cast<uint32_t>(ParseUnsigned(value(), option));
+      std::string domid = value();
+      if (domid == "target") {
+        options.domid_from_binding = true;
+        options.domid = 0;  // learnt when the memory is opened
+      } else {
+        options.domid = static_cast<uint32_t>(ParseUnsigned(domid, option));
+      }
+    } else if (option == "--target-wait") {
+      options.target_wait_s = static_cast<unsigned>(ParseUnsigned(value(), option));
     } else if (option == "--file" || option == "--memory-file") {
       options.memory_file = value();
     } else if (option == "--layout") {
@@ -152,7 +165,10 @@ MemoryOptions ParseOptions(std::span<char*> args) {
 
 std::unique_ptr<GuestMemory> OpenMemory(const MemoryOptions& options) {
   if (options.domid) {
-    return std::make_unique<XenForeignMemory>(*options.domid, options.guest_memory);
+    uint32_t domid = options.domid_from_binding
+                         ? WaitForBoundTarget(std::chrono::seconds(options.target_wait_s))
+                         : *options.domid;
+    return std::make_unique<XenForeignMemory>(domid, options.guest_memory);
   }
   return std::make_unique<FileMemory>(*options.memory_file, options.layout);
 }

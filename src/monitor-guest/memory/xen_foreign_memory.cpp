@@ -12,6 +12,9 @@ extern "C" {
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "common/error.h"
@@ -46,6 +49,17 @@ uint64_t ReadStaticMaxBytes(uint32_t domid) {
                 "'");
   }
   return kib << 10;
+}
+
+// A key of this domain's own xenstore home (relative paths resolve there); nullopt when absent.
+std::optional<std::string> ReadOwnKey(xs_handle* xs, const char* key) {
+  unsigned int length = 0;
+  std::unique_ptr<char, decltype(&std::free)> value(
+      static_cast<char*>(xs_read(xs, XBT_NULL, key, &length)), &std::free);
+  if (!value) {
+    return std::nullopt;
+  }
+  return std::string(value.get(), length);
 }
 
 struct ForeignMapping {
@@ -88,6 +102,38 @@ XenForeignMemory::XenForeignMemory(uint32_t domid, std::optional<uint64_t> memor
     ThrowErrno("xenforeignmemory_restrict to domain " + std::to_string(domid));
   }
   frame_limit_ = HvmFrameLimit(memory_bytes ? *memory_bytes : ReadStaticMaxBytes(domid));
+}
+
+uint32_t WaitForBoundTarget(std::chrono::milliseconds wait) {
+  UniqueHandle<xs_handle, xs_close> xs(xs_open(0));
+  if (!xs) {
+    ThrowErrno("xenstore open (to learn this Domain M's target)");
+  }
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  std::string last_state = "(no virdomm/state key yet)";
+  while (true) {
+    std::optional<std::string> state = ReadOwnKey(xs.get(), "virdomm/state");
+    if (state) {
+      last_state = *state;
+    }
+    if (state == "bound") {
+      std::string domid = ReadOwnKey(xs.get(), "virdomm/target-domid").value_or("");
+      uint32_t value = 0;
+      auto [ptr, ec] = std::from_chars(domid.data(), domid.data() + domid.size(), value);
+      if (ec == std::errc() && ptr == domid.data() + domid.size() && value != 0) {
+        return value;
+      }
+      last_state = "bound, but target-domid is '" + domid + "'";
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw Error("this domain was not bound to its target within " +
+                  std::to_string(wait.count() / 1000) + " s; xenstore virdomm/state: " +
+                  last_state);
+    }
+    // Polling, not xs_watch: a watch needs its own thread to bound the wait, and this runs once
+    // per monitor start.
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
 }
 
 std::string XenForeignMemory::Describe() const {

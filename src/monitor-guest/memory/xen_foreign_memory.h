@@ -2,6 +2,7 @@
 // links libxenctrl): read-only batched foreign mappings, per-frame errors for holes.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -31,6 +32,12 @@ class XenForeignMemory final : public GuestMemory {
   uint64_t frame_limit_ = 0;
   bool restricted_ = false;
 };
+
+// Run inside Domain M: waits until the host's hook has bound this domain to its DomU (this
+// domain's own xenstore keys virdomm/state = "bound", virdomm/target-domid, libvirt-hooks/
+// PROTOCOL.md) and returns that DomU's domid. Throws Error with the last state seen (e.g. the
+// hook's "error: ..." message) when `wait` runs out.
+uint32_t WaitForBoundTarget(std::chrono::milliseconds wait);
 
 // RAM bytes → one past the last frame that can hold RAM in an HVM/PVH guest: RAM beyond the
 // MMIO hole below 4 GiB is placed above 4 GiB, so the bound allows for the hole.

@@ -97,6 +97,8 @@ source "$repo/tests/e2e/rig/lib/common.sh"
   find . -print0 | LC_ALL=C sort -z | cpio -o -0 -H newc -R 0:0 --quiet) | gzip -1 >"$work/probe-initrd.img" ||
   fail "packing the probe's initramfs"
 
+# Replaced with `install` (a new file), never `cp` over it: libvirtd has the library mapped,
+# and rewriting that inode in place crashes it.
 lib=/usr/lib/x86_64-linux-gnu/libxenguest.so.4.17.0
 hosts=(host1)
 [ "$via" = migrate ] && hosts+=(host2)
@@ -108,9 +110,9 @@ for h in "${hosts[@]}"; do
     fail "preparing $h"
   if [ "$stack" = patched ]; then
     put_on "$h" "$work/libxenguest.so.4.17.0" /var/lib/virdomm/libxenguest.patched || fail "put on $h"
-    on "$h" "cp /var/lib/virdomm/libxenguest.patched $lib" || fail "installing libxenguest on $h"
+    on "$h" "install -m 644 /var/lib/virdomm/libxenguest.patched $lib" || fail "installing libxenguest on $h"
   else
-    on "$h" "cp /var/lib/virdomm/libxenguest.debian $lib" || fail "restoring Debian's libxenguest on $h"
+    on "$h" "install -m 644 /var/lib/virdomm/libxenguest.debian $lib" || fail "restoring Debian's libxenguest on $h"
   fi
   on "$h" "rm -f /run/virdomm/domubit/*; xl destroy $name 2>/dev/null; virsh -c xen:///system destroy $name 2>/dev/null; true"
 done
@@ -237,7 +239,7 @@ fi
 
 # --- Clean up --------------------------------------------------------------------------------
 for h in "${hosts[@]}"; do
-  on "$h" "xl destroy $name 2>/dev/null; virsh -c xen:///system destroy $name 2>/dev/null; rm -f /var/lib/virdomm/probe.save; cp /var/lib/virdomm/libxenguest.debian $lib; true" >/dev/null
+  on "$h" "xl destroy $name 2>/dev/null; virsh -c xen:///system destroy $name 2>/dev/null; rm -f /var/lib/virdomm/probe.save; install -m 644 /var/lib/virdomm/libxenguest.debian $lib; true" >/dev/null
   [ "$via" = xl ] && on "$h" "xl destroy rig-domu 2>/dev/null; true" >/dev/null
 done
 [ "$via" = migrate ] && virsh_on host2 migrate --live --p2p rig-domu "xen+tcp://$(ip_of host1)/system" \

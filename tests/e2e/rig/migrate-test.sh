@@ -20,67 +20,9 @@ done
 source "$here/lib/common.sh"
 rig="$here/rig.sh"
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
-
-# --- What cannot be installed: root, memory, disk, the archive for a cold build. ------------
-[ "$(id -u)" = 0 ] || skip "needs root (debootstrap, mounts)"
-avail_mb=$(($(awk '/MemAvailable/ {print $2}' /proc/meminfo) / 1024))
-need_mb=$((2 * (RIG_HOST_MEM + 700) + 512))
-[ "$avail_mb" -ge "$need_mb" ] || skip "needs ${need_mb} MiB of free memory, has ${avail_mb} MiB"
-mkdir -p "$RIG_CACHE" "$RIG_RUN"
-if [ ! -e "$(rig_image_dir)/dom0.raw" ]; then
-  free_mb=$(df -Pm "$RIG_CACHE" | awk 'NR == 2 {print $4}')
-  [ "$free_mb" -ge 8000 ] || skip "a cold build needs 8 GB free in $RIG_CACHE, has ${free_mb} MB"
-  mirror_host=$(echo "$RIG_MIRROR" | sed -E 's|^[a-z]+://([^/:]+).*|\1|')
-  timeout 15 bash -c "exec 3<>/dev/tcp/$mirror_host/80" 2>/dev/null ||
-    skip "cold cache and the Debian archive ($mirror_host) is unreachable"
-fi
-# What can be installed is installed.
-for tool in qemu-system-x86_64 qemu-img debootstrap socat modprobe cpio mkfs.ext4; do
-  if ! command -v "$tool" >/dev/null; then
-    "$here/../../setup/install-deps.sh" test || fail "installing the rig's packages failed"
-    break
-  fi
-done
-
-# --- Step bookkeeping ------------------------------------------------------------------------
-summary=()
-step() {
-  local name=$1 t0 t1 rc
-  shift
-  echo "=== $name"
-  t0=$(date +%s%N)
-  "$@"
-  rc=$?
-  t1=$(date +%s%N)
-  local secs
-  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
-  summary+=("$(printf '%-48s %7s s  %s' "$name" "$secs" "$([ $rc = 0 ] && echo ok || echo FAILED)")")
-  echo "=== $name: $secs s, $([ $rc = 0 ] && echo ok || echo "FAILED (exit $rc)")"
-  if [ $rc != 0 ]; then
-    finish 1
-  fi
-}
-
-finish() {
-  local rc=$1
-  echo
-  echo "--- step wall times"
-  printf '%s\n' "${summary[@]}"
-  if [ "$rc" != 0 ]; then
-    "$rig" logs "$RIG_RUN/logs" || true
-    echo "logs of both hosts kept in $RIG_RUN/logs"
-  fi
-  if [ "$keep" = 0 ]; then "$rig" down || true; fi
-  [ "$rc" = 0 ] && echo "PASS" || echo "FAIL"
-  exit "$rc"
-}
+source "$here/lib/e2e-steps.sh"
+e2e_preflight
 trap 'finish 1' INT TERM
-
-on() { "$rig" sh --timeout "${3:-120}" "$1" "$2"; }
-virsh_on() { local h=$1; shift; "$rig" exec --timeout 600 "$h" -- virsh -c xen:///system "$@"; }
-ip_of() { [ "$1" = host1 ] && echo 169.254.0.1 || echo 169.254.0.2; }
 
 # Highest console tick of guest NAME (domu/domm) logged on HOST; 0 when none.
 last_tick() {

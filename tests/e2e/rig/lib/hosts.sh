@@ -64,11 +64,18 @@ rig_prepare_share() {
   fi
   # Domain M: the cached busybox initramfs with domm-monitor and the shared libraries it loads
   # added, repacked as one archive (a second gzip member appended to the first was not unpacked).
+  # It also gets DomU's kernel image (the memory checker's trusted image) and, when
+  # VIRDOMM_RIG_DOMM_PRIVCMD names one, a xen-privcmd module to load instead of the kernel's.
   if [ -e "$share/bin/domm-monitor" ]; then
     local stage lib
     stage=$(mktemp -d)
     (cd "$stage" && zcat "$img/guests/domm-base.cpio.gz" | cpio -id --quiet)
     install -D -m 755 "$share/bin/domm-monitor" "$stage/usr/bin/domm-monitor"
+    install -D -m 644 "$img/boot/vmlinuz" "$stage/boot/vmlinuz"
+    if [ -n "${VIRDOMM_RIG_DOMM_PRIVCMD:-}" ]; then
+      install -D -m 644 "$VIRDOMM_RIG_DOMM_PRIVCMD" "$stage/lib/modules/xen-privcmd.ko"
+      rig_log "Domain M gets xen-privcmd from $VIRDOMM_RIG_DOMM_PRIVCMD"
+    fi
     for lib in $(ldd "$share/bin/domm-monitor" | grep -o '/[^ ]*'); do
       mkdir -p "$stage$(dirname "$lib")"
       cp -L "$lib" "$stage$lib"

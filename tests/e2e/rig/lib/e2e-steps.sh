@@ -1,0 +1,69 @@
+# What the rig's end-to-end tests share: skip/fail, the checks of what cannot be installed, timed
+# steps with a summary, commands on the hosts. Sourced after common.sh; the test sets `rig` (path
+# of rig.sh) and `keep` (1: leave the hosts up), and may define `on_finish` (called first).
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+
+# Exit 77 (skip) only for what cannot be installed: root, memory, disk, the archive for a cold
+# build; what can be installed is installed.
+e2e_preflight() {
+  [ "$(id -u)" = 0 ] || skip "needs root (debootstrap, mounts)"
+  local avail_mb need_mb
+  avail_mb=$(($(awk '/MemAvailable/ {print $2}' /proc/meminfo) / 1024))
+  need_mb=$((2 * (RIG_HOST_MEM + 700) + 512))
+  [ "$avail_mb" -ge "$need_mb" ] || skip "needs ${need_mb} MiB of free memory, has ${avail_mb} MiB"
+  mkdir -p "$RIG_CACHE" "$RIG_RUN"
+  if [ ! -e "$(rig_image_dir)/dom0.raw" ]; then
+    local free_mb mirror_host
+    free_mb=$(df -Pm "$RIG_CACHE" | awk 'NR == 2 {print $4}')
+    [ "$free_mb" -ge 8000 ] || skip "a cold build needs 8 GB free in $RIG_CACHE, has ${free_mb} MB"
+    mirror_host=$(echo "$RIG_MIRROR" | sed -E 's|^[a-z]+://([^/:]+).*|\1|')
+    timeout 15 bash -c "exec 3<>/dev/tcp/$mirror_host/80" 2>/dev/null ||
+      skip "cold cache and the Debian archive ($mirror_host) is unreachable"
+  fi
+  local tool
+  for tool in qemu-system-x86_64 qemu-img debootstrap socat modprobe cpio mkfs.ext4; do
+    if ! command -v "$tool" >/dev/null; then
+      "$RIG_DIR/../../setup/install-deps.sh" test || fail "installing the rig's packages failed"
+      break
+    fi
+  done
+}
+
+# --- Timed steps -----------------------------------------------------------------------------
+e2e_summary=()
+step() {
+  local name=$1 t0 t1 rc secs
+  shift
+  echo "=== $name"
+  t0=$(date +%s%N)
+  "$@"
+  rc=$?
+  t1=$(date +%s%N)
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
+  e2e_summary+=("$(printf '%-52s %7s s  %s' "$name" "$secs" "$([ $rc = 0 ] && echo ok || echo FAILED)")")
+  echo "=== $name: $secs s, $([ $rc = 0 ] && echo ok || echo "FAILED (exit $rc)")"
+  [ $rc = 0 ] || finish 1
+}
+
+finish() {
+  local rc=$1
+  trap - INT TERM
+  if declare -F on_finish >/dev/null; then on_finish "$rc"; fi
+  echo
+  echo "--- step wall times"
+  printf '%s\n' "${e2e_summary[@]}"
+  if [ "$rc" != 0 ]; then
+    "$rig" logs "$RIG_RUN/logs" || true
+    echo "logs of both hosts kept in $RIG_RUN/logs"
+  fi
+  if [ "$keep" = 0 ]; then "$rig" down || true; fi
+  [ "$rc" = 0 ] && echo "PASS" || echo "FAIL"
+  exit "$rc"
+}
+
+# --- Commands on the hosts -------------------------------------------------------------------
+on() { "$rig" sh --timeout "${3:-120}" "$1" "$2"; }
+virsh_on() { local h=$1; shift; "$rig" exec --timeout 600 "$h" -- virsh -c xen:///system "$@"; }
+ip_of() { [ "$1" = host1 ] && echo 169.254.0.1 || echo 169.254.0.2; }
