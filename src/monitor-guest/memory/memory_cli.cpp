@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/json_writer.h"
 #include "memory/baseline.h"
 #include "memory/file_memory.h"
 #include "memory/kernel_locator.h"
@@ -194,18 +195,52 @@ void LogToSyslog(const CheckReport& report) {
   }
 }
 
+// With --xen-domid target, checks pause while the host's hook does not say "bound": the DomU
+// has stopped, is moving or has not arrived, and the carried mappings then show a suspended or
+// dead DomU (or fault until the host re-installs them). Each change of state is printed once.
+bool PausedForBinding(const MemoryOptions& options, std::string& last_state) {
+  if (!options.domid_from_binding) {
+    return false;
+  }
+  std::string state = ReadBindingState();
+  if (state != last_state) {
+    std::string time = UtcNow();
+    if (options.json) {
+      std::cout << "{\"time\":" << JsonQuote(time) << ",\"binding\":" << JsonQuote(state)
+                << (state == "bound" ? ",\"checks\":\"resumed\"}" : ",\"checks\":\"paused\"}")
+                << std::endl;
+    } else {
+      std::cout << time << " binding " << state
+                << (state == "bound" ? ": checks resume\n" : ": checks paused\n") << std::flush;
+    }
+    if (state != "bound") {
+      syslog(LOG_NOTICE, "checks paused: binding state '%s'", state.c_str());
+    }
+    last_state = state;
+  }
+  return state != "bound";
+}
+
 int RunWatch(MemoryChecker& checker, const MemoryOptions& options) {
   openlog("domm-monitor", LOG_PID, LOG_DAEMON);
   Severity worst = Severity::kNone;
-  for (uint64_t done = 0; options.count == 0 || done < options.count; ++done) {
-    if (done > 0) {
+  std::string binding_state = "bound";  // the checker was just built over a bound target
+  for (uint64_t done = 0, round = 0; options.count == 0 || done < options.count; ++round) {
+    if (round > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_ms));
     }
+    if (PausedForBinding(options, binding_state)) {
+      continue;  // --count counts checks made, not rounds
+    }
+    ++done;
     CheckReport report = checker.Check();
+    if (PausedForBinding(options, binding_state)) {
+      continue;  // the DomU left while this check read it: what it saw is not a running DomU
+    }
     worst = std::max(worst, report.Worst());
     if (options.json) {
       std::cout << FormatCheckJson(report) << std::endl;
-    } else if (!report.changes.empty() || done == 0) {
+    } else if (!report.changes.empty() || done == 1) {
       std::cout << FormatCheckText(report) << std::flush;
     }
     LogToSyslog(report);

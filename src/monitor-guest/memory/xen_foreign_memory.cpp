@@ -136,6 +136,14 @@ uint32_t WaitForBoundTarget(std::chrono::milliseconds wait) {
   }
 }
 
+std::string ReadBindingState() {
+  UniqueHandle<xs_handle, xs_close> xs(xs_open(0));
+  if (!xs) {
+    ThrowErrno("xenstore open (to read this Domain M's binding state)");
+  }
+  return ReadOwnKey(xs.get(), "virdomm/state").value_or("(none)");
+}
+
 std::string XenForeignMemory::Describe() const {
   return "Xen domain " + std::to_string(domid_) + (restricted_ ? "" : " (handle not restricted)");
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "memory/guest_memory.h"
 
@@ -38,6 +39,11 @@ class XenForeignMemory final : public GuestMemory {
 // PROTOCOL.md) and returns that DomU's domid. Throws Error with the last state seen (e.g. the
 // hook's "error: ..." message) when `wait` runs out.
 uint32_t WaitForBoundTarget(std::chrono::milliseconds wait);
+
+// Run inside Domain M: this domain's virdomm/state right now ("bound", "unbound", "error: ...";
+// "(none)" when the key is absent). While it is not "bound" the DomU is stopped, moving or
+// not yet here, and what the carried mappings show is not a running DomU.
+std::string ReadBindingState();
 
 // RAM bytes → one past the last frame that can hold RAM in an HVM/PVH guest: RAM beyond the
 // MMIO hole below 4 GiB is placed above 4 GiB, so the bound allows for the hole.
