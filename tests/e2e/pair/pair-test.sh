@@ -192,7 +192,7 @@ step "define DomU and Domain M, virdomm pair" define_pair
 mark_m=0
 start_pair() {
   mark_m=$(lines_of host1 rig-domm)
-  virsh_on host1 start rig-domu && virsh_on host1 start rig-domm
+  e2e_start_domu host1 start rig-domu && virsh_on host1 start rig-domm
 }
 say "DomU (PVH) and Domain M (PV) start; the hook binds M to DomU when the second one starts."
 step "start DomU and Domain M on host1" start_pair

@@ -60,7 +60,7 @@ check_page() {
 }
 
 start_guests() {
-  virsh_on host1 create /mnt/rig/domains/domu.xml &&
+  e2e_start_domu host1 create /mnt/rig/domains/domu.xml &&
     virsh_on host1 create /mnt/rig/domains/domm.xml &&
     wait_tick_after host1 domu 0 && wait_tick_after host1 domm 0 &&
     on host1 "grep -a 'virdomm-domm: domm-monitor' /var/log/xen/console/guest-rig-domm.log"
