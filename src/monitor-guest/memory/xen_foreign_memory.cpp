@@ -127,8 +127,8 @@ uint32_t WaitForBoundTarget(std::chrono::milliseconds wait) {
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       throw Error("this domain was not bound to its target within " +
-                  std::to_string(wait.count() / 1000) + " s; xenstore virdomm/state: " +
-                  last_state);
+                  std::to_string(wait.count() / 1000) +
+                  " s; xenstore virdomm/state: " + last_state);
     }
     // Polling, not xs_watch: a watch needs its own thread to bound the wait, and this runs once
     // per monitor start.

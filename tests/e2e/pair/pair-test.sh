@@ -129,7 +129,7 @@ bound_on() {
 }
 
 # started-hook run times logged on HOST since the test began.
-hook_times() { on "$1" "grep -ao 'started begin of [^ ]* ([^)]*) took [0-9]* ms' /var/log/messages 2>/dev/null | sed 's/ (.*)//'"; }
+hook_times() { on "$1" "grep -ao 'started begin of [^ ]* ([^)]*) took [0-9.]* ms[^,]*' /var/log/messages 2>/dev/null | sed 's/ (.*)//'"; }
 
 migrate() { # NAME FROM TO
   virsh_on "$2" migrate --live --p2p --verbose "$1" "xen+tcp://$(ip_of "$3")/system" \
