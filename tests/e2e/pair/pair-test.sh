@@ -179,7 +179,7 @@ define_pair() {
         virsh -c xen:///system destroy $d; virsh -c xen:///system undefine $d; done >/dev/null 2>&1
       rm -f /run/virdomm/domubit/*; true'
   done
-  on host1 "sed -e 's|<memory unit=.MiB.>128</memory>|<memory unit=\"MiB\">384</memory>|' \
+  on host1 "sed -e 's|<memory unit=.MiB.>[0-9]*</memory>|<memory unit=\"MiB\">384</memory>|' \
       -e 's|rdinit=/init|rdinit=/init virdomm.monitor=memory virdomm.interval=$interval_ms|' \
       /mnt/rig/domains/domm.xml >/var/lib/virdomm/domm-pair.xml &&
     virsh -c xen:///system define /var/lib/virdomm/domm-pair.xml &&
