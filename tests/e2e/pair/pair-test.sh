@@ -131,11 +131,7 @@ bound_on() {
 # started-hook run times logged on HOST since the test began.
 hook_times() { on "$1" "grep -ao 'started begin of [^ ]* ([^)]*) took [0-9.]* ms[^,]*' /var/log/messages 2>/dev/null | sed 's/ (.*)//'"; }
 
-migrate() { # NAME FROM TO
-  virsh_on "$2" migrate --live --p2p --verbose "$1" "xen+tcp://$(ip_of "$3")/system" \
-    --migrateuri "tcp://$(ip_of "$3")" || return 1
-  [ "$(virsh_on "$3" domstate "$1" | head -1)" = running ] || { echo "$1 not running on $3" >&2; return 1; }
-}
+migrate() { e2e_migrate "$1" "$2" "$3" --live; } # NAME FROM TO
 
 gaps=()
 # Monitoring gap after a move: from the moment DomU runs on HOST (the command that moved it

@@ -70,19 +70,7 @@ start_guests() {
 migrate() {
   local name=$1 from=$2 to=$3 live=${4:-} before
   before=$(last_tick "$from" "${name#rig-}")
-  # Under TCG a guest now and then misses the suspend request of a migration that follows
-  # shortly after its previous one (libxl: "save callback suspend() failed"); libvirt then
-  # keeps it running on the source. That case is retried once, and said so.
-  if ! virsh_on "$from" migrate $live --p2p --verbose "$name" "xen+tcp://$(ip_of "$to")/system" \
-    --migrateuri "tcp://$(ip_of "$to")"; then
-    [ "$(virsh_on "$from" domstate "$name" | head -1)" = running ] || return 1
-    echo "$name: migration failed and $name still runs on $from; retrying once"
-    sleep 10
-    virsh_on "$from" migrate $live --p2p --verbose "$name" "xen+tcp://$(ip_of "$to")/system" \
-      --migrateuri "tcp://$(ip_of "$to")" || return 1
-  fi
-  [ "$(virsh_on "$to" domstate "$name" | head -1)" = running ] || { echo "$name not running on $to" >&2; return 1; }
-  ! virsh_on "$from" domstate "$name" >/dev/null 2>&1 || { echo "$name still on $from" >&2; return 1; }
+  e2e_migrate "$name" "$from" "$to" $live || return 1
   echo "$name: last tick on $from was $before"
   wait_tick_after "$to" "${name#rig-}" "$before"
 }
