@@ -140,6 +140,10 @@ HookOutcome RunHook(const HookEvent& event, HookContext& context) {
     ReadPartnerClaim(registry, facts);
   }
 
+  if (event.Kind() == HookEventKind::kPrepareBegin && context.carry_fault &&
+      facts.self.HasPairing()) {
+    facts.carry_fault = context.carry_fault();
+  }
   outcome.decision = Decide(event, facts);
   const Decision& decision = outcome.decision;
   for (const std::string& note : decision.notes) {

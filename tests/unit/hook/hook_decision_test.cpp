@@ -93,6 +93,31 @@ TEST(HookDecision, XenErrorOnStartedFollowsPolicyAndNeverOnReconnect) {
   }
 }
 
+TEST(HookDecision, HostThatCannotCarryTheMappingsIsRefusedAtPrepareByPolicy) {
+  for (const std::string golden : {"monitor-pv.xml", "target-pvh.xml"}) {
+    for (const std::string policy : {"abort", "warn"}) {
+      std::string xml = Replace(ReadGolden(golden), "on-grant-failure=\"abort\"",
+                                "on-grant-failure=\"" + policy + "\"");
+      HookEvent event = Event("prepare", "begin", xml);
+      HookFacts facts = FactsFor(event);
+      facts.carry_fault = "/usr/lib/libxenguest.so.4.17 is a stock libxenguest";
+      Decision d = Decide(event, facts);
+      EXPECT_EQ(d.exit_code, policy == "abort" ? 1 : 0) << golden << " " << policy;
+      const std::string& said = policy == "abort" ? d.reason : d.warnings.at(0);
+      EXPECT_NE(said.find("cannot keep the pair monitored"), std::string::npos) << said;
+      EXPECT_NE(said.find("stock libxenguest"), std::string::npos) << said;
+      EXPECT_TRUE(d.actions.empty());
+    }
+  }
+}
+
+TEST(HookDecision, HostThatCarriesTheMappingsPassesPrepare) {
+  HookEvent event = Event("prepare", "begin", ReadGolden("monitor-pv.xml"));
+  Decision d = Decide(event, FactsFor(event));
+  EXPECT_EQ(d.exit_code, 0);
+  EXPECT_TRUE(d.warnings.empty());
+}
+
 TEST(HookDecision, MigrateBeginDoesNothingWhateverTheInput) {
   for (const std::string input : {"", "<domain type='xen'><name>x</name></domain>"}) {
     HookEvent event = Event("migrate", "begin", input);
