@@ -261,6 +261,43 @@ step "libvirtd restarted on host1, both still running" restart_libvirtd
 step "the binding held through the restart" bound_on host1
 step "M's checks are clean after the restart" clean_checks host1 "$(lines_of host1 rig-domm)" 3
 
+# --- 6. A destination that cannot keep the pair monitored ------------------------------------
+# host2 gets Debian's stock libxenguest back (and a libvirtd that loads it): a Domain M moved
+# there would come back corrupted, so with on-grant-failure="abort" the hook on host2 refuses
+# either member at `prepare`, and both stay on host1, bound and checked.
+restart_libvirtd_on() { # HOST
+  on "$1" 'pid=$(cat /run/libvirtd.pid) && kill "$pid" &&
+    for i in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done &&
+    libvirtd --listen --daemon && for i in $(seq 1 30); do
+      virsh -c xen:///system version >/dev/null 2>&1 && exit 0; sleep 1; done; exit 1'
+}
+use_libxenguest() { # HOST debian|patched
+  on "$1" "install -m 644 /var/lib/virdomm/libxenguest.$2 $xenlib" && restart_libvirtd_on "$1"
+}
+refused_by_stock_host() {
+  local from g out
+  use_libxenguest host2 debian || return 1
+  from=$(lines_of host1 rig-domm)
+  for g in rig-domu rig-domm; do
+    if out=$(virsh_on host1 migrate --live --p2p "$g" "xen+tcp://$(ip_of host2)/system" \
+      --migrateuri "tcp://$(ip_of host2)" 2>&1); then
+      echo "$g migrated to host2, which cannot carry Domain M's mappings" >&2
+      return 1
+    fi
+    echo "$out" | grep -a -e error -e virdomm | head -3
+    echo "$out" | grep -q "this host cannot keep the pair monitored" ||
+      { echo "$g: the refusal does not say why" >&2; return 1; }
+    [ "$(virsh_on host1 domstate "$g" | head -1)" = running ] ||
+      { echo "$g does not run on host1 after the refused migration" >&2; return 1; }
+    ! virsh_on host2 domstate "$g" >/dev/null 2>&1 || { echo "$g is defined on host2" >&2; return 1; }
+  done
+  bound_on host1 && clean_checks host1 "$from" 3
+}
+say "host2 goes back to Debian's stock libxenguest: its hook refuses both members (policy abort)."
+step "migrations to a host that cannot carry M's mappings are refused; the pair stays monitored" \
+  refused_by_stock_host
+step "host2 gets the patched libxenguest back" use_libxenguest host2 patched
+
 shut_down() {
   virsh_on host1 destroy rig-domm && virsh_on host1 destroy rig-domu &&
     virsh_on host1 undefine rig-domm && virsh_on host1 undefine rig-domu
