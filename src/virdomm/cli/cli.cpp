@@ -118,7 +118,8 @@ po::options_description CommandOptions(const std::string& name, PairOptions& pai
         "memory check interval in milliseconds (10 .. 86400000)")(
         "on-grant-failure",
         po::value(&text.policy)->value_name("abort|warn")->default_value("abort"),
-        "when the hook cannot grant M its rights: abort the start, or warn and go on")(
+        "when the hook cannot grant M its rights, or a host cannot carry M's mappings: "
+        "abort the start or incoming move, or warn and go on")(
         "force", po::bool_switch(&pair.force), "overwrite existing pairing metadata of M and U");
   } else if (name == "show" || name == "list") {
     opts.add_options()("json", "print JSON instead of text");
