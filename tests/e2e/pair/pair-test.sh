@@ -138,7 +138,7 @@ refused_by_stock_host() {
   bound_on host1 && clean_checks host1 "$from" 3
 }
 say "host2 goes back to Debian's stock libxenguest: its hook refuses both members (policy abort)."
-step "migrations to a host that cannot carry M's mappings are refused; the pair stays monitored" \
+step "stock destination refuses both; pair stays monitored" \
   refused_by_stock_host
 step "host2 gets the patched libxenguest back" use_libxenguest host2 patched
 
