@@ -13,4 +13,4 @@ build=${VIRDOMM_BUILD_DIR:-$root/build}
 echo "Building virdomm in $build ..."
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" --target virdomm virdomm-hook domm-monitor rig-read-guest-page >/dev/null
-exec "$root/tests/e2e/pair/pair-test.sh" --build-dir "$build" --demo
+exec "$root/tests/e2e/rig/lib/run-e2e.sh" "$root/tests/e2e/pair/pair-test.sh" --build-dir "$build" --demo

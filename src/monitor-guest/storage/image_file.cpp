@@ -25,6 +25,10 @@ ImageFile ImageFile::FromFd(UniqueFd fd, std::string name) {
   std::uint64_t size = 0;
   if (S_ISBLK(st.st_mode)) {
     if (::ioctl(fd.Get(), BLKGETSIZE64, &size) != 0) ThrowErrno("size of block device " + name);
+    // A guest's disk seen from Domain M is written by the running guest behind this kernel's
+    // back: drop the device's cached pages so this scan reads what the disk holds now, not
+    // what an earlier scan read.
+    ::posix_fadvise(fd.Get(), 0, 0, POSIX_FADV_DONTNEED);
   } else if (S_ISREG(st.st_mode)) {
     size = static_cast<std::uint64_t>(st.st_size);
   } else {

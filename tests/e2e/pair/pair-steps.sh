@@ -122,10 +122,15 @@ measure_gap() {
 }
 
 # Defines DomU and Domain M on host1 from a clean slate (a kept rig may still hold the pair of
-# an earlier run). Monitored (default): M runs the memory watch and `virdomm pair` writes the
-# pairing. With --unmonitored: the same two domains, same sizes, no pairing and no monitor.
+# an earlier run). Domain M gets DomU's disk read-only as xvdb (the rig's read-only NFS view of
+# the image). Monitored (default): M watches DomU's kernel and checks that disk, and `virdomm
+# pair` writes the pairing. With --unmonitored: the same two domains, same sizes and devices,
+# no pairing and no monitor.
+domm_disk="<disk type='file' device='disk'><driver name='phy' type='raw'/>\
+<source file='/var/lib/virdomm/shared-ro/domu/root.img'/><target dev='xvdb' bus='xen'/>\
+<readonly/></disk>"
 define_pair() {
-  local h monitor="virdomm.monitor=memory virdomm.interval=$interval_ms"
+  local h monitor="virdomm.monitor=memory,storage virdomm.interval=$interval_ms"
   [ "${1:-}" = --unmonitored ] && monitor=""
   for h in host1 host2; do
     on "$h" 'for d in rig-domm rig-domu; do
@@ -133,13 +138,44 @@ define_pair() {
       rm -f /run/virdomm/domubit/*; true'
   done
   on host1 "sed -e 's|<memory unit=.MiB.>[0-9]*</memory>|<memory unit=\"MiB\">384</memory>|' \
-      -e 's|rdinit=/init|rdinit=/init $monitor|' \
+      -e 's|rdinit=/init|rdinit=/init $monitor|' -e \"s|</devices>|$domm_disk</devices>|\" \
       /mnt/rig/domains/domm.xml >/var/lib/virdomm/domm-pair.xml &&
     virsh -c xen:///system define /var/lib/virdomm/domm-pair.xml &&
     virsh -c xen:///system define /mnt/rig/domains/domu.xml" || return 1
   [ -n "$monitor" ] || return 0
-  on host1 "virdomm -c xen:///system pair --monitor rig-domm --target rig-domu --interval $interval_ms &&
+  on host1 "virdomm -c xen:///system pair --monitor rig-domm --target rig-domu \
+      --interval $interval_ms --storage /dev/xvdb &&
     virdomm -c xen:///system check"
+}
+
+# Storage: DomU writes /etc/NAME (console command), and M on HOST reports it; every storage
+# check from then on must name exactly the paths in `dropped` (no false alert).
+dropped=()
+storage_checks_name() { # HOST FROM COUNT: COUNT storage checks after line FROM name only $dropped
+  local host=$1 from=$2 n=$3 want got lines
+  want=$(printf '%s\n' "${dropped[@]}" | sed '/^$/d' | sort -u | tr '\n' ' ')
+  wait_line "$host" rig-domm "$from" 'virdomm-domm: storage \{' 300 >/dev/null || return 1
+  on "$host" "for i in \$(seq 1 120); do
+      [ \$(tail -n +$((from + 1)) $console/guest-rig-domm.log | grep -ac 'virdomm-domm: storage {') -ge $n ] && exit 0
+      sleep 1; done; exit 1" 200 || { echo "fewer than $n storage checks on $host" >&2; return 1; }
+  lines=$(on "$host" "tail -n +$((from + 1)) $console/guest-rig-domm.log | grep -a 'virdomm-domm: storage {' | head -n $n")
+  echo "$lines" | tail -n 1 | cut -c1-300
+  while read -r line; do
+    got=$(grep -o '"path":"[^"]*"' <<<"$line" | cut -d'"' -f4 | sort -u | tr '\n' ' ')
+    [ "$got" = "$want" ] || { echo "storage check on $host names '$got', expected '$want'" >&2; return 1; }
+  done <<<"$lines"
+  echo "$n storage checks on $host name exactly: ${want:-nothing}"
+}
+file_dropped_caught() { # HOST NAME
+  local host=$1 name=$2 from_u from_m
+  from_u=$(lines_of "$host" rig-domu) from_m=$(lines_of "$host" rig-domm)
+  send_domu "$host" "virdomm-drop $name" || return 1
+  wait_line "$host" rig-domu "$from_u" "virdomm-domu: file /etc/$name written" 60 || return 1
+  dropped+=("/etc/$name" /etc) # the new file, and /etc whose entries and times changed
+  # The check running while DomU wrote may or may not have seen the file: judge the next ones.
+  from_m=$(($(lines_of "$host" rig-domm)))
+  wait_line "$host" rig-domm "$from_m" "virdomm-domm: storage .*\"/etc/$name\"" 120 | cut -c1-300 &&
+    storage_checks_name "$host" "$(lines_of "$host" rig-domm)" 2
 }
 
 # Starts DomU, then Domain M, on host1; `mark_m` is M's console line count before.

@@ -5,8 +5,10 @@
 #   1. `virdomm pair` writes the pairing into both definitions; both start on host1; the hook
 #      binds them; M takes a baseline of DomU's kernel and its checks are clean.
 #   2. A kprobe set inside DomU (tracefs) is reported by M; removed, the checks are clean again.
+#      A file written into DomU's /etc is reported by M's storage checks of DomU's disk.
 #   3. `virsh migrate --live --p2p`: DomU then M to host2, where M checks on without a new
-#      baseline and without a false alert and catches a new kprobe; back to host1 M first.
+#      baseline and without a false alert and catches a new kprobe and a new file; back to host1
+#      M first.
 #   4. `virsh save` / `virsh restore` of the pair on host1: M checks on.
 #   5. libvirtd restarted on host1 while the pair runs: the binding holds.
 #   6. host2 back on Debian's stock libxenguest: with on-grant-failure="abort" its hook refuses
@@ -61,11 +63,16 @@ step "the hook bound M to DomU on host1" bound_on host1
 say "Domain M takes a baseline of DomU's kernel text and rodata through read-only foreign mappings."
 step "M took a baseline of DomU's kernel" wait_line host1 rig-domm "$mark_m" 'virdomm-domm: baseline ' 600
 step "M's checks are clean on host1" clean_checks host1 "$mark_m" 3
+say "Domain M also reads DomU's disk (attached read-only) and keeps a signed baseline of its files."
+step "M took a baseline of DomU's disk" wait_line host1 rig-domm "$mark_m" 'virdomm-domm: storage baseline ' 300
+step "M's storage checks are clean on host1" storage_checks_name host1 "$mark_m" 2
 
 # --- 2. Tamper on host1 ----------------------------------------------------------------------
 say "Inside DomU, root sets a kprobe (INT3 in kernel text); M must report it."
 step "kprobe inside DomU is reported by M on host1" kprobe_caught host1
 step "kprobe removed, M clean again" kprobe_removed host1
+say "Root in DomU writes a new file into /etc; M must report it from the disk."
+step "a file written on DomU's disk is reported by M on host1" file_dropped_caught host1 planted-on-host1
 
 # --- 3. Migrate the pair ---------------------------------------------------------------------
 say "virsh migrate --live --p2p: DomU, then Domain M, to host2. M keeps its baseline."
@@ -74,6 +81,8 @@ step "the hook bound M to DomU on host2" bound_on host2
 step "M's checks are clean on host2 (no new baseline)" clean_checks host2 "$mark" 3
 step "kprobe inside DomU on host2 is reported by M on host2" kprobe_caught host2
 step "kprobe removed on host2, M clean again" kprobe_removed host2
+step "M's storage checks on host2 name only what changed on host1" storage_checks_name host2 "$mark" 2
+step "a file written on DomU's disk on host2 is reported by M on host2" file_dropped_caught host2 planted-on-host2
 
 say "Back to host1 in the other order: Domain M first, then DomU."
 step "migrate M, then DomU, host2 -> host1" move_pair m-first host2 host1 monitored

@@ -119,7 +119,8 @@ rig_wait_host() {
   rig_ctl "$idx" 300 '
     for i in $(seq 1 100); do
       virsh -c xen:///system version >/dev/null 2>&1 && mountpoint -q /var/lib/virdomm/shared &&
-        [ -e /var/lib/virdomm/shared/domu/root.img ] && exit 0
+        [ -e /var/lib/virdomm/shared/domu/root.img ] &&
+        [ -e /var/lib/virdomm/shared-ro/domu/root.img ] && exit 0
       sleep 3
     done
     echo "libvirtd or the shared storage is not ready" >&2

@@ -52,7 +52,7 @@ busybox_tree "$tmp/domu-root"
 install -m 755 "$here/domu-init" "$tmp/domu-root/sbin/init"
 mkfs.ext4 -q -F -L domu-root -d "$tmp/domu-root" "$export/domu/root.img" 32M
 
-# Domain M: everything in its initramfs.
-busybox_tree "$tmp/domm"
+# Domain M: everything in its initramfs; blkfront for its read-only view of DomU's disk.
+busybox_tree "$tmp/domm" xen-blkfront
 install -m 755 "$here/domm-init" "$tmp/domm/init"
 cpio_gz "$tmp/domm" >"$guests/domm-base.cpio.gz"
