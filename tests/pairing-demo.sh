@@ -15,31 +15,13 @@ export VIRDOMM_SCHEMA_DIR="$root/xml-schemas"
 NS=urn:virdomm:pairing:1
 
 work=$(mktemp -d /tmp/virdomm-demo.XXXXXX)
-daemon_pid="" holder_pid=""
+source "$root/tests/lib/private-libvirtd.sh"
 cleanup() {
-  [ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null || true
-  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null || true
-  [ -n "$daemon_pid" ] && wait "$daemon_pid" 2>/dev/null || true
+  private_libvirtd_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-# A libvirtd of our own: own socket, no hypervisor driver modules, only the built-in test
-# driver; a `virsh event` connection keeps its in-memory state alive between commands.
-mkdir -p "$work/run" "$work/no-driver-modules"
-printf 'unix_sock_dir = "%s"\nunix_sock_rw_perms = "0700"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n' \
-  "$work/run" >"$work/libvirtd.conf"
-LIBVIRT_DRIVER_DIR="$work/no-driver-modules" \
-  libvirtd -f "$work/libvirtd.conf" -p "$work/run/libvirtd.pid" >"$work/libvirtd.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 100); do [ -S "$work/run/libvirt-sock" ] && break; sleep 0.1; done
-URI="test+unix:///default?socket=$work/run/libvirt-sock"
-# The holder lists the domains first, on the same connection, so its output shows when it is
-# connected: only then may other clients come and go without the test driver's state being freed.
-virsh -c "$URI" "list --all; event --all --loop" >"$work/holder.log" 2>&1 &
-holder_pid=$!
-for _ in $(seq 100); do grep -q Name "$work/holder.log" 2>/dev/null && break; sleep 0.1; done
-grep -q Name "$work/holder.log" || { echo "demo: the private libvirtd did not answer" >&2; exit 1; }
+private_libvirtd_start "$work" || { echo "demo: the private libvirtd did not answer" >&2; exit 1; }
 
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
 show() { local cmd="$*"; cmd=${cmd/#virsh_/virsh}; printf '\n%s$ %s%s\n' "$bold" "$cmd" "$plain"; }
@@ -77,4 +59,4 @@ run virdomm unpair web1
 run virdomm list
 run virdomm check
 echo
-echo "Demo finished. (The end-to-end demo on emulated Xen hosts will replace this one.)"
+echo "Demo finished. (The demo on emulated Xen hosts is tests/demo.sh.)"

@@ -22,38 +22,13 @@ for tool in libvirtd virsh; do
 done
 
 work=$(mktemp -d /tmp/virdomm-roundtrip.XXXXXX)
-daemon_pid=""
-holder_pid=""
+source "$(dirname "$0")/../../lib/private-libvirtd.sh"
 cleanup() {
-  [ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null || true
-  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null || true
-  [ -n "$daemon_pid" ] && wait "$daemon_pid" 2>/dev/null || true
+  private_libvirtd_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-mkdir -p "$work/run" "$work/no-driver-modules"
-cat >"$work/libvirtd.conf" <<CONF
-unix_sock_dir = "$work/run"
-unix_sock_rw_perms = "0700"
-auth_unix_rw = "none"
-auth_unix_ro = "none"
-CONF
-LIBVIRT_DRIVER_DIR="$work/no-driver-modules" \
-  libvirtd -f "$work/libvirtd.conf" -p "$work/run/libvirtd.pid" >"$work/libvirtd.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 100); do
-  [ -S "$work/run/libvirt-sock" ] && break
-  kill -0 "$daemon_pid" 2>/dev/null || { cat "$work/libvirtd.log"; echo "libvirtd died"; exit 1; }
-  sleep 0.1
-done
-URI="test+unix:///default?socket=$work/run/libvirt-sock"
-# The holder lists the domains first, on the same connection, so its output shows when it is
-# connected: only then may other clients come and go without the test driver's state being freed.
-virsh -c "$URI" "list --all; event --all --loop" >"$work/events.log" 2>&1 &
-holder_pid=$!
-for _ in $(seq 100); do grep -q Name "$work/events.log" 2>/dev/null && break; sleep 0.1; done
-grep -q Name "$work/events.log" || { echo "FAIL: the private libvirtd did not answer"; exit 1; }
+private_libvirtd_start "$work" || { echo "FAIL: the private libvirtd did not answer"; exit 1; }
 
 failures=0
 trap 'echo "FAIL: unexpected error at line $LINENO: $BASH_COMMAND"' ERR
