@@ -8,9 +8,6 @@
 # About 15 minutes on 2 cores (longer the first time: images and patch builds). Runs as root.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/tests/setup/install-deps.sh" build test
-build=${VIRDOMM_BUILD_DIR:-$root/build}
-echo "Building virdomm in $build ..."
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$(nproc)" --target virdomm virdomm-hook domm-monitor rig-read-guest-page >/dev/null
+source "$root/tests/lib/install-and-build.sh"
+install_and_build "$root" virdomm virdomm-hook domm-monitor rig-read-guest-page
 exec "$root/tests/e2e/rig/lib/run-e2e.sh" "$root/tests/e2e/pair/pair-test.sh" --build-dir "$build" --demo

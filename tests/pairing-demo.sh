@@ -5,11 +5,8 @@
 # with virsh, check fails with a clear message, unpair. Runs as root (or with sudo).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/tests/setup/install-deps.sh" build test
-build=${VIRDOMM_BUILD_DIR:-$root/build}
-echo "Building virdomm in $build ..."
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$(nproc)" --target virdomm >/dev/null
+source "$root/tests/lib/install-and-build.sh"
+install_and_build "$root" virdomm
 virdomm_bin="$build/src/virdomm/virdomm"
 export VIRDOMM_SCHEMA_DIR="$root/xml-schemas"
 NS=urn:virdomm:pairing:1
