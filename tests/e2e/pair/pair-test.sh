@@ -107,9 +107,7 @@ step "M's checks are clean after the restore" clean_checks host1 "$mark" 3
 
 # --- 5. libvirtd restart ---------------------------------------------------------------------
 restart_libvirtd() {
-  on host1 'pid=$(cat /run/libvirtd.pid) && kill "$pid" &&
-    for i in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done &&
-    libvirtd --listen --daemon && for i in $(seq 1 30); do
+  restart_libvirtd_on host1 && on host1 'for i in $(seq 1 30); do
       virsh -c xen:///system domstate rig-domm 2>/dev/null | grep -q running &&
         virsh -c xen:///system domstate rig-domu | grep -q running && exit 0
       sleep 1

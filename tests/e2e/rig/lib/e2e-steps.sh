@@ -50,10 +50,12 @@ step() {
 # Triple faults of guests that the helpers retried (e2e_start_domu); any beyond these, found
 # when a run fails, mark the failure as the emulator's (exit 75, see run-e2e.sh).
 e2e_faults_handled=0
+# Triple faults Xen has logged on HOST since it booted.
+e2e_triple_faults_on() { "$rig" sh --timeout 30 "$1" 'xl dmesg | grep -c "Triple fault"'; }
 e2e_triple_faults() {
   local h n total=0
   for h in host1 host2; do
-    n=$("$rig" sh --timeout 30 "$h" 'xl dmesg | grep -c "Triple fault"' 2>/dev/null) || n=0
+    n=$(e2e_triple_faults_on "$h" 2>/dev/null) || n=0
     total=$((total + n))
   done
   echo "$total"
@@ -131,9 +133,12 @@ e2e_migrate() { # GUEST FROM TO [--live]
     }
     sleep 2
   done
-  # A persistent definition stays on the source (shut off); a transient one is gone.
+  # A transient guest must be gone from the source; a persistent one stays defined, shut off.
   case "$(virsh_on "$from" domstate "$guest" 2>/dev/null | head -1)" in
-    "" | "shut off") ;;
+    "") ;;
+    "shut off")
+      virsh_on "$from" dominfo "$guest" | grep -q '^Persistent: *yes' ||
+        { echo "$guest is still on $from after its migration" >&2; return 1; } ;;
     *) echo "$guest still runs on $from after its migration" >&2; return 1 ;;
   esac
 }
@@ -146,7 +151,7 @@ e2e_start_domu() {
   local host=$1 attempt faults_before from
   shift
   for attempt in 1 2 3; do
-    faults_before=$(on "$host" 'xl dmesg | grep -c "Triple fault"')
+    faults_before=$(e2e_triple_faults_on "$host")
     from=$(on "$host" 'cat /var/log/xen/console/guest-rig-domu.log 2>/dev/null | wc -l')
     virsh_on "$host" "$@" || return 1
     on "$host" "for i in \$(seq 1 90); do
@@ -155,7 +160,7 @@ e2e_start_domu() {
         virsh -c xen:///system domstate rig-domu 2>/dev/null | grep -q running || exit 1
         sleep 1
       done; exit 1" 150 && return 0
-    if [ "$(on "$host" 'xl dmesg | grep -c "Triple fault"')" -gt "$faults_before" ]; then
+    if [ "$(e2e_triple_faults_on "$host")" -gt "$faults_before" ]; then
       echo "DomU triple-faulted while booting on $host (emulated SVM, attempt $attempt); again"
       e2e_faults_handled=$((e2e_faults_handled + 1))
       virsh_on "$host" destroy rig-domu >/dev/null 2>&1
