@@ -26,18 +26,16 @@ done
 case "$stack/$via" in stock/xl | stock/virsh | stock/migrate | patched/xl | patched/virsh | patched/migrate) ;;
   *) echo "usage: $0 --stack stock|patched --via xl|virsh|migrate [--keep]" >&2; exit 2 ;; esac
 
-skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
 log() { printf '[domubit %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 
 rig=${VIRDOMM_RIG:-$repo/tests/e2e/rig/rig.sh}
 # An instance of the rig of its own (own run dir, disks, ports), sharing the cached images.
 export VIRDOMM_RIG_RUN=${VIRDOMM_RIG_RUN:-${VIRDOMM_RIG_CACHE:-/var/cache/virdomm-rig}/run-domubit}
-[ -x "$rig" ] || skip "no emulated Xen rig at $rig"
-# These scenarios have not yet run to completion on the rig; until they have, they run only when
-# asked for, so an unproven scenario cannot hold up the rest of the suite.
-[ "${VIRDOMM_E2E_DOMUBIT:-0}" = 1 ] || skip "set VIRDOMM_E2E_DOMUBIT=1 to run the DomU-bit scenarios"
-[ "$(id -u)" = 0 ] || skip "needs root"
+[ -x "$rig" ] || { echo "SKIP: no emulated Xen rig at $rig"; exit 77; }
+# skip/fail, the DomU start that retries the emulator's boot faults, e2e_migrate.
+source "$repo/tests/e2e/rig/lib/common.sh"
+source "$repo/tests/e2e/rig/lib/e2e-steps.sh"
+e2e_preflight
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -56,7 +54,6 @@ retry255() {
 on() { retry255 "$rig" sh --timeout "${3:-120}" "$1" "$2"; }
 virsh_on() { local h=$1; shift; retry255 "$rig" exec --timeout 300 "$h" -- virsh -c xen:///system "$@"; }
 put_on() { retry255 "$rig" put "$@"; }
-ip_of() { [ "$1" = host1 ] && echo 169.254.0.1 || echo 169.254.0.2; }
 
 # --- What goes into the hosts ----------------------------------------------------------------
 log "building the probe, the bind fixture and the module under test"
@@ -86,12 +83,11 @@ install -m 755 "$here/guest/probe-init" "$work/overlay/init"
 # --- Hosts -----------------------------------------------------------------------------------
 if ! "$rig" status >/dev/null 2>&1; then
   log "booting the rig"
-  "$rig" build || skip "the rig's images cannot be built here"
+  "$rig" build || fail "building the rig's images"
   "$rig" up || fail "rig up"
 fi
 # The probe's initramfs: the rig's busybox Domain M with the overlay on top, packed as one
 # archive (the kernel did not unpack a second gzip member appended to the first).
-source "$repo/tests/e2e/rig/lib/common.sh"
 (cd "$work/overlay" && zcat "$(rig_image_dir)/guests/domm-base.cpio.gz" | cpio -id --quiet 2>/dev/null &&
   install -m 755 "$here/guest/probe-init" init &&
   find . -print0 | LC_ALL=C sort -z | cpio -o -0 -H newc -R 0:0 --quiet) | gzip -1 >"$work/probe-initrd.img" ||
@@ -138,7 +134,8 @@ if [ "$via" = xl ]; then
     fail "DomU (xl)"
   U=$(on host1 "xl domid rig-domu")
 else
-  virsh_on host1 domid rig-domu >/dev/null 2>&1 || virsh_on host1 create /mnt/rig/domains/domu.xml || fail "DomU"
+  virsh_on host1 domid rig-domu >/dev/null 2>&1 || e2e_start_domu host1 create /mnt/rig/domains/domu.xml ||
+    fail "DomU"
   U=$(virsh_on host1 domid rig-domu | head -1)
 fi
 on host1 "for i in \$(seq 1 60); do
@@ -193,10 +190,8 @@ case "$via" in
   migrate)
     live_m=""
     on host1 'xl info | grep "^virt_caps" | grep -qw shadow' && live_m=--live
-    virsh_on host1 migrate --live --p2p rig-domu "xen+tcp://$(ip_of host2)/system" --migrateuri "tcp://$(ip_of host2)" ||
-      fail "migrating DomU"
-    virsh_on host1 migrate $live_m --p2p $name "xen+tcp://$(ip_of host2)/system" --migrateuri "tcp://$(ip_of host2)" ||
-      fail "migrating M ${live_m:-non-live} (stock expectation: it succeeds)"
+    e2e_migrate rig-domu host1 host2 --live || fail "migrating DomU"
+    e2e_migrate $name host1 host2 $live_m || fail "migrating M ${live_m:-non-live} (stock expectation: it succeeds)"
     ;;
 esac
 M2=$(on "$dest" "xl domid $name") || fail "no $name on $dest after the move"

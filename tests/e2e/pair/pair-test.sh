@@ -6,30 +6,40 @@
 #      binds them; M takes a baseline of DomU's kernel and its checks are clean.
 #   2. A kprobe set inside DomU (tracefs) is reported by M; removed, the checks are clean again.
 #      A file written into DomU's /etc is reported by M's storage checks of DomU's disk.
-#   3. `virsh migrate --live --p2p`: DomU then M to host2, where M checks on without a new
+#   3. `virsh migrate --p2p`: DomU (live) then M to host2, where M checks on without a new
 #      baseline and without a false alert and catches a new kprobe and a new file; back to host1
-#      M first.
+#      M first. M moves live when the hypervisor has shadow paging, non-live when it has not.
 #   4. `virsh save` / `virsh restore` of the pair on host1: M checks on.
 #   5. libvirtd restarted on host1 while the pair runs: the binding holds.
 #   6. host2 back on Debian's stock libxenguest: with on-grant-failure="abort" its hook refuses
 #      either member at `prepare`; the migrations fail and the pair stays monitored on host1.
 # Prints each step's wall time, the `started` hook's run times and the monitoring gaps.
 # Usage: pair-test.sh --build-dir DIR [--run-dir DIR] [--keep] [--demo]
-#   --demo  narrates each step for a person watching (the README's main job)
+#                     [--hypervisor VERSION|newest] [--require-nonlive] [--through-migration]
+#   --demo        narrates each step for a person watching (the README's main job)
+#   --hypervisor  boots another Debian build of xen-hypervisor-4.17-amd64 (newest: the highest
+#                 apt offers, bookworm-security's 4.17.7, which has no shadow paging, so M
+#                 moves non-live); the dom0 tools stay the rig's 4.17.5
+#   --require-nonlive  fails unless the hypervisor moves Domain M non-live (no shadow paging)
+#   --through-migration  stops after scenario 3
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
-build_dir="" keep=0 demo=0
+build_dir="" keep=0 demo=0 through_migration=0 require_nonlive=0
+usage() { sed -n '/^# Usage:/,/^#   --through-migration/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --build-dir) build_dir=$(cd "$2" && pwd); shift 2 ;;
     --run-dir) export VIRDOMM_RIG_RUN=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --demo) demo=1; shift ;;
-    *) echo "usage: $0 --build-dir DIR [--run-dir DIR] [--keep] [--demo]" >&2; exit 2 ;;
+    --hypervisor) export VIRDOMM_RIG_HYPERVISOR=$2; shift 2 ;;
+    --through-migration) through_migration=1; shift ;;
+    --require-nonlive) require_nonlive=1; shift ;;
+    *) usage ;;
   esac
 done
-[ -n "$build_dir" ] || { echo "usage: $0 --build-dir DIR [--run-dir DIR] [--keep] [--demo]" >&2; exit 2; }
+[ -n "$build_dir" ] || usage
 export VIRDOMM_RIG_RUN=${VIRDOMM_RIG_RUN:-${VIRDOMM_RIG_CACHE:-/var/cache/virdomm-rig}/run-pair}
 source "$repo/tests/e2e/rig/lib/common.sh"
 source "$repo/tests/e2e/rig/lib/e2e-steps.sh"
@@ -52,6 +62,28 @@ on_finish() {
 say "Two emulated Xen 4.17 hosts boot; each dom0 gets the patched libxenguest and the virdomm hook."
 step "build or reuse the rig's images" "$rig" build
 step "boot both hosts" "$rig" up --build-dir "$build_dir"
+# Which Xen runs, and whether it can move the PV Domain M live (shadow paging). When another
+# hypervisor was asked for, it must be the one running.
+hypervisor_is() {
+  local info
+  info=$(on host1 'xl info | grep -E "^(xen_version|xen_extra|virt_caps)"') || return 1
+  echo "$info"
+  if [ -n "${VIRDOMM_RIG_HYPERVISOR:-}" ]; then
+    local want minor
+    want=$(cat "$(dirname "$(cat "$VIRDOMM_RIG_RUN/hypervisor")")/version")
+    minor=${want#4.17.}
+    minor=${minor%%[^0-9]*}
+    grep -Eq "^xen_version *: *4\.17\.$minor([^0-9]|$)" <<<"$info" ||
+      { echo "host1 does not run xen-hypervisor-4.17-amd64 $want" >&2; return 1; }
+  fi
+  if grep -q '^virt_caps.*shadow' <<<"$info"; then
+    echo "Domain M (PV) moves live"
+    [ "$require_nonlive" = 0 ] || { echo "this Xen has shadow paging: M would not move non-live" >&2; return 1; }
+  else
+    echo "Domain M (PV) moves non-live: no shadow paging in this Xen"
+  fi
+}
+step "the hypervisor the hosts run" hypervisor_is
 step "install libxenguest (patched) and the hook on host1" install_stack host1
 step "  ... host2" install_stack host2
 
@@ -75,7 +107,7 @@ say "Root in DomU writes a new file into /etc; M must report it from the disk."
 step "a file written on DomU's disk is reported by M on host1" file_dropped_caught host1 planted-on-host1
 
 # --- 3. Migrate the pair ---------------------------------------------------------------------
-say "virsh migrate --live --p2p: DomU, then Domain M, to host2. M keeps its baseline."
+say "virsh migrate --p2p: DomU (live), then Domain M, to host2. M keeps its baseline."
 step "migrate DomU, then M, host1 -> host2" move_pair domu-first host1 host2 monitored
 step "the hook bound M to DomU on host2" bound_on host2
 step "M's checks are clean on host2 (no new baseline)" clean_checks host2 "$mark" 3
@@ -88,6 +120,15 @@ say "Back to host1 in the other order: Domain M first, then DomU."
 step "migrate M, then DomU, host2 -> host1" move_pair m-first host2 host1 monitored
 step "the hook bound M to DomU on host1 again" bound_on host1
 step "M's checks are clean on host1 after the round trip" clean_checks host1 "$mark" 3
+
+shut_down() {
+  virsh_on host1 destroy rig-domm && virsh_on host1 destroy rig-domu &&
+    virsh_on host1 undefine rig-domm && virsh_on host1 undefine rig-domu
+}
+if [ "$through_migration" = 1 ]; then
+  step "stop and undefine the pair" shut_down
+  finish 0
+fi
 
 # --- 4. Save and restore on host1 ------------------------------------------------------------
 save_restore() {
@@ -149,9 +190,5 @@ step "stock destination refuses both; pair stays monitored" \
   refused_by_stock_host
 step "host2 gets the patched libxenguest back" use_libxenguest host2 patched
 
-shut_down() {
-  virsh_on host1 destroy rig-domm && virsh_on host1 destroy rig-domu &&
-    virsh_on host1 undefine rig-domm && virsh_on host1 undefine rig-domu
-}
 step "stop and undefine the pair" shut_down
 finish 0

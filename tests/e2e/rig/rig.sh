@@ -9,14 +9,16 @@
 #   rig.sh logs [DIR]             collect both hosts' logs (serial, xen, libvirt) into DIR
 #   rig.sh status | down
 # HOST is host1 or host2. Environment: VIRDOMM_RIG_CACHE (default /var/cache/virdomm-rig),
-# VIRDOMM_RIG_RUN (run state, default $VIRDOMM_RIG_CACHE/run), VIRDOMM_RIG_MIRROR.
+# VIRDOMM_RIG_RUN (run state, default $VIRDOMM_RIG_CACHE/run), VIRDOMM_RIG_MIRROR,
+# VIRDOMM_RIG_HYPERVISOR (a Debian version of xen-hypervisor-4.17-amd64 to boot instead of the
+# dom0's 4.17.5, or "newest" for the highest one apt offers; the dom0 tools stay 4.17.5).
 set -euo pipefail
 trap '' PIPE
 source "$(dirname "$0")/lib/common.sh"
 source "$RIG_DIR/lib/ctl.sh"
 source "$RIG_DIR/lib/hosts.sh"
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 cmd=${1:-}
 [ -n "$cmd" ] || usage

@@ -29,6 +29,39 @@ rig_build() {
   exec {build_lock}>&-
 }
 
+# The Xen binary the hosts boot: the dom0 root's own (bookworm main, 4.17.5, built with shadow
+# paging), or with VIRDOMM_RIG_HYPERVISOR=VERSION|newest another Debian build of
+# xen-hypervisor-4.17-amd64 (newest: the highest version apt offers, bookworm-security's 4.17.7,
+# built without shadow paging). Only the hypervisor changes: the dom0 keeps its 4.17.5 tools,
+# which the 4.17 stable branch's fixed domctl/sysctl interface versions allow.
+rig_hypervisor() { # IMAGE_DIR -> path of the ELF to boot
+  local img=$1 want=${VIRDOMM_RIG_HYPERVISOR:-}
+  if [ -z "$want" ]; then
+    echo "$img/boot/xen"
+    return 0
+  fi
+  if [ "$want" = newest ]; then
+    want=$(apt-cache madison xen-hypervisor-4.17-amd64 | awk '{print $3}' | sort -rV | head -1)
+    [ -n "$want" ] || rig_die "apt knows no xen-hypervisor-4.17-amd64 (run apt-get update)"
+  fi
+  local dir="$RIG_CACHE/hypervisor-${want//[:+~]/_}"
+  if [ ! -s "$dir/xen" ]; then
+    rig_log "fetching xen-hypervisor-4.17-amd64 $want"
+    rm -rf "$dir.tmp"
+    mkdir -p "$dir.tmp"
+    (cd "$dir.tmp" && apt-get download -q "xen-hypervisor-4.17-amd64=$want") >"$dir.tmp/fetch.log" 2>&1 ||
+      { cat "$dir.tmp/fetch.log" >&2; rig_die "cannot download xen-hypervisor-4.17-amd64 $want"; }
+    dpkg-deb -x "$dir.tmp"/xen-hypervisor-*.deb "$dir.tmp/deb"
+    zcat "$dir.tmp/deb/boot/xen-4.17-amd64.gz" >"$dir.tmp/xen"
+    cp "$dir.tmp/deb/boot/xen-4.17-amd64.config" "$dir.tmp/config"
+    echo "$want" >"$dir.tmp/version"
+    rm -rf "$dir.tmp/deb" "$dir.tmp"/*.deb
+    rm -rf "$dir"
+    mv "$dir.tmp" "$dir"
+  fi
+  echo "$dir/xen"
+}
+
 rig_qemu_alive() {
   local pidfile="$RIG_RUN/host$1.pid"
   [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
@@ -90,16 +123,16 @@ rig_prepare_share() {
 }
 
 rig_start_host() {
-  local idx=$1 img=$2 port=$3 link
+  local idx=$1 img=$2 port=$3 xen=$4 link
   if [ "$idx" = 1 ]; then link="listen=127.0.0.1:$port"; else link="connect=127.0.0.1:$port"; fi
   qemu-img create -q -f qcow2 -b "$img/dom0.raw" -F raw "$RIG_RUN/host$idx.qcow2"
   : >"$RIG_RUN/host$idx.serial.log"
   qemu-system-x86_64 -name "rig-host$idx" -machine q35 \
-    -accel tcg,thread=multi,tb-size=256 -cpu qemu64,+svm,+npt \
+    -accel "tcg,thread=$RIG_TCG_THREAD,tb-size=256" -cpu qemu64,+svm,+npt \
     -m "$RIG_HOST_MEM" -smp 2 -display none -no-reboot \
     -monitor "unix:$RIG_RUN/host$idx.mon,server=on,wait=off" \
     -serial "file:$RIG_RUN/host$idx.serial.log" \
-    -kernel "$img/boot/xen" \
+    -kernel "$xen" \
     -append "console=com1 com1=115200,8n1 bootscrub=0 spec-ctrl=no dom0_mem=${RIG_DOM0_MEM}M,max:${RIG_DOM0_MEM}M dom0_max_vcpus=2 noreboot" \
     -initrd "$img/boot/vmlinuz root=/dev/vda rw init=/sbin/rig-init console=hvc0 mitigations=off rig.host=$idx,$img/boot/initrd.img" \
     -drive "file=$RIG_RUN/host$idx.qcow2,if=virtio,format=qcow2,cache=unsafe" \
@@ -135,10 +168,13 @@ rig_up() {
   if [ "${1:-}" = --build-dir ]; then build_dir=$2; shift 2; fi
   [ $# -eq 0 ] || rig_die "up: unexpected arguments: $*"
   rig_build
-  local img start=$SECONDS
+  local img xen start=$SECONDS
   img=$(rig_image_dir)
+  xen=$(rig_hypervisor "$img") || return 1
   mkdir -p "$RIG_RUN"
-  if rig_qemu_alive 1 && rig_qemu_alive 2 && rig_ctl_wait 1 10 && rig_ctl_wait 2 10; then
+  # A rig that runs is reused only when it booted the hypervisor asked for now.
+  if [ "$(cat "$RIG_RUN/hypervisor" 2>/dev/null)" = "$xen" ] && rig_qemu_alive 1 &&
+    rig_qemu_alive 2 && rig_ctl_wait 1 10 && rig_ctl_wait 2 10; then
     rig_log "both hosts already up; refreshing the project binaries"
     rig_prepare_share "$build_dir" "$img"
     local idx
@@ -153,9 +189,10 @@ rig_up() {
   rig_prepare_share "$build_dir" "$img"
   local port
   port=$(rig_free_port)
-  rig_start_host 1 "$img" "$port"
-  rig_start_host 2 "$img" "$port"
-  rig_log "hosts started (private link on 127.0.0.1:$port), waiting for them to boot"
+  rig_start_host 1 "$img" "$port" "$xen"
+  rig_start_host 2 "$img" "$port" "$xen"
+  echo "$xen" >"$RIG_RUN/hypervisor"
+  rig_log "hosts started with $xen (private link on 127.0.0.1:$port), waiting for them to boot"
   local ok=0
   rig_wait_host 1 & local w1=$!
   rig_wait_host 2 & local w2=$!
@@ -181,11 +218,13 @@ rig_down() {
     rm -f "$RIG_RUN/host$idx.pid" "$RIG_RUN/host$idx.qcow2" "$RIG_RUN/host$idx.ctl" \
       "$RIG_RUN/host$idx.mon"
   done
+  rm -f "$RIG_RUN/hypervisor"
 }
 
 rig_status() {
   local idx rc=0
   echo "images: $(rig_image_dir) $([ -e "$(rig_image_dir)/dom0.raw" ] && echo ready || echo missing)"
+  [ -s "$RIG_RUN/hypervisor" ] && echo "hypervisor: $(cat "$RIG_RUN/hypervisor")"
   for idx in 1 2; do
     if rig_qemu_alive "$idx"; then
       echo "host$idx: qemu pid $(cat "$RIG_RUN/host$idx.pid"), rss $(($(awk '/VmRSS/ {print $2}' \
