@@ -164,14 +164,23 @@ MemoryOptions ParseOptions(std::span<char*> args) {
   return options;
 }
 
-std::unique_ptr<GuestMemory> OpenMemory(const MemoryOptions& options) {
+// The memory source; `xen` is set when it is Xen memory of the DomU this Domain M is bound to,
+// which a move re-binds under a new domid.
+struct OpenedMemory {
+  std::unique_ptr<GuestMemory> memory;
+  XenForeignMemory* xen_bound_target = nullptr;
+};
+
+OpenedMemory OpenMemory(const MemoryOptions& options) {
   if (options.domid) {
     uint32_t domid = options.domid_from_binding
                          ? WaitForBoundTarget(std::chrono::seconds(options.target_wait_s))
                          : *options.domid;
-    return std::make_unique<XenForeignMemory>(domid, options.guest_memory);
+    auto xen = std::make_unique<XenForeignMemory>(domid, options.guest_memory);
+    XenForeignMemory* bound = options.domid_from_binding ? xen.get() : nullptr;
+    return {std::move(xen), bound};
   }
-  return std::make_unique<FileMemory>(*options.memory_file, options.layout);
+  return {std::make_unique<FileMemory>(*options.memory_file, options.layout), nullptr};
 }
 
 int ExitFor(Severity severity) {
@@ -197,13 +206,23 @@ void LogToSyslog(const CheckReport& report) {
 
 // With --xen-domid target, checks pause while the host's hook does not say "bound": the DomU
 // has stopped, is moving or has not arrived, and the carried mappings then show a suspended or
-// dead DomU (or fault until the host re-installs them). Each change of state is printed once.
-bool PausedForBinding(const MemoryOptions& options, std::string& last_state) {
+// dead DomU (or fault until the host re-installs them). Each change of state is printed once;
+// on "bound" again, `bound_target` learns the DomU's domid on this host.
+bool PausedForBinding(const MemoryOptions& options, XenForeignMemory* bound_target,
+                      std::string& last_state) {
   if (!options.domid_from_binding) {
     return false;
   }
   std::string state = ReadBindingState();
   if (state != last_state) {
+    if (state == "bound" && bound_target != nullptr) {
+      try {
+        bound_target->Retarget(WaitForBoundTarget(std::chrono::milliseconds(0)));
+      } catch (const Error& error) {
+        // Checks go on through the carried mappings; only the name in reports may be stale.
+        std::cerr << "domm-monitor: " << error.what() << "\n";
+      }
+    }
     std::string time = UtcNow();
     if (options.json) {
       std::cout << "{\"time\":" << JsonQuote(time) << ",\"binding\":" << JsonQuote(state)
@@ -221,7 +240,7 @@ bool PausedForBinding(const MemoryOptions& options, std::string& last_state) {
   return state != "bound";
 }
 
-int RunWatch(MemoryChecker& checker, const MemoryOptions& options) {
+int RunWatch(MemoryChecker& checker, const MemoryOptions& options, XenForeignMemory* bound_target) {
   openlog("domm-monitor", LOG_PID, LOG_DAEMON);
   Severity worst = Severity::kNone;
   std::string binding_state = "bound";  // the checker was just built over a bound target
@@ -229,12 +248,12 @@ int RunWatch(MemoryChecker& checker, const MemoryOptions& options) {
     if (round > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_ms));
     }
-    if (PausedForBinding(options, binding_state)) {
+    if (PausedForBinding(options, bound_target, binding_state)) {
       continue;  // --count counts checks made, not rounds
     }
     ++done;
     CheckReport report = checker.Check();
-    if (PausedForBinding(options, binding_state)) {
+    if (PausedForBinding(options, bound_target, binding_state)) {
       continue;  // the DomU left while this check read it: what it saw is not a running DomU
     }
     worst = std::max(worst, report.Worst());
@@ -251,7 +270,8 @@ int RunWatch(MemoryChecker& checker, const MemoryOptions& options) {
 
 int RunCommand(const MemoryOptions& options) {
   KernelModel model = LoadKernelModel(options.kernel);
-  std::unique_ptr<GuestMemory> memory = OpenMemory(options);
+  OpenedMemory opened = OpenMemory(options);
+  std::unique_ptr<GuestMemory>& memory = opened.memory;
   if (options.command == "locate") {
     KernelPlacement placement = LocateKernel(*memory, model);
     std::cout << (options.json ? FormatLocateJson(model, placement, memory->Describe()) + "\n"
@@ -276,7 +296,7 @@ int RunCommand(const MemoryOptions& options) {
     return ExitFor(report.Worst());
   }
   if (options.command == "watch" || options.command == "check") {
-    return RunWatch(checker, options);
+    return RunWatch(checker, options, opened.xen_bound_target);
   }
   if (options.command == "ack") {
     CheckReport report = checker.Check();

@@ -26,6 +26,10 @@ class XenForeignMemory final : public GuestMemory {
   [[nodiscard]] uint64_t FrameLimit() const override { return frame_limit_; }
   [[nodiscard]] FrameView MapFrames(std::span<const uint64_t> gfns) override;
   [[nodiscard]] bool Restricted() const { return restricted_; }
+  // After a move the host's hook binds this Domain M to the DomU's new instance, under a new
+  // domid: maps and reports name that one from then on (the carried mappings and a handle
+  // restricted by the patched xen-privcmd follow the target by themselves).
+  void Retarget(uint32_t domid) { domid_ = domid; }
 
  private:
   uint32_t domid_;

@@ -60,7 +60,13 @@ clean_checks() {
   bad=$(grep -v '"severity":"none"' <<<"$checks")
   [ "$count" -ge "$n" ] || { echo "only $count checks of M on $host" >&2; return 1; }
   [ -z "$bad" ] || { echo "alert where none was expected on $host:" >&2; echo "$bad" >&2; return 1; }
-  echo "$count clean checks of M on $host"
+  # The report names the DomU M checks as it runs here (a move gives it a new domid).
+  local u named
+  u=$(on "$host" 'xl domid rig-domu') || return 1
+  named=$(tail -n 1 <<<"$checks" | grep -o '"memory":"[^"]*"')
+  grep -Eq "^\"memory\":\"Xen domain $u( |\")" <<<"$named" ||
+    { echo "M's last check on $host reports $named, but DomU is domain $u there" >&2; return 1; }
+  echo "$count clean checks of M on $host, of Xen domain $u"
 }
 
 # Sets (or removes) a kprobe inside DomU through its console and waits for M on the same host
