@@ -125,12 +125,12 @@ wait_for_line() { # HOST FROM REGEX SECONDS
 log "starting DomU (PVH) and the probe's Domain M (PV) on host1 ($stack stack)"
 if [ "$via" = xl ]; then
   # All through xl: the same PVH DomU as the rig's domu.xml.
-  on host1 "xl domid rig-domu >/dev/null 2>&1 || {
-    printf '%s\n' 'name = \"rig-domu\"' 'type = \"pvh\"' 'memory = 128' 'vcpus = 1' \
+  on host1 "printf '%s\n' 'name = \"rig-domu\"' 'type = \"pvh\"' 'memory = 128' 'vcpus = 1' \
       'kernel = \"/var/lib/virdomm/shared/kernel/vmlinuz\"' \
       'ramdisk = \"/var/lib/virdomm/shared/domu/initrd.img\"' 'extra = \"console=hvc0 loglevel=4\"' \
       'disk = [ \"format=raw,vdev=xvda,access=rw,target=/var/lib/virdomm/shared/domu/root.img\" ]' \
-      'on_reboot = \"destroy\"' >/var/lib/virdomm/domu.cfg && xl create /var/lib/virdomm/domu.cfg; }" ||
+      'on_reboot = \"destroy\"' >/var/lib/virdomm/domu.cfg" || fail "DomU's xl config"
+  on host1 "xl domid rig-domu" >/dev/null 2>&1 || e2e_start_domu host1 --xl /var/lib/virdomm/domu.cfg ||
     fail "DomU (xl)"
   U=$(on host1 "xl domid rig-domu")
 else

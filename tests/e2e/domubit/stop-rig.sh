@@ -3,6 +3,5 @@
 here=$(cd "$(dirname "$0")" && pwd)
 rig=${VIRDOMM_RIG:-$here/../rig/rig.sh}
 [ -x "$rig" ] || { echo "SKIP: no rig"; exit 77; }
-[ "${VIRDOMM_E2E_DOMUBIT:-0}" = 1 ] || { echo "SKIP: DomU-bit scenarios not requested"; exit 77; }
 export VIRDOMM_RIG_RUN=${VIRDOMM_RIG_RUN:-${VIRDOMM_RIG_CACHE:-/var/cache/virdomm-rig}/run-domubit}
 "$rig" down

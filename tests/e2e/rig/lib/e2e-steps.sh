@@ -143,27 +143,32 @@ e2e_migrate() { # GUEST FROM TO [--live]
   esac
 }
 
-# Starts the rig's DomU on HOST with `virsh ARGS` and waits for its first console tick. Under
-# QEMU's emulated SVM a PVH DomU now and then triple-faults while booting (Xen logs "d<N>v0
-# Triple fault", the domain is gone before its first console line); that one case is retried,
-# at most twice, and said so. Any other failure fails.
+# Starts the rig's DomU on HOST with `virsh ARGS` (or `--xl CFG`: `xl create CFG`, for a DomU
+# libvirt does not manage) and waits for its first console tick. Under QEMU's emulated SVM a PVH
+# DomU now and then triple-faults while booting (Xen logs "d<N>v0 Triple fault", the domain is
+# gone before its first console line); that one case is retried, at most twice, and said so.
+# Any other failure fails.
 e2e_start_domu() {
   local host=$1 attempt faults_before from
   shift
   for attempt in 1 2 3; do
     faults_before=$(e2e_triple_faults_on "$host")
     from=$(on "$host" 'cat /var/log/xen/console/guest-rig-domu.log 2>/dev/null | wc -l')
-    virsh_on "$host" "$@" || return 1
+    if [ "$1" = --xl ]; then
+      on "$host" "xl create $2" || return 1
+    else
+      virsh_on "$host" "$@" || return 1
+    fi
     on "$host" "for i in \$(seq 1 90); do
         tail -n +$((from + 1)) /var/log/xen/console/guest-rig-domu.log 2>/dev/null |
           grep -aq 'virdomm-domu: tick' && exit 0
-        virsh -c xen:///system domstate rig-domu 2>/dev/null | grep -q running || exit 1
+        xl domid rig-domu >/dev/null 2>&1 || exit 1
         sleep 1
       done; exit 1" 150 && return 0
     if [ "$(e2e_triple_faults_on "$host")" -gt "$faults_before" ]; then
       echo "DomU triple-faulted while booting on $host (emulated SVM, attempt $attempt); again"
       e2e_faults_handled=$((e2e_faults_handled + 1))
-      virsh_on "$host" destroy rig-domu >/dev/null 2>&1
+      on "$host" 'virsh -c xen:///system destroy rig-domu || xl destroy rig-domu; true' >/dev/null 2>&1
       continue
     fi
     echo "DomU did not come up on $host" >&2
