@@ -54,13 +54,17 @@ on_finish() {
   printf '%s\n' "${gaps[@]}"
 }
 
+# The monitored arm must really be monitoring after each move: M's next checks on the
+# destination are clean and name DomU there (outside the timed moves).
 run_arm() { # monitored|unmonitored
   local arm=$1 r
   for r in $(seq 1 "$rounds"); do
     move_pair domu-first host1 host2 "$arm" || return 1
     times[$arm]+="$pair_move_s "
+    if [ "$arm" = monitored ]; then clean_checks host2 "$mark" 1 || return 1; fi
     move_pair m-first host2 host1 "$arm" || return 1
     times[$arm]+="$pair_move_s "
+    if [ "$arm" = monitored ]; then clean_checks host1 "$mark" 1 || return 1; fi
   done
 }
 start_monitored() {

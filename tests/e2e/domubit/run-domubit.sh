@@ -121,6 +121,20 @@ wait_for_line() { # HOST FROM REGEX SECONDS
   on "$1" "for i in \$(seq 1 $4); do tail -n +$(($2 + 1)) $console 2>/dev/null | grep -aqE '$3' && exit 0; sleep 1; done; exit 1" $(($4 + 30))
 }
 
+# From here on a failure shows what the hosts say about the guests, and one that follows a
+# triple fault of the emulated CPU (beyond the boots retried) exits 75: run-e2e.sh runs the
+# scenario once more (the rig stays up, --keep).
+faults_at_start=$(e2e_triple_faults)
+fail() {
+  echo "FAIL: $*"
+  e2e_move_diagnostics rig-domu "${hosts[@]}"
+  if [ "$(e2e_triple_faults)" -gt $((faults_at_start + e2e_faults_handled)) ]; then
+    echo "A guest triple-faulted under the emulated CPU meanwhile (Xen: 'dN Triple fault'): exit 75"
+    exit 75
+  fi
+  exit 1
+}
+
 # --- Start the pair on host1 -----------------------------------------------------------------
 log "starting DomU (PVH) and the probe's Domain M (PV) on host1 ($stack stack)"
 if [ "$via" = xl ]; then
