@@ -29,30 +29,8 @@ constexpr uint64_t kDefaultHvmLowmemTop = 0xf0000000;
 
 void CloseHandle(xenforeignmemory_handle* handle) { xenforeignmemory_close(handle); }
 
-uint64_t ReadStaticMaxBytes(uint32_t domid) {
-  UniqueHandle<xs_handle, xs_close> xs(xs_open(0));
-  if (!xs) {
-    ThrowErrno("xenstore open (to read domain " + std::to_string(domid) +
-               "'s memory size; pass --guest-memory SIZE instead)");
-  }
-  std::string key = "/local/domain/" + std::to_string(domid) + "/memory/static-max";
-  unsigned int length = 0;
-  std::unique_ptr<char, decltype(&std::free)> value(
-      static_cast<char*>(xs_read(xs.get(), XBT_NULL, key.c_str(), &length)), &std::free);
-  if (!value) {
-    ThrowErrno("xenstore read " + key + " (pass --guest-memory SIZE instead)");
-  }
-  uint64_t kib = 0;
-  auto [ptr, ec] = std::from_chars(value.get(), value.get() + length, kib);
-  if (ec != std::errc() || kib == 0) {
-    throw Error("xenstore " + key + " is not a size in KiB: '" + std::string(value.get(), length) +
-                "'");
-  }
-  return kib << 10;
-}
-
-// A key of this domain's own xenstore home (relative paths resolve there); nullopt when absent.
-std::optional<std::string> ReadOwnKey(xs_handle* xs, const char* key) {
+// A xenstore key (a relative path resolves in this domain's own home); nullopt when absent.
+std::optional<std::string> ReadKey(xs_handle* xs, const char* key) {
   unsigned int length = 0;
   std::unique_ptr<char, decltype(&std::free)> value(
       static_cast<char*>(xs_read(xs, XBT_NULL, key, &length)), &std::free);
@@ -60,6 +38,25 @@ std::optional<std::string> ReadOwnKey(xs_handle* xs, const char* key) {
     return std::nullopt;
   }
   return std::string(value.get(), length);
+}
+
+uint64_t ReadStaticMaxBytes(uint32_t domid) {
+  UniqueHandle<xs_handle, xs_close> xs(xs_open(0));
+  if (!xs) {
+    ThrowErrno("xenstore open (to read domain " + std::to_string(domid) +
+               "'s memory size; pass --guest-memory SIZE instead)");
+  }
+  std::string key = "/local/domain/" + std::to_string(domid) + "/memory/static-max";
+  std::optional<std::string> value = ReadKey(xs.get(), key.c_str());
+  if (!value) {
+    ThrowErrno("xenstore read " + key + " (pass --guest-memory SIZE instead)");
+  }
+  uint64_t kib = 0;
+  auto [ptr, ec] = std::from_chars(value->data(), value->data() + value->size(), kib);
+  if (ec != std::errc() || ptr != value->data() + value->size() || kib == 0) {
+    throw Error("xenstore " + key + " is not a size in KiB: '" + *value + "'");
+  }
+  return kib << 10;
 }
 
 struct ForeignMapping {
@@ -112,12 +109,12 @@ uint32_t WaitForBoundTarget(std::chrono::milliseconds wait) {
   const auto deadline = std::chrono::steady_clock::now() + wait;
   std::string last_state = "(no virdomm/state key yet)";
   while (true) {
-    std::optional<std::string> state = ReadOwnKey(xs.get(), "virdomm/state");
+    std::optional<std::string> state = ReadKey(xs.get(), "virdomm/state");
     if (state) {
       last_state = *state;
     }
     if (state == "bound") {
-      std::string domid = ReadOwnKey(xs.get(), "virdomm/target-domid").value_or("");
+      std::string domid = ReadKey(xs.get(), "virdomm/target-domid").value_or("");
       uint32_t value = 0;
       auto [ptr, ec] = std::from_chars(domid.data(), domid.data() + domid.size(), value);
       if (ec == std::errc() && ptr == domid.data() + domid.size() && value != 0) {
@@ -141,7 +138,7 @@ std::string ReadBindingState() {
   if (!xs) {
     ThrowErrno("xenstore open (to read this Domain M's binding state)");
   }
-  return ReadOwnKey(xs.get(), "virdomm/state").value_or("(none)");
+  return ReadKey(xs.get(), "virdomm/state").value_or("(none)");
 }
 
 std::string XenForeignMemory::Describe() const {
