@@ -206,16 +206,19 @@ void LogToSyslog(const CheckReport& report) {
 
 // With --xen-domid target, checks pause while the host's hook does not say "bound": the DomU
 // has stopped, is moving or has not arrived, and the carried mappings then show a suspended or
-// dead DomU (or fault until the host re-installs them). Each change of state is printed once;
-// on "bound" again, `bound_target` learns the DomU's domid on this host.
+// dead DomU (or fault until the host re-installs them). Each change of state is printed once.
+// A new binding (the pair was moved or restored, perhaps while a check was blocked on the
+// carried mappings, so that the state reads "bound" before and after) makes `bound_target`
+// learn the DomU's domid here; a check that straddled it is discarded (`after_check`).
 bool PausedForBinding(const MemoryOptions& options, XenForeignMemory* bound_target,
-                      std::string& last_state) {
+                      BindingView& last, bool after_check) {
   if (!options.domid_from_binding) {
     return false;
   }
-  std::string state = ReadBindingState();
-  if (state != last_state) {
-    if (state == "bound" && bound_target != nullptr) {
+  BindingView now = ReadBinding();
+  bool rebound = now.state == "bound" && !last.instance.empty() && now.instance != last.instance;
+  if (now.state != last.state || rebound) {
+    if (now.state == "bound" && bound_target != nullptr) {
       try {
         bound_target->Retarget(WaitForBoundTarget(std::chrono::milliseconds(0)));
       } catch (const Error& error) {
@@ -225,35 +228,35 @@ bool PausedForBinding(const MemoryOptions& options, XenForeignMemory* bound_targ
     }
     std::string time = UtcNow();
     if (options.json) {
-      std::cout << "{\"time\":" << JsonQuote(time) << ",\"binding\":" << JsonQuote(state)
-                << (state == "bound" ? ",\"checks\":\"resumed\"}" : ",\"checks\":\"paused\"}")
+      std::cout << "{\"time\":" << JsonQuote(time) << ",\"binding\":" << JsonQuote(now.state)
+                << (now.state == "bound" ? ",\"checks\":\"resumed\"}" : ",\"checks\":\"paused\"}")
                 << std::endl;
     } else {
-      std::cout << time << " binding " << state
-                << (state == "bound" ? ": checks resume\n" : ": checks paused\n") << std::flush;
+      std::cout << time << " binding " << now.state
+                << (now.state == "bound" ? ": checks resume\n" : ": checks paused\n") << std::flush;
     }
-    if (state != "bound") {
-      syslog(LOG_NOTICE, "checks paused: binding state '%s'", state.c_str());
+    if (now.state != "bound") {
+      syslog(LOG_NOTICE, "checks paused: binding state '%s'", now.state.c_str());
     }
-    last_state = state;
   }
-  return state != "bound";
+  last = now;
+  return now.state != "bound" || (rebound && after_check);
 }
 
 int RunWatch(MemoryChecker& checker, const MemoryOptions& options, XenForeignMemory* bound_target) {
   openlog("domm-monitor", LOG_PID, LOG_DAEMON);
   Severity worst = Severity::kNone;
-  std::string binding_state = "bound";  // the checker was just built over a bound target
+  BindingView binding{"bound", ""};  // the checker was just built over a bound target
   for (uint64_t done = 0, round = 0; options.count == 0 || done < options.count; ++round) {
     if (round > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_ms));
     }
-    if (PausedForBinding(options, bound_target, binding_state)) {
+    if (PausedForBinding(options, bound_target, binding, false)) {
       continue;  // --count counts checks made, not rounds
     }
     ++done;
     CheckReport report = checker.Check();
-    if (PausedForBinding(options, bound_target, binding_state)) {
+    if (PausedForBinding(options, bound_target, binding, true)) {
       continue;  // the DomU left while this check read it: what it saw is not a running DomU
     }
     worst = std::max(worst, report.Worst());

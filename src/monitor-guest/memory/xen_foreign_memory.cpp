@@ -133,12 +133,17 @@ uint32_t WaitForBoundTarget(std::chrono::milliseconds wait) {
   }
 }
 
-std::string ReadBindingState() {
+BindingView ReadBinding() {
   UniqueHandle<xs_handle, xs_close> xs(xs_open(0));
   if (!xs) {
     ThrowErrno("xenstore open (to read this Domain M's binding state)");
   }
-  return ReadKey(xs.get(), "virdomm/state").value_or("(none)");
+  BindingView view;
+  view.state = ReadKey(xs.get(), "virdomm/state").value_or("(none)");
+  view.instance = ReadKey(xs.get(), "domid").value_or("?") + "/" +
+                  ReadKey(xs.get(), "virdomm/target-domid").value_or("?") + "/" +
+                  ReadKey(xs.get(), "virdomm/generation").value_or("?");
+  return view;
 }
 
 std::string XenForeignMemory::Describe() const {

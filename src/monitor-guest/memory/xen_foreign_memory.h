@@ -44,10 +44,19 @@ class XenForeignMemory final : public GuestMemory {
 // hook's "error: ..." message) when `wait` runs out.
 uint32_t WaitForBoundTarget(std::chrono::milliseconds wait);
 
-// Run inside Domain M: this domain's virdomm/state right now ("bound", "unbound", "error: ...";
-// "(none)" when the key is absent). While it is not "bound" the DomU is stopped, moving or
-// not yet here, and what the carried mappings show is not a running DomU.
-std::string ReadBindingState();
+// Run inside Domain M: its binding as the host's hook published it right now.
+struct BindingView {
+  // virdomm/state: "bound", "unbound", "error: ..."; "(none)" when the key is absent. While it
+  // is not "bound" the DomU is stopped, moving or not yet here, and what the carried mappings
+  // show is not a running DomU.
+  std::string state;
+  // What tells one binding from the next: this domain's own domid (a move or a restore makes a
+  // new domain), the target's domid and the hook's generation counter. A move can begin and
+  // end while one check is blocked on the carried mappings, so that "bound" is all the monitor
+  // sees before and after; this changes anyway.
+  std::string instance;
+};
+BindingView ReadBinding();
 
 // RAM bytes → one past the last frame that can hold RAM in an HVM/PVH guest: RAM beyond the
 // MMIO hole below 4 GiB is placed above 4 GiB, so the bound allows for the hole.
