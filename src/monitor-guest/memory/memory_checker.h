@@ -21,6 +21,8 @@ struct CheckReport {
   uint64_t text_physical = 0;
   Digest baseline_digest{};
   std::vector<Change> changes;
+  // Jump-label flips held back by a watch until they last (JumpLabelSettling); not judged.
+  std::vector<Change> settling;
   uint64_t bytes_compared = 0;
   uint64_t pages_compared = 0;
   uint64_t pages_changed = 0;

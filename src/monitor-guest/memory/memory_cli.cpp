@@ -17,6 +17,7 @@
 #include "common/json_writer.h"
 #include "memory/baseline.h"
 #include "memory/file_memory.h"
+#include "memory/jump_label_settling.h"
 #include "memory/kernel_locator.h"
 #include "memory/kernel_model.h"
 #include "memory/memory_checker.h"
@@ -47,7 +48,8 @@ struct MemoryOptions {
   bool json = false;
   bool watch = false;
   unsigned interval_ms = 1000;
-  uint64_t count = 0;  // watch: checks to run, 0 = until stopped
+  unsigned settle_ms = 30000;  // watch: how long a jump-label flip must last to be reported
+  uint64_t count = 0;          // watch: checks to run, 0 = until stopped
   std::optional<std::string> ack_at;
 };
 
@@ -77,7 +79,11 @@ void PrintUsage(std::ostream& out) {
          "Baseline:\n"
          "  --baseline FILE --key KEYFILE  signed with HMAC-SHA256 under the key file\n"
          "Output and loop:\n"
-         "  --json  --watch  --interval-ms N  --count N  --at LOCATION (ack: only this change)\n\n"
+         "  --json  --watch  --interval-ms N  --count N  --at LOCATION (ack: only this change)\n"
+         "  --settle-ms N                watch: report a jump-label flip once it has lasted N ms\n"
+         "                               (default 30000; 0: at once). The kernel flips some\n"
+         "                               static keys back within seconds, e.g. the freezer's\n"
+         "                               around every save, restore or migration of the guest\n\n"
          "Exit status: 0 clean, 1 error, 2 usage, 3 classified changes only, 4 unknown or\n"
          "rodata changes (critical).\n";
 }
@@ -144,6 +150,8 @@ MemoryOptions ParseOptions(std::span<char*> args) {
       options.watch = true;
     } else if (option == "--interval-ms" || option == "--interval") {
       options.interval_ms = static_cast<unsigned>(ParseUnsigned(value(), option));
+    } else if (option == "--settle-ms") {
+      options.settle_ms = static_cast<unsigned>(ParseUnsigned(value(), option));
     } else if (option == "--count") {
       options.count = ParseUnsigned(value(), option);
     } else if (option == "--at") {
@@ -247,6 +255,8 @@ int RunWatch(MemoryChecker& checker, const MemoryOptions& options, XenForeignMem
   openlog("domm-monitor", LOG_PID, LOG_DAEMON);
   Severity worst = Severity::kNone;
   BindingView binding{"bound", ""};  // the checker was just built over a bound target
+  std::string settling_since = binding.instance;
+  JumpLabelSettling settling{std::chrono::milliseconds(options.settle_ms)};
   for (uint64_t done = 0, round = 0; options.count == 0 || done < options.count; ++round) {
     if (round > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_ms));
@@ -259,6 +269,11 @@ int RunWatch(MemoryChecker& checker, const MemoryOptions& options, XenForeignMem
     if (PausedForBinding(options, bound_target, binding, true)) {
       continue;  // the DomU left while this check read it: what it saw is not a running DomU
     }
+    if (binding.instance != settling_since) {
+      settling.Restart();  // a new binding: DomU was resumed, and its freezer is thawing
+      settling_since = binding.instance;
+    }
+    settling.Apply(report, JumpLabelSettling::Clock::now());
     worst = std::max(worst, report.Worst());
     if (options.json) {
       std::cout << FormatCheckJson(report) << std::endl;

@@ -40,8 +40,13 @@ std::string FormatCheckText(const CheckReport& report) {
   out << "compared " << report.bytes_compared << " bytes in " << report.pages_compared
       << " pages in " << report.elapsed_ms << " ms; baseline sha256 "
       << ToHex(report.baseline_digest) << "\n";
+  if (!report.settling.empty()) {
+    out << report.settling.size()
+        << " jump-label flip(s) settling: reported if they last (the kernel undoes some)\n";
+  }
   if (report.changes.empty()) {
-    out << "clean: no change since the baseline\n";
+    out << (report.settling.empty() ? "clean: no change since the baseline\n"
+                                    : "no change reported\n");
     return out.str();
   }
   out << report.changes.size() << " change(s), worst severity " << ToString(report.Worst()) << "\n";
@@ -81,6 +86,14 @@ std::string FormatCheckJson(const CheckReport& report) {
         << ",\"old\":" << JsonQuote(ToHex(change.old_bytes))
         << ",\"new\":" << JsonQuote(ToHex(change.new_bytes))
         << ",\"detail\":" << JsonQuote(change.detail) << "}";
+    first = false;
+  }
+  // Held-back jump-label flips: where they are, so a lasting one can be followed before it is
+  // reported; they count for nothing else.
+  out << "],\"settling\":[";
+  first = true;
+  for (const Change& change : report.settling) {
+    out << (first ? "" : ",") << JsonQuote(change.location);
     first = false;
   }
   out << "]}";

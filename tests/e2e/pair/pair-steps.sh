@@ -127,19 +127,29 @@ gaps=()
 # Monitoring gap after a move: from the moment DomU runs on HOST (the command that moved it
 # returned, at T0 in ns) until the runner sees M's next check there. An upper bound: the runner
 # polls the console log about once a second.
-# Also sets `mark`, the console line from which M's checks must be clean after the move, and
-# shows what M printed during the move (pauses, and any check that straddled it).
+# Also sets `mark`, the console line from which M's checks must be clean: the line before the
+# move, so that every check M makes on HOST counts, the first after DomU resumed included (no
+# false alert), and shows what M printed during the move (pauses, and what was held back).
 mark=0
 measure_gap() {
   local host=$1 t0=$2 from=$3 what=$4
   wait_line "$host" rig-domm "$from" '"severity":"none"' 300 >/dev/null || return 1
-  local t1
+  local t1 upto
   t1=$(date +%s%N)
   gaps+=("$(awk -v a="$t0" -v b="$t1" -v w="$what" 'BEGIN {printf "%-44s %5.1f s", w, (b - a) / 1e9}')")
-  mark=$(lines_of "$host" rig-domm)
+  mark=$from
+  upto=$(lines_of "$host" rig-domm)
   echo "M on $host during the move:"
-  on "$host" "tail -n +$((from + 1)) $console/guest-rig-domm.log | head -n $((mark - from)) |
+  on "$host" "tail -n +$((from + 1)) $console/guest-rig-domm.log | head -n $((upto - from)) |
     grep -a -e binding -e 'virdomm-domm: check' | sed -E 's/\"baseline_sha256\":\"[0-9a-f]*\",//; s/(.{220}).*/\1 .../'"
+}
+
+# Every check M made on HOST after line FROM is clean: M's view of DomU on the source while
+# DomU froze its tasks and suspended for the move.
+no_alert_since() { # HOST FROM
+  local bad
+  bad=$(checks_after "$1" "$2" | grep -v '"severity":"none"')
+  [ -z "$bad" ] || { echo "alert from M on $1 during the move:" >&2; echo "$bad" | cut -c1-600 >&2; return 1; }
 }
 
 # Defines DomU and Domain M on host1 from a clean slate (a kept rig may still hold the pair of
@@ -210,8 +220,8 @@ start_pair() {
 # measures the gap on TO (see measure_gap). Sets `pair_move_s`: wall seconds of both moves.
 pair_move_s=0
 move_pair() { # domu-first|m-first FROM TO monitored|unmonitored
-  local order=$1 from=$2 to=$3 monitored=$4 t_start t0 lines first second
-  lines=$(lines_of "$to" rig-domm)
+  local order=$1 from=$2 to=$3 monitored=$4 t_start t0 lines src_lines first second
+  lines=$(lines_of "$to" rig-domm) src_lines=$(lines_of "$from" rig-domm)
   if [ "$order" = domu-first ]; then first=rig-domu second=rig-domm; else first=rig-domm second=rig-domu; fi
   t_start=$(date +%s%N)
   migrate "$first" "$from" "$to" || return 1
@@ -221,7 +231,7 @@ move_pair() { # domu-first|m-first FROM TO monitored|unmonitored
   pair_move_s=$(awk -v a="$t_start" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
   echo "pair moved $from -> $to ($order) in $pair_move_s s"
   [ "$monitored" = monitored ] || return 0
-  measure_gap "$to" "$t0" "$lines" "$from->$to, ${order/-/ }"
+  no_alert_since "$from" "$src_lines" && measure_gap "$to" "$t0" "$lines" "$from->$to, ${order/-/ }"
 }
 
 # libvirtd restarted on HOST (guests keep running); waits until it answers again.

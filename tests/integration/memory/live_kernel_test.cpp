@@ -11,9 +11,12 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <random>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "common/error.h"
 #include "memory/baseline.h"
@@ -268,6 +271,80 @@ TEST_F(LiveKernelTest, FunctionTracerIsClassifiedAsFtrace) {
   CheckReport off = CheckNow();
   EXPECT_EQ(FindChange(off, ChangeKind::kFtrace, site), nullptr) << Describe(off);
   EXPECT_LE(off.Worst(), Severity::kWarning) << Describe(off);
+}
+
+// Locations of jump-label changes in a watch's JSON lines: reported ones, and held-back ones
+// (the "settling" list).
+struct JumpLabelLocations {
+  std::set<std::string> reported;
+  std::set<std::string> settling;
+};
+
+JumpLabelLocations JumpLabelsIn(const std::string& watch_output) {
+  const std::string reported =
+      R"("kind":"jump_label","severity":"warning","region":"text","location":")";
+  const std::string settling = R"("settling":[)";
+  JumpLabelLocations found;
+  std::istringstream lines(watch_output);
+  for (std::string line; std::getline(lines, line);) {
+    for (size_t at = line.find(reported); at != std::string::npos;
+         at = line.find(reported, at + 1)) {
+      size_t start = at + reported.size();
+      found.reported.insert(line.substr(start, line.find('"', start) - start));
+    }
+    size_t list = line.find(settling);
+    if (list == std::string::npos) {
+      continue;
+    }
+    std::string items =
+        line.substr(list + settling.size(), line.find(']', list) - list - settling.size());
+    for (size_t quote = items.find('"'); quote != std::string::npos;
+         quote = items.find('"', items.find('"', quote + 1) + 1)) {
+      found.settling.insert(items.substr(quote + 1, items.find('"', quote + 1) - quote - 1));
+    }
+  }
+  return found;
+}
+
+// A watch reports a jump-label flip only once it has lasted --settle-ms: the kernel puts some
+// static keys back within seconds (the freezer's, around every move of a guest).
+TEST_F(LiveKernelTest, WatchReportsAStaticKeyFlipOnlyOnceItHasLasted) {
+  auto watch = [](const std::string& settle_ms, int checks) {
+    return std::async(std::launch::async, [=] {
+      return Monitor("watch " + Signed() + " --json --interval-ms 250 --count " +
+                     std::to_string(checks) + " --settle-ms " + settle_ms);
+    });
+  };
+  // Left on: held back at first, then reported.
+  GuestCommand("tracepoint-on");
+  CommandResult lasting = watch("1500", 16).get();
+  JumpLabelLocations on = JumpLabelsIn(lasting.output);
+  ASSERT_FALSE(on.reported.empty()) << lasting.output;
+  EXPECT_EQ(lasting.status, 3) << lasting.output;
+  for (const std::string& location : on.reported) {
+    EXPECT_TRUE(on.settling.contains(location)) << location << " was reported at once";
+  }
+  GuestCommand("tracepoint-off");
+  CheckReport off = CheckNow();
+  for (const std::string& location : on.reported) {
+    ASSERT_EQ(FindChange(off, ChangeKind::kJumpLabel, location), nullptr)
+        << location << " did not go back";
+  }
+
+  // On and off again within the period: seen, held back, never reported.
+  auto brief_watch = watch("8000", 40);
+  std::this_thread::sleep_for(seconds(1));
+  GuestCommand("tracepoint-on");
+  std::this_thread::sleep_for(seconds(1));
+  GuestCommand("tracepoint-off");
+  CommandResult brief = brief_watch.get();
+  JumpLabelLocations flipped = JumpLabelsIn(brief.output);
+  size_t seen = 0;
+  for (const std::string& location : on.reported) {
+    seen += flipped.settling.count(location);
+    EXPECT_FALSE(flipped.reported.contains(location)) << location << "\n" << brief.output;
+  }
+  EXPECT_GT(seen, 0U) << "the watch never saw the brief flip:\n" << brief.output;
 }
 
 TEST_F(LiveKernelTest, GarbageMemoryGivesAClearError) {

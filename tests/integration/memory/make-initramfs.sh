@@ -39,6 +39,13 @@ while read -r command; do
     ftrace-off)
       echo nop > $t/current_tracer && echo > $t/set_ftrace_filter
       echo "VIRDOMM-DONE ftrace-off $?" ;;
+    tracepoint-on)
+      # A static key the kernel flips on request: the sched_switch tracepoint's.
+      echo 1 > $t/events/sched/sched_switch/enable
+      echo "VIRDOMM-DONE tracepoint-on $?" ;;
+    tracepoint-off)
+      echo 0 > $t/events/sched/sched_switch/enable
+      echo "VIRDOMM-DONE tracepoint-off $?" ;;
     run\ *)
       # Diagnostics: run a shell command line in the guest.
       eval "${command#run }"
