@@ -1,4 +1,4 @@
-// Read-only raw image access with pread.
+// Read-only raw image access with pread; block devices past the page cache.
 #include "storage/image_file.h"
 
 #include <fcntl.h>
@@ -10,6 +10,7 @@
 #include <cerrno>
 
 #include "common/error.h"
+#include "storage/positional_read.h"
 
 namespace virdomm::monitor {
 
@@ -25,36 +26,30 @@ ImageFile ImageFile::FromFd(UniqueFd fd, std::string name) {
   std::uint64_t size = 0;
   if (S_ISBLK(st.st_mode)) {
     if (::ioctl(fd.Get(), BLKGETSIZE64, &size) != 0) ThrowErrno("size of block device " + name);
-    // A guest's disk seen from Domain M is written by the running guest behind this kernel's
-    // back: drop the device's cached pages so this scan reads what the disk holds now, not
-    // what an earlier scan read.
-    ::posix_fadvise(fd.Get(), 0, 0, POSIX_FADV_DONTNEED);
-  } else if (S_ISREG(st.st_mode)) {
-    size = static_cast<std::uint64_t>(st.st_size);
-  } else {
+    size_t alignment = ReadPastPageCache(fd.Get());
+    if (alignment == 0) {
+      // Cached reads after all: drop what an earlier scan cached, so this one reads the disk.
+      ::posix_fadvise(fd.Get(), 0, 0, POSIX_FADV_DONTNEED);
+    }
+    return ImageFile(std::move(fd), std::move(name), size, alignment);
+  }
+  if (!S_ISREG(st.st_mode)) {
     throw Error("image " + name + " is neither a regular file nor a block device");
   }
   // The kernel's readahead suits the mostly ascending order the checker reads in.
   ::posix_fadvise(fd.Get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  return ImageFile(std::move(fd), std::move(name), size);
+  return ImageFile(std::move(fd), std::move(name), static_cast<std::uint64_t>(st.st_size), 0);
 }
 
 size_t ImageFile::ReadAt(std::uint64_t offset, void* buffer, size_t size) const {
   if (offset >= size_) return 0;
   if (size > size_ - offset) size = static_cast<size_t>(size_ - offset);
-  size_t done = 0;
-  while (done < size) {
-    ssize_t got = ::pread(fd_.Get(), static_cast<char*>(buffer) + done, size - done,
-                          static_cast<off_t>(offset + done));
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      ThrowErrno("read " + std::to_string(size) + " bytes at " + std::to_string(offset) +
-                 " of image " + name_);
-    }
-    if (got == 0) break;
-    done += static_cast<size_t>(got);
+  ssize_t got = ReadRange(fd_.Get(), offset, buffer, size, direct_alignment_);
+  if (got < 0) {
+    ThrowErrno("read " + std::to_string(size) + " bytes at " + std::to_string(offset) +
+               " of image " + name_);
   }
-  return done;
+  return static_cast<size_t>(got);
 }
 
 ReadAtFn ImageFile::Reader() const {

@@ -11,7 +11,8 @@ namespace virdomm::monitor {
 
 class ImageFile {
  public:
-  // Opens with O_RDONLY: the checker never writes to the image.
+  // Opens with O_RDONLY: the checker never writes to the image. A block device is then read
+  // past the page cache (O_DIRECT): see positional_read.h.
   static ImageFile Open(const std::string& path);
   // Takes an already open descriptor (tests and the fuzzer use a memfd).
   static ImageFile FromFd(UniqueFd fd, std::string name);
@@ -24,11 +25,15 @@ class ImageFile {
   [[nodiscard]] ReadAtFn Reader() const;
 
  private:
-  ImageFile(UniqueFd fd, std::string name, std::uint64_t size)
-      : fd_(std::move(fd)), name_(std::move(name)), size_(size) {}
+  ImageFile(UniqueFd fd, std::string name, std::uint64_t size, size_t direct_alignment)
+      : fd_(std::move(fd)),
+        name_(std::move(name)),
+        size_(size),
+        direct_alignment_(direct_alignment) {}
   UniqueFd fd_;
   std::string name_;
   std::uint64_t size_ = 0;
+  size_t direct_alignment_ = 0;  // block devices are read with O_DIRECT (positional_read.h)
 };
 
 }  // namespace virdomm::monitor

@@ -1,6 +1,8 @@
 // Read-only, bounds-checked libext2fs I/O channel over (fd, offset, length).
 #include "storage/ro_io_manager.h"
 
+#include "storage/positional_read.h"
+
 #include <ext2fs/ext2fs.h>
 #include <unistd.h>
 
@@ -17,6 +19,7 @@ struct ChannelData {
   int fd = -1;
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
+  size_t direct_alignment = 0;  // the descriptor is read with O_DIRECT
 };
 
 ChannelData* Data(io_channel channel) { return static_cast<ChannelData*>(channel->private_data); }
@@ -27,19 +30,11 @@ errcode_t ReadBytes(io_channel channel, std::uint64_t byte_offset, size_t size, 
     std::memset(out, 0, size);
     return EXT2_ET_SHORT_READ;  // past the end of the partition: never read a neighbour's bytes
   }
-  size_t done = 0;
-  while (done < size) {
-    ssize_t got = ::pread(data->fd, static_cast<char*>(out) + done, size - done,
-                          static_cast<off_t>(data->offset + byte_offset + done));
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (got == 0) {
-      std::memset(static_cast<char*>(out) + done, 0, size - done);
-      return EXT2_ET_SHORT_READ;
-    }
-    done += static_cast<size_t>(got);
+  ssize_t got = ReadRange(data->fd, data->offset + byte_offset, out, size, data->direct_alignment);
+  if (got < 0) return errno;
+  if (static_cast<size_t>(got) < size) {
+    std::memset(static_cast<char*>(out) + got, 0, size - static_cast<size_t>(got));
+    return EXT2_ET_SHORT_READ;
   }
   return 0;
 }
@@ -122,7 +117,7 @@ errcode_t ChannelOpen(const char* name, int flags, io_channel* out) {
   channel->name = strdup(name);
   channel->block_size = 1024;
   channel->refcount = 1;
-  channel->private_data = new ChannelData{fd, offset, length};
+  channel->private_data = new ChannelData{fd, offset, length, DirectReadAlignment(fd)};
   *out = channel;
   return 0;
 }
