@@ -227,11 +227,11 @@ bool PausedForBinding(const MemoryOptions& options, XenForeignMemory* bound_targ
   bool rebound = now.state == "bound" && !last.instance.empty() && now.instance != last.instance;
   if (now.state != last.state || rebound) {
     if (now.state == "bound" && bound_target != nullptr) {
-      try {
-        bound_target->Retarget(WaitForBoundTarget(std::chrono::milliseconds(0)));
-      } catch (const Error& error) {
+      if (now.target_domid) {
+        bound_target->Retarget(*now.target_domid);
+      } else {
         // Checks go on through the carried mappings; only the name in reports may be stale.
-        std::cerr << "domm-monitor: " << error.what() << "\n";
+        std::cerr << "domm-monitor: bound, but virdomm/target-domid holds no domid\n";
       }
     }
     std::string time = UtcNow();
@@ -254,7 +254,7 @@ bool PausedForBinding(const MemoryOptions& options, XenForeignMemory* bound_targ
 int RunWatch(MemoryChecker& checker, const MemoryOptions& options, XenForeignMemory* bound_target) {
   openlog("domm-monitor", LOG_PID, LOG_DAEMON);
   Severity worst = Severity::kNone;
-  BindingView binding{"bound", ""};  // the checker was just built over a bound target
+  BindingView binding{"bound", "", std::nullopt};  // the checker was just built over a bound target
   std::string settling_since = binding.instance;
   JumpLabelSettling settling{std::chrono::milliseconds(options.settle_ms)};
   for (uint64_t done = 0, round = 0; options.count == 0 || done < options.count; ++round) {

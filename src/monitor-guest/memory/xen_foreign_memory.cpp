@@ -23,6 +23,16 @@ extern "C" {
 namespace virdomm::monitor {
 namespace {
 
+// A domid as the hook writes it: decimal, not 0 (dom0 is never a target).
+std::optional<uint32_t> ParseDomid(std::string_view text) {
+  uint32_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value == 0) {
+    return std::nullopt;
+  }
+  return value;
+}
+
 constexpr uint64_t kFourGiB = uint64_t{4} << 30;
 // Xen's hvmloader keeps RAM below this by default (the MMIO hole takes the rest up to 4 GiB).
 constexpr uint64_t kDefaultHvmLowmemTop = 0xf0000000;
@@ -115,10 +125,8 @@ uint32_t WaitForBoundTarget(std::chrono::milliseconds wait) {
     }
     if (state == "bound") {
       std::string domid = ReadKey(xs.get(), "virdomm/target-domid").value_or("");
-      uint32_t value = 0;
-      auto [ptr, ec] = std::from_chars(domid.data(), domid.data() + domid.size(), value);
-      if (ec == std::errc() && ptr == domid.data() + domid.size() && value != 0) {
-        return value;
+      if (std::optional<uint32_t> value = ParseDomid(domid)) {
+        return *value;
       }
       last_state = "bound, but target-domid is '" + domid + "'";
     }
@@ -140,9 +148,10 @@ BindingView ReadBinding() {
   }
   BindingView view;
   view.state = ReadKey(xs.get(), "virdomm/state").value_or("(none)");
-  view.instance = ReadKey(xs.get(), "domid").value_or("?") + "/" +
-                  ReadKey(xs.get(), "virdomm/target-domid").value_or("?") + "/" +
+  std::string target = ReadKey(xs.get(), "virdomm/target-domid").value_or("?");
+  view.instance = ReadKey(xs.get(), "domid").value_or("?") + "/" + target + "/" +
                   ReadKey(xs.get(), "virdomm/generation").value_or("?");
+  view.target_domid = ParseDomid(target);
   return view;
 }
 

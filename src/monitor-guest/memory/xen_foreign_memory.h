@@ -55,6 +55,8 @@ struct BindingView {
   // end while one check is blocked on the carried mappings, so that "bound" is all the monitor
   // sees before and after; this changes anyway.
   std::string instance;
+  // virdomm/target-domid when it holds a domid (it is empty while unbound).
+  std::optional<uint32_t> target_domid;
 };
 BindingView ReadBinding();
 

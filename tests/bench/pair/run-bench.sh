@@ -6,7 +6,8 @@
 #   - unmonitored: the same two domains with the same sizes, no pairing, no monitor in M.
 # Each arm moves the pair ROUNDS times host1 -> host2 (DomU first) and back (M first); the
 # figure is the wall time of moving both members (`virsh migrate --live --p2p` of each), and
-# the ratio of the arms' medians. Also printed: the `started` hook's run times (the destination
+# the ratio of the arms' medians. The arms alternate, round by round, each round with a freshly
+# started pair, so that a rig that gets faster or slower over the run favours neither arm. Also printed: the `started` hook's run times (the destination
 # copy is paused meanwhile: downtime) and the monitoring gaps (DomU running on the
 # destination -> M's next clean check seen there, polled about once a second).
 # Under TCG a single migration varies by several seconds; read the spread before the ratio.
@@ -56,16 +57,14 @@ on_finish() {
 
 # The monitored arm must really be monitoring after each move: M's next checks on the
 # destination are clean and name DomU there (outside the timed moves).
-run_arm() { # monitored|unmonitored
-  local arm=$1 r
-  for r in $(seq 1 "$rounds"); do
-    move_pair domu-first host1 host2 "$arm" || return 1
-    times[$arm]+="$pair_move_s "
-    if [ "$arm" = monitored ]; then clean_checks host2 "$mark" 1 || return 1; fi
-    move_pair m-first host2 host1 "$arm" || return 1
-    times[$arm]+="$pair_move_s "
-    if [ "$arm" = monitored ]; then clean_checks host1 "$mark" 1 || return 1; fi
-  done
+round_trip() { # monitored|unmonitored
+  local arm=$1
+  move_pair domu-first host1 host2 "$arm" || return 1
+  times[$arm]+="$pair_move_s "
+  if [ "$arm" = monitored ]; then clean_checks host2 "$mark" 1 || return 1; fi
+  move_pair m-first host2 host1 "$arm" || return 1
+  times[$arm]+="$pair_move_s "
+  if [ "$arm" = monitored ]; then clean_checks host1 "$mark" 1 || return 1; fi
 }
 start_monitored() {
   define_pair && start_pair && bound_on host1 &&
@@ -78,8 +77,10 @@ step "build or reuse the rig's images" "$rig" build
 step "boot both hosts" "$rig" up --build-dir "$build_dir"
 step "install libxenguest (patched) and the hook on host1" install_stack host1
 step "  ... host2" install_stack host2
-step "monitored pair started on host1, baseline taken" start_monitored
-step "monitored: $rounds round trip(s)" run_arm monitored
-step "unmonitored pair started on host1" start_unmonitored
-step "unmonitored: $rounds round trip(s)" run_arm unmonitored
+for r in $(seq 1 "$rounds"); do
+  step "round $r: monitored pair started on host1, baseline taken" start_monitored
+  step "round $r: monitored round trip" round_trip monitored
+  step "round $r: unmonitored pair started on host1" start_unmonitored
+  step "round $r: unmonitored round trip" round_trip unmonitored
+done
 finish 0

@@ -203,7 +203,7 @@ case "$via" in
     ;;
   migrate)
     live_m=""
-    on host1 'xl info | grep "^virt_caps" | grep -qw shadow' && live_m=--live
+    e2e_pv_moves_live host1 && live_m=--live
     e2e_migrate rig-domu host1 host2 --live || fail "migrating DomU"
     e2e_migrate $name host1 host2 $live_m || fail "migrating M ${live_m:-non-live} (stock expectation: it succeeds)"
     ;;

@@ -117,7 +117,7 @@ migrate() { # NAME FROM TO
     return
   fi
   if [ "$pv_live_known" = 0 ]; then
-    on "$2" 'xl info | grep "^virt_caps" | grep -qw shadow' && pv_live=--live
+    e2e_pv_moves_live "$2" && pv_live=--live
     pv_live_known=1
   fi
   e2e_migrate "$1" "$2" "$3" $pv_live

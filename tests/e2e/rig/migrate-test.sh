@@ -98,7 +98,7 @@ step "libvirt libxl driver offers xenpvh on both" \
   on host1 'virsh -c xen:///system capabilities | grep -q xenpvh && [ -x /usr/local/bin/rig-read-guest-page ]'
 step "  ... host2" on host2 'virsh -c xen:///system capabilities | grep -q xenpvh'
 pv_live=""
-if on host1 'xl info | grep "^virt_caps" | grep -qw shadow'; then pv_live=--live; fi
+if e2e_pv_moves_live host1; then pv_live=--live; fi
 echo "hypervisor: $(on host1 'xl info | grep -E "^xen_(version|extra)" | tr -s " " | tr "\n" " "')"
 if [ -n "$pv_live" ]; then
   echo "Domain M (PV) migrates live (this Xen has shadow paging)"
