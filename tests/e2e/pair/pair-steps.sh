@@ -39,8 +39,9 @@ wait_line() {
     echo 'no line matching $4 from $2 on $1 within $5 s; last lines:' >&2
     tail -n 5 $console/guest-$2.log >&2; exit 1" $(($5 + 30))
 }
-# checks_after HOST FROM: M's check lines after line FROM.
-checks_after() { on "$1" "tail -n +$(($2 + 1)) $console/guest-rig-domm.log | grep -a 'virdomm-domm: check '"; }
+# checks_after HOST FROM: M's check reports after line FROM (not its lines about the binding:
+# "checks paused" / "checks resumed").
+checks_after() { on "$1" "tail -n +$(($2 + 1)) $console/guest-rig-domm.log | grep -a 'virdomm-domm: check ' | grep -av '\"binding\":'"; }
 
 # Waits for N clean checks of M on HOST after line FROM and fails on any check that is not clean
 # (a false alert) among them.
@@ -48,7 +49,7 @@ clean_checks() {
   local host=$1 from=$2 n=$3
   wait_line "$host" rig-domm "$from" "virdomm-domm: check .*" 300 >/dev/null || return 1
   on "$host" "for i in \$(seq 1 $((n * interval_ms / 1000 * 3 + 60))); do
-      c=\$(tail -n +$((from + 1)) $console/guest-rig-domm.log | grep -ac 'virdomm-domm: check ')
+      c=\$(tail -n +$((from + 1)) $console/guest-rig-domm.log | grep -a 'virdomm-domm: check ' | grep -acv '\"binding\":')
       [ \"\$c\" -ge $n ] && break
       sleep 1
     done" 600
