@@ -38,7 +38,8 @@ struct Change {
   std::string location;   // symbol+offset
   std::vector<uint8_t> old_bytes;
   std::vector<uint8_t> new_bytes;
-  std::string detail;  // e.g. "sys_call_table[39] __x64_sys_getpid -> 0x..."
+  std::string detail;      // e.g. "sys_call_table[39] __x64_sys_getpid -> 0x..."
+  std::string static_key;  // jump labels: the key that flips the site ("freezer_active")
   [[nodiscard]] Severity GetSeverity() const { return SeverityOf(kind); }
 };
 

@@ -181,6 +181,13 @@ std::vector<Change> ClassifyRuns(const RegionDiff& diff, const std::vector<ByteR
           change.kind == ChangeKind::kUnknownText
               ? "this " + ToString(site->kind) + " site holds bytes Linux does not write there"
               : ToString(site->kind) + " site";
+      if (change.kind == ChangeKind::kJumpLabel) {
+        const KernelSymbol* key = context.symbols->Containing(site->key);
+        change.static_key = key != nullptr && key->address == site->key
+                                ? key->name
+                                : context.symbols->Describe(site->key);
+        change.detail += " of static key " + change.static_key;
+      }
       changes.push_back(std::move(change));
       continue;
     }

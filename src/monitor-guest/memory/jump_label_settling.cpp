@@ -20,7 +20,7 @@ void JumpLabelSettling::Apply(CheckReport& report, Clock::time_point now) {
     auto found = first_seen_.find(key);
     Clock::time_point first = found == first_seen_.end() ? now : found->second;
     still_seen.emplace(key, first);
-    if (now - first >= period_) {
+    if (now - first >= period_ && change.static_key != kFreezerKey) {
       reported.push_back(std::move(change));
     } else {
       report.settling.push_back(std::move(change));

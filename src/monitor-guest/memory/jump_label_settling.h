@@ -5,12 +5,16 @@
 // or migration of DomU rewrites the `try_to_freeze()` sites twice. A watch that reported each
 // flip would raise a warning around every move of the pair. A flip that is still there after
 // the period is reported like any other change; everything else is reported at once.
+// The freezer's own flips are held for as long as they last: they mean DomU is suspending (or
+// has not yet thawed), and under emulation a DomU can stay suspended, frozen, for longer than
+// any sensible period while its last memory is copied to the destination.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "memory/memory_checker.h"
@@ -24,8 +28,12 @@ class JumpLabelSettling {
   // A period of zero reports every flip at once.
   explicit JumpLabelSettling(std::chrono::milliseconds period) : period_(period) {}
 
-  // Moves the jump-label changes of `report` younger than the period (first seen in an
-  // unbroken run of checks, the latest at `now`) into `report.settling`.
+  // The static key Linux 6.1's freezer turns on for a suspend (kernel/freezer.c).
+  static constexpr std::string_view kFreezerKey = "freezer_active";
+
+  // Moves into `report.settling` the freezer's jump-label changes and every other jump-label
+  // change younger than the period (first seen in an unbroken run of checks, the latest at
+  // `now`).
   void Apply(CheckReport& report, Clock::time_point now);
 
   // The DomU was suspended and resumed (a new binding): what was pending belongs to the time

@@ -73,6 +73,9 @@ PatchSites ReadPatchSites(const ElfImage& vmlinux, const SymbolTable& symbols) {
     PatchSite site;
     site.address = AddRelative(start + at, code);
     site.jump_target = AddRelative(start + at + 4, target);
+    // jump_entry.key is a 64-bit offset whose two low bits are flags (branch, init).
+    auto key = static_cast<int64_t>(ReadLe<uint64_t>(jump_table, at + 8, "jump_entry.key"));
+    site.key = start + at + 8 + static_cast<uint64_t>(key & ~int64_t{3});
     site.kind = SiteKind::kJumpLabel;
     sites.push_back(site);
   }

@@ -20,6 +20,7 @@ struct PatchSite {
   uint8_t length = 5;
   SiteKind kind = SiteKind::kJumpLabel;
   uint64_t jump_target = 0;  // jump labels: the only legal jump destination
+  uint64_t key = 0;          // jump labels: link address of the static key that flips it
 };
 
 class PatchSites {

@@ -93,6 +93,20 @@ TEST_F(JumpLabelSettlingTest, ANewBindingStartsEveryPeriodAfresh) {
   EXPECT_EQ(At(75000, {Flip(0x10)}).changes.size(), 1U);
 }
 
+TEST_F(JumpLabelSettlingTest, TheFreezersFlipsAreHeldForAsLongAsTheyLast) {
+  // DomU suspended for a move: its tasks stay frozen until its memory has been copied.
+  Change freezer = Flip(0x10);
+  freezer.static_key = "freezer_active";
+  Change other = Flip(0x20);
+  other.static_key = "__tracepoint_sched_switch";
+  EXPECT_TRUE(At(0, {freezer, other}).changes.empty());
+  CheckReport later = At(120000, {freezer, other});
+  ASSERT_EQ(later.changes.size(), 1U);
+  EXPECT_EQ(later.changes[0].static_key, "__tracepoint_sched_switch");
+  ASSERT_EQ(later.settling.size(), 1U);
+  EXPECT_EQ(later.settling[0].static_key, "freezer_active");
+}
+
 TEST(JumpLabelSettlingZero, APeriodOfZeroReportsEveryFlipAtOnce) {
   JumpLabelSettling settling{milliseconds(0)};
   CheckReport report = Check({Flip(0x10)});

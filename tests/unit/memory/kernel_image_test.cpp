@@ -83,6 +83,22 @@ TEST(KernelModelTest, RegionsSitesAndRelease) {
   EXPECT_GT(model.sys_call_table_entries, 300u);
 }
 
+// Each jump label knows its static key: the freezer's sites (in __refrigerator, among others)
+// name freezer_active, which a watch holds back around every suspend of the guest.
+TEST(KernelModelTest, JumpLabelsNameTheirStaticKey) {
+  KernelModel model = BuildKernelModel(Vmlinux(), std::nullopt);
+  uint64_t freezer_key = model.symbols.RequireAddress("freezer_active");
+  uint64_t refrigerator = model.symbols.RequireAddress("__refrigerator");
+  int freezer_sites = 0;
+  for (uint64_t at = refrigerator; at < refrigerator + 0x200; ++at) {
+    const PatchSite* site = model.sites.Containing(at);
+    if (site != nullptr && site->address == at && site->kind == SiteKind::kJumpLabel) {
+      freezer_sites += site->key == freezer_key ? 1 : 0;
+    }
+  }
+  EXPECT_GE(freezer_sites, 1);
+}
+
 TEST(KernelModelTest, RefusesSymbolsOfAnotherKernel) {
   // A "System.map" whose linux_banner points somewhere else in .text.
   std::vector<KernelSymbol> wrong = Kallsyms().symbols.ByAddress();
