@@ -82,8 +82,9 @@ void PrintUsage(std::ostream& out) {
          "  --json  --watch  --interval-ms N  --count N  --at LOCATION (ack: only this change)\n"
          "  --settle-ms N                watch: report a jump-label flip once it has lasted N ms\n"
          "                               (default 30000; 0: at once). The kernel flips some\n"
-         "                               static keys back within seconds, e.g. the freezer's\n"
-         "                               around every save, restore or migration of the guest\n\n"
+         "                               static keys back within seconds; the freezer's own\n"
+         "                               (around every save, restore or migration of the\n"
+         "                               guest) are held for as long as they last\n\n"
          "Exit status: 0 clean, 1 error, 2 usage, 3 classified changes only, 4 unknown or\n"
          "rodata changes (critical).\n";
 }

@@ -175,6 +175,7 @@ refused_by_stock_host() {
       echo "$g migrated to host2, which cannot carry Domain M's mappings" >&2
       return 1
     fi
+    libvirtd_back_if_gone host1 && libvirtd_back_if_gone host2 || return 1
     on host2 "tail -n +$((log_from + 1)) /var/log/messages |
       grep -a \"virdomm-hook.*'$g'.*this host cannot keep the pair monitored.*refused\"" ||
       { echo "$g: no refusal by the hook in host2's log" >&2; return 1; }
