@@ -81,7 +81,7 @@ void PrintUsage(std::ostream& out) {
          "Output and loop:\n"
          "  --json  --watch  --interval-ms N  --count N  --at LOCATION (ack: only this change)\n"
          "  --settle-ms N                watch: report a jump-label flip once it has lasted N ms\n"
-         "                               (default 30000; 0: at once). The kernel flips some\n"
+         "                               (default 30000; 0: all at once). The kernel flips some\n"
          "                               static keys back within seconds; the freezer's own\n"
          "                               (around every save, restore or migration of the\n"
          "                               guest) are held for as long as they last\n\n"
