@@ -17,6 +17,13 @@ namespace virdomm {
 
 namespace {
 
+// A duration in milliseconds with `decimals` places, as the log lines print it.
+std::string Milliseconds(std::chrono::duration<double, std::milli> duration, int decimals) {
+  char text[32];
+  (void)std::snprintf(text, sizeof(text), "%.*f", decimals, duration.count());
+  return text;
+}
+
 // Where a run's time went, phase by phase, for the `started` log line (downtime on a move).
 class PhaseTimes {
  public:
@@ -24,10 +31,7 @@ class PhaseTimes {
   explicit PhaseTimes(Clock::time_point start) : last_(start) {}
   void End(const std::string& phase) {
     Clock::time_point now = Clock::now();
-    char ms[32];
-    (void)std::snprintf(ms, sizeof(ms), "%.1f",
-                        std::chrono::duration<double, std::milli>(now - last_).count());
-    text_ += (text_.empty() ? "" : ", ") + phase + " " + ms;
+    text_ += (text_.empty() ? "" : ", ") + phase + " " + Milliseconds(now - last_, 1);
     last_ = now;
   }
   [[nodiscard]] const std::string& Text() const { return text_; }
@@ -219,9 +223,7 @@ HookOutcome RunHook(const HookEvent& event, HookContext& context) {
       std::chrono::steady_clock::now() - start);
   if (event.Kind() == HookEventKind::kStartedBegin && facts.self.HasPairing()) {
     // On an incoming migration the domain is paused while this runs: it is downtime.
-    char ms[32];
-    (void)std::snprintf(ms, sizeof(ms), "%.3f",
-                        static_cast<double>(outcome.duration.count()) / 1000.0);
+    const std::string ms = Milliseconds(outcome.duration, 3);
     log.Write(LogLevel::kInfo,
               "started begin of " + facts.self.domain->name + " (" + facts.self.domain->uuid +
                   ") took " + ms + " ms" + (decision.binds ? " including binding the pair" : "") +
