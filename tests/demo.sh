@@ -5,9 +5,10 @@
 # hook binds them, Domain M watches DomU's kernel; a kprobe inside DomU is caught; the pair is
 # migrated live to the other host and back (both orders), saved and restored, and libvirtd is
 # restarted, with M catching a tamper on the other host and staying clean otherwise.
-# About 15 minutes on 2 cores (longer the first time: images and patch builds). Runs as root.
+# About 13 minutes on 2 cores (longer the first time: images, patch builds, one boot of the
+# hosts to save them). Runs as root.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/tests/lib/install-and-build.sh"
 install_and_build "$root" virdomm virdomm-hook domm-monitor rig-read-guest-page
-exec "$root/tests/e2e/rig/lib/run-e2e.sh" "$root/tests/e2e/pair/pair-test.sh" --build-dir "$build" --demo
+exec "$root/tests/e2e/run-scenario.sh" --stack debian12 --build-dir "$build" --demo pair-monitoring

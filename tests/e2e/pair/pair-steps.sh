@@ -1,6 +1,7 @@
-# Steps and helpers shared by the pair's end-to-end test (pair-test.sh) and its benchmark
-# (tests/bench/pair/run-bench.sh). Sourced after rig/lib/common.sh and rig/lib/e2e-steps.sh;
-# needs $repo, $rig and $build_dir. Builds the project's patched stack when sourced.
+# Steps and helpers shared by the pair's end-to-end scenarios (pair-moves.sh, scenarios/pair-*.sh)
+# and its benchmark (tests/bench/pair/run-bench.sh). Sourced after rig/lib/common.sh and
+# rig/lib/e2e-steps.sh; needs $repo, $rig and $build_dir. Builds the project's patched stack
+# when sourced.
 # shellcheck shell=bash
 # Domain M's check interval.
 interval_ms=${interval_ms:-2000}

@@ -3,7 +3,10 @@
 # dom0 each, libvirtd's libxl driver, one private link (169.254.0.1/.2) and NFS shared storage.
 #
 #   rig.sh build                  build the cached images (once per recipe change)
-#   rig.sh up [--build-dir DIR]   boot both hosts (DIR's virdomm binaries go into /usr/local/bin)
+#   rig.sh up [--build-dir DIR] [--fresh]   both hosts up (DIR's virdomm binaries go into
+#                                 /usr/local/bin); resumed from the hosts saved after one boot;
+#                                 a running rig is reused unless --fresh
+#   rig.sh save                   boot once and save both hosts, unless saved already
 #   rig.sh exec [--timeout S] HOST -- CMD...   run CMD in HOST's dom0, return its exit code
 #   rig.sh put HOST SRC DST       copy a file into HOST's dom0
 #   rig.sh logs [DIR]             collect both hosts' logs (serial, xen, libvirt) into DIR
@@ -11,14 +14,15 @@
 # HOST is host1 or host2. Environment: VIRDOMM_RIG_CACHE (default /var/cache/virdomm-rig),
 # VIRDOMM_RIG_RUN (run state, default $VIRDOMM_RIG_CACHE/run), VIRDOMM_RIG_MIRROR,
 # VIRDOMM_RIG_HYPERVISOR (a Debian version of xen-hypervisor-4.17-amd64 to boot instead of the
-# dom0's 4.17.5, or "newest" for the highest one apt offers; the dom0 tools stay 4.17.5).
+# dom0's 4.17.5, or "newest" for the highest one apt offers; the dom0 tools stay 4.17.5),
+# VIRDOMM_RIG_SNAPSHOT=0 (boot at every `up`, never resume saved hosts).
 set -euo pipefail
 trap '' PIPE
 source "$(dirname "$0")/lib/common.sh"
 source "$RIG_DIR/lib/ctl.sh"
 source "$RIG_DIR/lib/hosts.sh"
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 cmd=${1:-}
 [ -n "$cmd" ] || usage
@@ -26,6 +30,7 @@ shift
 case "$cmd" in
   build) rig_build ;;
   up) rig_up "$@" ;;
+  save) rig_save ;;
   down) rig_down ;;
   status) rig_status ;;
   exec)

@@ -3,7 +3,8 @@
 # of rig.sh) and `keep` (1: leave the hosts up), and may define `on_finish` (called first).
 
 skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; exit 1; }
+# A failure ends the scenario through finish(): its table, logs, the emulator-fault verdict.
+fail() { echo "FAIL: $*"; finish 1; }
 
 # Exit 77 (skip) only for what cannot be installed: root, memory, disk, the archive for a cold
 # build; what can be installed is installed.
@@ -33,22 +34,31 @@ e2e_preflight() {
 
 # --- Timed steps -----------------------------------------------------------------------------
 e2e_summary=()
+# The step's own variables are globals with an e2e_ prefix, not locals: bash scopes locals
+# dynamically, so a local `name` here would be the `name` the step's command reads.
 step() {
-  local name=$1 t0 t1 rc secs
+  e2e_step_name=$1
   shift
-  echo "=== $name"
-  t0=$(date +%s%N)
+  echo "=== $e2e_step_name"
+  e2e_open_step=$e2e_step_name e2e_open_t0=$(date +%s%N)
   "$@"
-  rc=$?
-  t1=$(date +%s%N)
-  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
-  e2e_summary+=("$(printf '%-52s %7s s  %s' "$name" "$secs" "$([ $rc = 0 ] && echo ok || echo FAILED)")")
-  echo "=== $name: $secs s, $([ $rc = 0 ] && echo ok || echo "FAILED (exit $rc)")"
-  [ $rc = 0 ] || finish 1
+  e2e_step_rc=$?
+  e2e_open_step=""
+  e2e_step_secs=$(awk -v a="$e2e_open_t0" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
+  e2e_step_result=ok
+  [ "$e2e_step_rc" = 0 ] || e2e_step_result=FAILED
+  e2e_summary+=("$(printf '%-52s %7s s  %s' "$e2e_step_name" "$e2e_step_secs" "$e2e_step_result")")
+  # The run's summary across scenarios (run-scenario.sh).
+  if [ -n "${E2E_SUMMARY:-}" ]; then
+    printf '%s\t%s\t%s\t%s\n' "${E2E_SCENARIO:-?}" "$e2e_step_name" "$e2e_step_result" \
+      "$e2e_step_secs" >>"$E2E_SUMMARY"
+  fi
+  echo "=== $e2e_step_name: $e2e_step_secs s, $e2e_step_result$([ "$e2e_step_rc" = 0 ] || echo " (exit $e2e_step_rc)")"
+  [ "$e2e_step_rc" = 0 ] || finish 1
 }
 
 # Triple faults of guests that the helpers retried (e2e_start_domu); any beyond these, found
-# when a run fails, mark the failure as the emulator's (exit 75, see run-e2e.sh).
+# when a run fails, mark the failure as the emulator's (exit 75: run-scenario.sh runs it again).
 e2e_faults_handled=0
 # Triple faults Xen has logged on HOST since it booted.
 e2e_triple_faults_on() { "$rig" sh --timeout 30 "$1" 'xl dmesg | grep -c "Triple fault"'; }
@@ -61,15 +71,27 @@ e2e_triple_faults() {
   echo "$total"
 }
 
+e2e_open_step=""
+e2e_record_open_step() { # a step that ended the scenario from inside (fail, a signal)
+  [ -n "$e2e_open_step" ] || return 0
+  local secs
+  secs=$(awk -v a="$e2e_open_t0" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
+  e2e_summary+=("$(printf '%-52s %7s s  %s' "$e2e_open_step" "$secs" FAILED)")
+  [ -z "${E2E_SUMMARY:-}" ] ||
+    printf '%s\t%s\t%s\t%s\n' "${E2E_SCENARIO:-?}" "$e2e_open_step" FAILED "$secs" >>"$E2E_SUMMARY"
+  e2e_open_step=""
+}
+
 finish() {
   local rc=$1 faults
   trap - INT TERM
+  [ "$rc" = 0 ] || e2e_record_open_step
   if [ "$rc" != 0 ] && "$rig" status >/dev/null 2>&1; then
     faults=$(e2e_triple_faults)
     if [ "$faults" -gt "$e2e_faults_handled" ]; then
       echo "The emulated CPU triple-faulted a guest ($((faults - e2e_faults_handled)) time(s) beyond" \
         "those retried; Xen logs 'dN Triple fault'): QEMU TCG's SVM emulation, which the rig's"
-      echo "PVH DomU now and then hits while booting or resuming. Exit 75: run-e2e.sh runs the test once more."
+      echo "PVH DomU now and then hits while booting or resuming. Exit 75: run-scenario.sh runs the scenario once more."
       rc=75
     fi
   fi
@@ -85,6 +107,11 @@ finish() {
   [ "$rc" = 0 ] && echo "PASS" || echo "FAIL"
   exit "$rc"
 }
+
+# The first step of every scenario: both hosts as saved right after their boot, or, when
+# run-scenario.sh says so (E2E_FRESH empty), as the previous scenario of its group left them;
+# with the project binaries of $build_dir.
+e2e_hosts_up() { "$rig" up ${E2E_FRESH:+--fresh} ${build_dir:+--build-dir "$build_dir"}; }
 
 # --- Commands on the hosts -------------------------------------------------------------------
 on() { "$rig" sh --timeout "${3:-120}" "$1" "$2"; }

@@ -122,10 +122,19 @@ rig_prepare_share() {
   chmod -R a+rX "$share"
 }
 
+# rig_start_host IDX IMAGE_DIR PORT XEN [SNAPSHOT_DIR]: with SNAPSHOT_DIR, the host resumes from
+# the machine state saved there (rig_snapshot_take) over the disk as it was then, instead of
+# booting.
 rig_start_host() {
-  local idx=$1 img=$2 port=$3 xen=$4 link
+  local idx=$1 img=$2 port=$3 xen=$4 snap=${5:-} link
+  local -a resume=()
   if [ "$idx" = 1 ]; then link="listen=127.0.0.1:$port"; else link="connect=127.0.0.1:$port"; fi
-  qemu-img create -q -f qcow2 -b "$img/dom0.raw" -F raw "$RIG_RUN/host$idx.qcow2"
+  if [ -n "$snap" ]; then
+    qemu-img create -q -f qcow2 -b "$snap/host$idx.qcow2" -F qcow2 "$RIG_RUN/host$idx.qcow2"
+    resume=(-incoming "exec:cat $snap/host$idx.state")
+  else
+    qemu-img create -q -f qcow2 -b "$img/dom0.raw" -F raw "$RIG_RUN/host$idx.qcow2"
+  fi
   : >"$RIG_RUN/host$idx.serial.log"
   qemu-system-x86_64 -name "rig-host$idx" -machine q35 \
     -accel "tcg,thread=$RIG_TCG_THREAD,tb-size=256" -cpu qemu64,+svm,+npt \
@@ -141,7 +150,7 @@ rig_start_host() {
     -chardev "socket,id=ctl,path=$RIG_RUN/host$idx.ctl,server=on,wait=off" \
     -device virtserialport,chardev=ctl,name=ctl \
     -virtfs "local,path=$RIG_RUN/share,mount_tag=rigshare,security_model=none,readonly=on" \
-    -daemonize -pidfile "$RIG_RUN/host$idx.pid"
+    "${resume[@]}" -daemonize -pidfile "$RIG_RUN/host$idx.pid"
 }
 
 # Waits for one host: agent, libvirtd answering on xen:///system, shared storage mounted.
@@ -163,17 +172,149 @@ rig_wait_host() {
   rig_log "host$idx: libvirtd and shared storage ready after $((SECONDS - start)) s"
 }
 
+# --- Saved machine state ---------------------------------------------------------------------
+# Both hosts are booted once per image recipe, hypervisor, memory sizes and host command line
+# (the functions that start and wait for a host), and their machine state (RAM, devices, disk
+# overlay) is saved right after libvirtd and NFS are ready: `up` then resumes from it in
+# seconds instead of booting for minutes. QEMU's 9p device refuses
+# to be saved while the share is mounted, so the dom0s unmount it first and mount it again on
+# resume. Both hosts are stopped before either is saved, so the NFS and TCP state between them
+# stays consistent; the dom0 clocks are set to the runner's on resume.
+rig_snapshot_dir() { # XEN
+  local key
+  key=$( (printf '%s\n' "$(rig_recipe_key)" "$1" "$RIG_HOST_MEM" "$RIG_DOM0_MEM" "$RIG_TCG_THREAD"
+    declare -f rig_start_host rig_wait_host) | sha256sum | cut -c1-16)
+  echo "$RIG_CACHE/snapshot-$key"
+}
+
+# rig_monitor IDX CMD: one command on host IDX's QEMU monitor; prints its answer.
+rig_monitor() {
+  echo "$2" | timeout 30 socat - "UNIX-CONNECT:$RIG_RUN/host$1.mon" 2>/dev/null | tr -d '\r' |
+    grep -av -e '^QEMU ' -e '^(qemu)'
+}
+rig_migration_done() { # IDX TIMEOUT_S: waits until the host's save or resume has completed
+  local i
+  for i in $(seq 1 "$2"); do
+    case "$(rig_monitor "$1" 'info migrate' | grep -ao 'Migration status: [a-z-]*')" in
+      *completed) return 0 ;;
+      *failed | *cancelled) rig_log "host$1: $(rig_monitor "$1" 'info migrate' | head -5)"; return 1 ;;
+    esac
+    sleep 1
+  done
+  rig_log "host$1: save or resume did not complete in $2 s"
+  return 1
+}
+
+# Saves both running hosts into DIR (host1.qcow2/.state, host2.qcow2/.state) and stops them.
+rig_snapshot_take() { # DIR
+  local dir=$1 idx pid
+  rm -rf "$dir.tmp"
+  mkdir -p "$dir.tmp"
+  for idx in 1 2; do
+    rig_ctl "$idx" 60 'umount /mnt/rig' || { rig_log "host$idx: cannot unmount the 9p share"; return 1; }
+  done
+  for idx in 1 2; do rig_monitor "$idx" stop >/dev/null; done
+  for idx in 1 2; do rig_monitor "$idx" "migrate \"exec:cat >$dir.tmp/host$idx.state\"" >/dev/null; done
+  for idx in 1 2; do rig_migration_done "$idx" 600 || return 1; done
+  for idx in 1 2; do
+    pid=$(cat "$RIG_RUN/host$idx.pid")
+    rig_monitor "$idx" quit >/dev/null
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$pid" 2>/dev/null || true
+    mv "$RIG_RUN/host$idx.qcow2" "$dir.tmp/"
+    rm -f "$RIG_RUN/host$idx.pid" "$RIG_RUN/host$idx.ctl" "$RIG_RUN/host$idx.mon"
+  done
+  rm -rf "$dir"
+  mv "$dir.tmp" "$dir"
+  rig_log "both hosts saved in $dir ($(du -sh "$dir" | cut -f1))"
+  # Older saved states are dead weight; the newest four stay (one per hypervisor in use).
+  local old
+  for old in $(ls -dt "$RIG_CACHE"/snapshot-* 2>/dev/null | grep -v '\.tmp$' | tail -n +5); do
+    [ "$old" = "$dir" ] || rm -rf "$old"
+  done
+}
+
+# Boots both hosts from their disks and waits for libvirtd and NFS.
+rig_boot() { # IMAGE_DIR XEN
+  local img=$1 xen=$2 port ok=0 start=$SECONDS
+  port=$(rig_free_port)
+  rig_start_host 1 "$img" "$port" "$xen"
+  rig_start_host 2 "$img" "$port" "$xen"
+  rig_log "hosts started with $xen (private link on 127.0.0.1:$port), waiting for them to boot"
+  rig_wait_host 1 & local w1=$!
+  rig_wait_host 2 & local w2=$!
+  wait "$w1" || ok=1
+  wait "$w2" || ok=1
+  if [ "$ok" != 0 ]; then
+    rig_log "boot failed; serial logs: $RIG_RUN/host1.serial.log $RIG_RUN/host2.serial.log"
+    return 1
+  fi
+  rig_log "both hosts booted in $((SECONDS - start)) s"
+}
+
+# Resumes both hosts from the saved state in DIR and waits for libvirtd and NFS.
+rig_resume() { # IMAGE_DIR XEN DIR
+  local img=$1 xen=$2 dir=$3 port idx start=$SECONDS
+  port=$(rig_free_port)
+  rig_start_host 1 "$img" "$port" "$xen" "$dir"
+  rig_start_host 2 "$img" "$port" "$xen" "$dir"
+  for idx in 1 2; do rig_migration_done "$idx" 300 || return 1; done
+  # Saved while stopped, so resumed stopped: both go on together.
+  for idx in 1 2; do rig_monitor "$idx" cont >/dev/null; done
+  for idx in 1 2; do
+    rig_ctl_wait "$idx" 120 || { rig_log "host$idx: control agent silent after resuming"; return 1; }
+    rig_ctl "$idx" 60 "date -s @$(date +%s) >/dev/null
+      mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=none rigshare /mnt/rig" ||
+      { rig_log "host$idx: clock or 9p share not set up after resuming"; return 1; }
+  done
+  rig_wait_host 1 && rig_wait_host 2 || return 1
+  rig_log "both hosts resumed in $((SECONDS - start)) s from $dir"
+}
+
+rig_boot_and_save() { # IMAGE_DIR XEN DIR
+  rig_log "no saved state for these hosts yet: booting once and saving it"
+  echo "$2" >"$RIG_RUN/hypervisor"
+  rig_boot "$1" "$2" && rig_snapshot_take "$3" || { rig_down; return 1; }
+  rm -f "$RIG_RUN/hypervisor"
+}
+
+# rig_save: makes sure the saved hosts exist (boots and saves them once); leaves no host running.
+# Prints "booted" or "saved-already".
+rig_save() {
+  rig_build
+  local img xen snap
+  img=$(rig_image_dir)
+  xen=$(rig_hypervisor "$img") || return 1
+  snap=$(rig_snapshot_dir "$xen")
+  if [ -e "$snap/host2.state" ]; then
+    rig_log "hosts saved already: $snap"
+    echo saved-already
+    return 0
+  fi
+  mkdir -p "$RIG_RUN"
+  rig_down
+  rig_prepare_share "" "$img"
+  rig_boot_and_save "$img" "$xen" "$snap" && echo booted
+}
+
+# rig_up [--build-dir DIR] [--fresh]: both hosts up with DIR's binaries. A rig that runs the
+# hypervisor asked for is reused, unless --fresh: then the hosts start over from the saved
+# state (made by one boot when there is none yet). VIRDOMM_RIG_SNAPSHOT=0 boots every time.
 rig_up() {
-  local build_dir=${VIRDOMM_BUILD_DIR:-}
-  if [ "${1:-}" = --build-dir ]; then build_dir=$2; shift 2; fi
-  [ $# -eq 0 ] || rig_die "up: unexpected arguments: $*"
+  local build_dir=${VIRDOMM_BUILD_DIR:-} fresh=0
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --build-dir) build_dir=$2; shift 2 ;;
+      --fresh) fresh=1; shift ;;
+      *) rig_die "up: unexpected arguments: $*" ;;
+    esac
+  done
   rig_build
   local img xen start=$SECONDS
   img=$(rig_image_dir)
   xen=$(rig_hypervisor "$img") || return 1
   mkdir -p "$RIG_RUN"
-  # A rig that runs is reused only when it booted the hypervisor asked for now.
-  if [ "$(cat "$RIG_RUN/hypervisor" 2>/dev/null)" = "$xen" ] && rig_qemu_alive 1 &&
+  if [ "$fresh" = 0 ] && [ "$(cat "$RIG_RUN/hypervisor" 2>/dev/null)" = "$xen" ] && rig_qemu_alive 1 &&
     rig_qemu_alive 2 && rig_ctl_wait 1 10 && rig_ctl_wait 2 10; then
     rig_log "both hosts already up; refreshing the project binaries"
     rig_prepare_share "$build_dir" "$img"
@@ -187,21 +328,19 @@ rig_up() {
   fi
   rig_down
   rig_prepare_share "$build_dir" "$img"
-  local port
-  port=$(rig_free_port)
-  rig_start_host 1 "$img" "$port" "$xen"
-  rig_start_host 2 "$img" "$port" "$xen"
   echo "$xen" >"$RIG_RUN/hypervisor"
-  rig_log "hosts started with $xen (private link on 127.0.0.1:$port), waiting for them to boot"
-  local ok=0
-  rig_wait_host 1 & local w1=$!
-  rig_wait_host 2 & local w2=$!
-  wait "$w1" || ok=1
-  wait "$w2" || ok=1
-  if [ "$ok" != 0 ]; then
-    rig_log "boot failed; serial logs: $RIG_RUN/host1.serial.log $RIG_RUN/host2.serial.log"
-    return 1
+  if [ "${VIRDOMM_RIG_SNAPSHOT:-1}" = 0 ]; then
+    rig_boot "$img" "$xen" || return 1
+  else
+    local snap
+    snap=$(rig_snapshot_dir "$xen")
+    if [ ! -e "$snap/host2.state" ]; then
+      rig_boot_and_save "$img" "$xen" "$snap" || return 1
+      rig_prepare_share "$build_dir" "$img"
+    fi
+    rig_resume "$img" "$xen" "$snap" || { rig_down; return 1; }
   fi
+  echo "$xen" >"$RIG_RUN/hypervisor"
   rig_log "both hosts up in $((SECONDS - start)) s"
 }
 

@@ -1,28 +1,9 @@
-#!/usr/bin/env bash
-# End-to-end test of the emulated Xen rig: boots both hosts, starts a PVH DomU and a PV
-# Domain M through libvirt, migrates both to host2 and back (DomU live; Domain M live when the
-# hypervisor has shadow paging, else non-live), checks that both keep running (console markers)
-# and that a page of DomU's memory read through libxenforeignmemory is unchanged by each hop.
-# Prints each step's wall time. Exit 77 (skip) only when this machine lacks what cannot be
-# installed (RAM, disk, root, the Debian archive for a cold build).
-# Usage: migrate-test.sh [--build-dir DIR] [--run-dir DIR] [--keep]
-set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-build_dir="" keep=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --build-dir) build_dir=$2; shift 2 ;;
-    --run-dir) export VIRDOMM_RIG_RUN=$2; shift 2 ;;
-    --keep) keep=1; shift ;;
-    *) echo "usage: $0 [--build-dir DIR] [--run-dir DIR] [--keep]" >&2; exit 2 ;;
-  esac
-done
-source "$here/lib/common.sh"
-rig="$here/rig.sh"
-
-source "$here/lib/e2e-steps.sh"
-e2e_preflight
-trap 'finish 1' INT TERM
+# stacks: debian12
+# The rig itself: a PVH DomU and a PV Domain M started through libvirt on host1, both moved to
+# host2 and back (DomU live; Domain M live when the hypervisor has shadow paging, else
+# non-live); both keep running (console ticks on the destination), a page of DomU's memory read
+# through libxenforeignmemory is the same after every hop, and `virsh shutdown` powers both off.
+# shellcheck shell=bash
 
 # Highest console tick of guest NAME (domu/domm) logged on HOST; 0 when none.
 last_tick() {
@@ -92,8 +73,7 @@ shutdown_guests() {
 }
 
 # --- The run ---------------------------------------------------------------------------------
-step "build or reuse the images" "$rig" build
-step "boot both hosts (libvirtd, NFS ready)" "$rig" up ${build_dir:+--build-dir "$build_dir"}
+step "both hosts up (resumed as saved after boot)" e2e_hosts_up
 step "libvirt libxl driver offers xenpvh on both" \
   on host1 'virsh -c xen:///system capabilities | grep -q xenpvh && [ -x /usr/local/bin/rig-read-guest-page ]'
 step "  ... host2" on host2 'virsh -c xen:///system capabilities | grep -q xenpvh'
@@ -118,5 +98,3 @@ for idx in 1 2; do
   pid=$(cat "$RIG_RUN/host$idx.pid" 2>/dev/null) &&
     echo "host$idx qemu RSS: $(($(awk '/VmRSS/ {print $2}' "/proc/$pid/status") / 1024)) MiB"
 done
-if [ "$keep" = 0 ]; then step "stop both hosts" "$rig" down; fi
-keep=1 finish 0

@@ -1,0 +1,90 @@
+# Scenarios 1-3 of the pair on the emulated hosts, with the project's own stack in both dom0s
+# (patched libxenguest, the virdomm hook) and in Domain M (patched xen-privcmd, domm-monitor
+# watching DomU's kernel through foreign mappings):
+#   1. `virdomm pair` writes the pairing into both definitions; both start on host1; the hook
+#      binds them; M takes a baseline of DomU's kernel and its checks are clean.
+#   2. A kprobe set inside DomU (tracefs) is reported by M; removed, the checks are clean again.
+#      A file written into DomU's /etc is reported by M's storage checks of DomU's disk.
+#   3. `virsh migrate --p2p`: DomU (live) then M to host2, where M checks on without a new
+#      baseline and without a false alert and catches a new kprobe and a new file; back to host1
+#      M first. M moves live when the hypervisor has shadow paging, non-live when it has not
+#      (with require_nonlive=1, a hypervisor with shadow paging fails the run).
+# Sourced by the pair scenarios (scenarios/pair-*.sh) under run-scenario.sh; defines shut_down.
+# shellcheck shell=bash
+require_nonlive=${require_nonlive:-0}
+source "$repo/tests/e2e/pair/pair-steps.sh"
+
+on_finish() {
+  echo
+  echo "--- started hook run times"
+  for h in host1 host2; do "$rig" status >/dev/null 2>&1 && hook_times "$h" | sed "s/^/$h: /"; done
+  echo "--- monitoring gaps (DomU running on the destination -> M's next clean check seen)"
+  printf '%s\n' "${gaps[@]}"
+}
+
+# --- 1. Pair and start on host1 --------------------------------------------------------------
+say "Two emulated Xen 4.17 hosts resume as saved after boot; each dom0 gets the patched libxenguest and the virdomm hook."
+step "both hosts up (resumed as saved after boot)" e2e_hosts_up
+# Which Xen runs, and whether it can move the PV Domain M live (shadow paging). When another
+# hypervisor was asked for, it must be the one running.
+hypervisor_is() {
+  local info
+  info=$(on host1 'xl info | grep -E "^(xen_version|xen_extra)"') || return 1
+  echo "$info"
+  if [ -n "${VIRDOMM_RIG_HYPERVISOR:-}" ]; then
+    local want minor
+    want=$(cat "$(dirname "$(cat "$VIRDOMM_RIG_RUN/hypervisor")")/version")
+    minor=${want#4.17.}
+    minor=${minor%%[^0-9]*}
+    grep -Eq "^xen_version *: *4\.17\.$minor([^0-9]|$)" <<<"$info" ||
+      { echo "host1 does not run xen-hypervisor-4.17-amd64 $want" >&2; return 1; }
+  fi
+  if e2e_pv_moves_live host1; then
+    echo "Domain M (PV) moves live"
+    [ "$require_nonlive" = 0 ] || { echo "this Xen has shadow paging: M would not move non-live" >&2; return 1; }
+  else
+    echo "Domain M (PV) moves non-live: no shadow paging in this Xen"
+  fi
+}
+step "the hypervisor the hosts run" hypervisor_is
+step "install libxenguest (patched) and the hook on host1" install_stack host1
+step "  ... host2" install_stack host2
+
+say "virdomm pair writes <virdomm:pairing> into both domains' libvirt metadata."
+step "define DomU and Domain M, virdomm pair" define_pair
+say "DomU (PVH) and Domain M (PV) start; the hook binds M to DomU when the second one starts."
+step "start DomU and Domain M on host1" start_pair
+step "the hook bound M to DomU on host1" bound_on host1
+say "Domain M takes a baseline of DomU's kernel text and rodata through read-only foreign mappings."
+step "M took a baseline of DomU's kernel" wait_line host1 rig-domm "$mark_m" 'virdomm-domm: baseline ' 600
+step "M's checks are clean on host1" clean_checks host1 "$mark_m" 3
+say "Domain M also reads DomU's disk (attached read-only) and keeps a signed baseline of its files."
+step "M took a baseline of DomU's disk" wait_line host1 rig-domm "$mark_m" 'virdomm-domm: storage baseline ' 300
+step "M's storage checks are clean on host1" storage_checks_name host1 "$mark_m" 2
+
+# --- 2. Tamper on host1 ----------------------------------------------------------------------
+say "Inside DomU, root sets a kprobe (INT3 in kernel text); M must report it."
+step "kprobe inside DomU is reported by M on host1" kprobe_caught host1
+step "kprobe removed, M clean again" kprobe_removed host1
+say "Root in DomU writes a new file into /etc; M must report it from the disk."
+step "a file written on DomU's disk is reported by M on host1" file_dropped_caught host1 planted-on-host1
+
+# --- 3. Migrate the pair ---------------------------------------------------------------------
+say "virsh migrate --p2p: DomU (live), then Domain M, to host2. M keeps its baseline."
+step "migrate DomU, then M, host1 -> host2" move_pair domu-first host1 host2 monitored
+step "the hook bound M to DomU on host2" bound_on host2
+step "M's checks are clean on host2 (no new baseline)" clean_checks host2 "$mark" 3
+step "kprobe inside DomU on host2 is reported by M on host2" kprobe_caught host2
+step "kprobe removed on host2, M clean again" kprobe_removed host2
+step "M's storage checks on host2 name only what changed on host1" storage_checks_name host2 "$mark" 2
+step "a file written on DomU's disk on host2 is reported by M on host2" file_dropped_caught host2 planted-on-host2
+
+say "Back to host1 in the other order: Domain M first, then DomU."
+step "migrate M, then DomU, host2 -> host1" move_pair m-first host2 host1 monitored
+step "the hook bound M to DomU on host1 again" bound_on host1
+step "M's checks are clean on host1 after the round trip" clean_checks host1 "$mark" 3
+
+shut_down() {
+  virsh_on host1 destroy rig-domm && virsh_on host1 destroy rig-domu &&
+    virsh_on host1 undefine rig-domm && virsh_on host1 undefine rig-domu
+}
