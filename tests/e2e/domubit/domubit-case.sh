@@ -200,7 +200,9 @@ domubit_rebind() {
   # The console log is per name; after a restore on the same host the old lines stay above.
   echo "$after"
 
+  # What the verdict looks for; no match is the patched stack's good case.
   bad=$(grep -aE 'CORRUPTED|SIGBUS|stack smashing|rss-counter|multicall|probe exited|BUG|Oops' <<<"$after")
+  return 0
 }
 
 domubit_verdict() {
@@ -242,7 +244,7 @@ domubit_leave_hosts() {
 }
 
 step "the probe, the bind fixture and the $probe_stack module built" domubit_build
-step "both hosts up (resumed as saved after boot)" e2e_hosts_up
+step "both hosts up" e2e_hosts_up
 step "probe and $probe_stack libxenguest on the hosts" domubit_prepare_hosts
 step "DomU and the probe's M started, M maps DomU's page" domubit_start
 step "M moved via $probe_via" domubit_move

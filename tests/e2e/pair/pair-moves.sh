@@ -24,7 +24,7 @@ on_finish() {
 
 # --- 1. Pair and start on host1 --------------------------------------------------------------
 say "Two emulated Xen 4.17 hosts resume as saved after boot; each dom0 gets the patched libxenguest and the virdomm hook."
-step "both hosts up (resumed as saved after boot)" e2e_hosts_up
+step "both hosts up" e2e_hosts_up
 # Which Xen runs, and whether it can move the PV Domain M live (shadow paging). When another
 # hypervisor was asked for, it must be the one running.
 hypervisor_is() {

@@ -73,7 +73,7 @@ shutdown_guests() {
 }
 
 # --- The run ---------------------------------------------------------------------------------
-step "both hosts up (resumed as saved after boot)" e2e_hosts_up
+step "both hosts up" e2e_hosts_up
 step "libvirt libxl driver offers xenpvh on both" \
   on host1 'virsh -c xen:///system capabilities | grep -q xenpvh && [ -x /usr/local/bin/rig-read-guest-page ]'
 step "  ... host2" on host2 'virsh -c xen:///system capabilities | grep -q xenpvh'

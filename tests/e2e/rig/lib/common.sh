@@ -4,7 +4,6 @@
 RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RIG_CACHE=${VIRDOMM_RIG_CACHE:-/var/cache/virdomm-rig}
 RIG_RUN=${VIRDOMM_RIG_RUN:-$RIG_CACHE/run}
-RIG_MIRROR=${VIRDOMM_RIG_MIRROR:-http://deb.debian.org/debian}
 RIG_SUITE=bookworm
 # Guest RAM of each emulated host; dom0 takes RIG_DOM0_MEM of it, the rest is for guests.
 RIG_HOST_MEM=${VIRDOMM_RIG_HOST_MEM:-2048}
@@ -15,6 +14,13 @@ RIG_HOSTS=(host1 host2)
 
 rig_log() { printf '[rig %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 rig_die() { rig_log "error: $*"; exit 1; }
+
+# The Debian archive the dom0 root is bootstrapped from: VIRDOMM_RIG_MIRROR, else the one this
+# machine's apt uses for the suite (VIRDOMM_APT_MIRROR overrides that). Part of the cache key.
+# shellcheck source=../../../setup/apt-mirror.sh
+source "$RIG_DIR/../../setup/apt-mirror.sh"
+RIG_MIRROR=${VIRDOMM_RIG_MIRROR:-$(virdomm_apt_mirror "$RIG_SUITE")} ||
+  rig_die "no Debian mirror for the rig: set VIRDOMM_RIG_MIRROR or VIRDOMM_APT_MIRROR"
 
 # Recipe hashes key the cache: a change to any file that shapes a stage rebuilds that stage.
 # Stage 1 (the Debian root with the dom0 packages) depends on the package list only.

@@ -16,12 +16,23 @@ e2e_preflight() {
   [ "$avail_mb" -ge "$need_mb" ] || skip "needs ${need_mb} MiB of free memory, has ${avail_mb} MiB"
   mkdir -p "$RIG_CACHE" "$RIG_RUN"
   if [ ! -e "$(rig_image_dir)/dom0.raw" ]; then
-    local free_mb mirror_host
+    local free_mb mirror_host mirror_port
     free_mb=$(df -Pm "$RIG_CACHE" | awk 'NR == 2 {print $4}')
     [ "$free_mb" -ge 8000 ] || skip "a cold build needs 8 GB free in $RIG_CACHE, has ${free_mb} MB"
-    mirror_host=$(echo "$RIG_MIRROR" | sed -E 's|^[a-z]+://([^/:]+).*|\1|')
-    timeout 15 bash -c "exec 3<>/dev/tcp/$mirror_host/80" 2>/dev/null ||
-      skip "cold cache and the Debian archive ($mirror_host) is unreachable"
+    # Host ([IPv6] too) and port of the archive's URL: an explicit :port, else its scheme's; a
+    # file: or other local mirror is not probed.
+    local url_re='^[a-zA-Z]+://([^/]*@)?(\[[^]/]*\]|[^]/:]*)(:([0-9]+))?([/?].*)?$'
+    mirror_host=$(echo "$RIG_MIRROR" | sed -nE "s#$url_re#\\2#p")
+    mirror_port=$(echo "$RIG_MIRROR" | sed -nE "s#$url_re#\\4#p")
+    case "$RIG_MIRROR" in
+      http://*) : "${mirror_port:=80}" ;;
+      https://*) : "${mirror_port:=443}" ;;
+      *) mirror_port="" ;;
+    esac
+    mirror_host=${mirror_host#[} mirror_host=${mirror_host%]}
+    [ -z "$mirror_port" ] ||
+      timeout 15 bash -c "exec 3<>/dev/tcp/$mirror_host/$mirror_port" 2>/dev/null ||
+      skip "cold cache and the Debian archive ($mirror_host, port $mirror_port) is unreachable"
   fi
   local tool
   for tool in qemu-system-x86_64 qemu-img debootstrap socat modprobe cpio mkfs.ext4; do
@@ -111,7 +122,16 @@ finish() {
 # The first step of every scenario: both hosts as saved right after their boot, or, when
 # run-scenario.sh says so (E2E_FRESH empty), as the previous scenario of its group left them;
 # with the project binaries of $build_dir.
-e2e_hosts_up() { "$rig" up ${E2E_FRESH:+--fresh} ${build_dir:+--build-dir "$build_dir"}; }
+e2e_hosts_up() {
+  local fresh=--fresh
+  if [ -n "${E2E_FRESH-1}" ]; then
+    echo "resuming both hosts from their saved state"
+  else
+    echo "going on with the hosts the previous scenario of this group left"
+    fresh=""
+  fi
+  "$rig" up $fresh ${build_dir:+--build-dir "$build_dir"}
+}
 
 # --- Commands on the hosts -------------------------------------------------------------------
 on() { "$rig" sh --timeout "${3:-120}" "$1" "$2"; }
