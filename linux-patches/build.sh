@@ -5,7 +5,9 @@
 # Usage: linux-patches/build.sh [--force] [--abi ABI]   (ABI e.g. 6.1.0-50-amd64; default: the
 #   one bookworm main's linux-headers-amd64 depends on, which is the kernel the rig's images run)
 #   Prints KEY=VALUE lines on stdout (KERNEL_ABI, KERNEL_VERSION, MODULE, BUILD_DIR).
-# Environment: VIRDOMM_LINUX_CACHE (default /var/cache/virdomm-linux).
+# Environment: VIRDOMM_LINUX_CACHE (default /var/cache/virdomm-linux); for the deb-src entries
+#   VIRDOMM_APT_MIRROR, VIRDOMM_APT_SECURITY_MIRROR, VIRDOMM_APT_KEYRING (default: what apt's
+#   sources name, see tests/setup/apt-mirror.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,12 +18,14 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --force) force=1 ;;
     --abi) abi=$2; shift ;;
-    -h | --help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 
+# shellcheck source=../tests/setup/apt-mirror.sh
+source "$here/../tests/setup/apt-mirror.sh"
 log() { printf '[linux-patches %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
@@ -53,10 +57,10 @@ log "kernel $abi, Debian linux $debver"
 if [ -z "$(apt-cache showsrc linux 2>/dev/null | sed -n "s/^Version: $debver\$/x/p")" ]; then
   src_list=/etc/apt/sources.list.d/virdomm-src.list
   log "adding deb-src entries for bookworm to $src_list"
-  cat >"$src_list" <<'EOF'
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security bookworm-security main
-EOF
+  # From the mirror apt already uses (or VIRDOMM_APT_MIRROR / VIRDOMM_APT_SECURITY_MIRROR).
+  entries=$(virdomm_apt_deb_src main bookworm bookworm-security) ||
+    die "cannot tell which Debian mirror to take the source from (see above)"
+  echo "$entries" >"$src_list"
   apt-get update -qq >&2 || { sed -i 's/ \[signed-by=[^]]*\]//' "$src_list"; apt-get update -qq >&2; } ||
     die "apt-get update failed"
 fi

@@ -4,7 +4,9 @@
 #
 # Usage: xen-patches/build.sh [--force] [--version DEBIAN_VERSION]
 #   Prints KEY=VALUE lines on stdout (XEN_SOURCE_VERSION, LIBXENGUEST, BUILD_DIR) for scripts.
-# Environment: VIRDOMM_XEN_CACHE (default /var/cache/virdomm-xen).
+# Environment: VIRDOMM_XEN_CACHE (default /var/cache/virdomm-xen); for the deb-src entries
+#   VIRDOMM_APT_MIRROR, VIRDOMM_APT_SECURITY_MIRROR, VIRDOMM_APT_KEYRING (default: what apt's
+#   sources name, see tests/setup/apt-mirror.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,12 +17,14 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --force) force=1 ;;
     --version) want_version=$2; shift ;;
-    -h | --help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 
+# shellcheck source=../tests/setup/apt-mirror.sh
+source "$here/../tests/setup/apt-mirror.sh"
 log() { printf '[xen-patches %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
@@ -31,10 +35,10 @@ mkdir -p "$cache/dl"
 src_list=/etc/apt/sources.list.d/virdomm-src.list
 if ! apt-cache showsrc xen >/dev/null 2>&1 || [ -z "$(apt-cache showsrc xen 2>/dev/null)" ]; then
   log "adding deb-src entries for bookworm to $src_list"
-  cat >"$src_list" <<'EOF'
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security bookworm-security main
-EOF
+  # From the mirror apt already uses (or VIRDOMM_APT_MIRROR / VIRDOMM_APT_SECURITY_MIRROR).
+  entries=$(virdomm_apt_deb_src main bookworm bookworm-security) ||
+    die "cannot tell which Debian mirror to take the source from (see above)"
+  echo "$entries" >"$src_list"
   if ! apt-get update -qq >&2; then
     # Sources without Signed-By conflict with an entry that names the keyring: drop it.
     log "retrying without signed-by"

@@ -40,7 +40,10 @@ constexpr const char* kProgramHelp =
     "Run `virdomm COMMAND --help` for a command's options.\n"
     "\n"
     "Exit status: 0 success; 1 check found a problem (or show: the pair is not mutual);\n"
-    "2 bad command line; 3 the operation failed or was refused.\n";
+    "2 bad command line; 3 the operation failed or was refused.\n"
+    "\n"
+    "Environment: VIRDOMM_SCHEMA_DIR=DIR validates pairings with DIR/pairing.rng instead of\n"
+    "the grammar built into virdomm (a missing or broken file there is an error).\n";
 
 po::options_description GlobalOptions() {
   po::options_description global("Global options");

@@ -1,23 +1,20 @@
-// Loads pairing.rng from the install prefix (or the environment, or the source tree) and
-// validates pairing elements against it, collecting libxml2's messages instead of printing them.
+// Compiles pairing grammars (from a file or from memory) and validates pairing elements against
+// them, collecting libxml2's messages instead of printing them.
 #include "pairing/pairing_schema.h"
 
 #include <libxml/xmlerror.h>
 
+#include <climits>
 #include <cstdlib>
 #include <system_error>
+#include <utility>
 
 #include "common/xml_doc.h"
-
-#ifndef VIRDOMM_INSTALLED_SCHEMA_DIR
-#error "VIRDOMM_INSTALLED_SCHEMA_DIR must be defined by the build"
-#endif
 
 namespace virdomm {
 
 namespace {
 
-using RelaxParserCtxt = UniqueHandle<xmlRelaxNGParserCtxt, xmlRelaxNGFreeParserCtxt>;
 using RelaxValidCtxt = UniqueHandle<xmlRelaxNGValidCtxt, xmlRelaxNGFreeValidCtxt>;
 
 // Gathers structured errors from one parse or validation run.
@@ -47,51 +44,50 @@ struct ErrorSink {
 
 }  // namespace
 
-std::vector<std::filesystem::path> PairingSchemaSearchPath(
-    const std::optional<std::filesystem::path>& extra_dir) {
-  std::vector<std::filesystem::path> dirs;
-  if (const char* env = std::getenv("VIRDOMM_SCHEMA_DIR"); env != nullptr && *env != '\0') {
-    dirs.emplace_back(env);
+std::optional<std::filesystem::path> PairingSchemaOverride() {
+  if (const char* dir = std::getenv(kSchemaDirVariable); dir != nullptr && *dir != '\0') {
+    return std::filesystem::path(dir) / kPairingSchemaFile;
   }
-  dirs.emplace_back(VIRDOMM_INSTALLED_SCHEMA_DIR);
-  if (extra_dir) {
-    dirs.push_back(*extra_dir);
-  }
-  return dirs;
+  return std::nullopt;
 }
 
-std::filesystem::path FindPairingSchema(const std::optional<std::filesystem::path>& extra_dir) {
-  std::string tried;
-  for (const auto& dir : PairingSchemaSearchPath(extra_dir)) {
-    std::filesystem::path file = dir / kPairingSchemaFile;
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(file, ec)) {
-      return file;
-    }
-    tried += (tried.empty() ? "" : ", ") + file.string();
+PairingSchema::PairingSchema(const std::filesystem::path& rng_file)
+    : PairingSchema(OpenFile(rng_file), rng_file.string()) {}
+
+PairingSchema::ParserCtxt PairingSchema::OpenFile(const std::filesystem::path& rng_file) {
+  // libxml2 would only say "failed to load external entity": say what is wrong with the path.
+  std::error_code ec;
+  std::filesystem::file_status st = std::filesystem::status(rng_file, ec);
+  if (st.type() == std::filesystem::file_type::not_found) {
+    throw Error("loading pairing schema " + rng_file.string() + ": no such file");
   }
-  throw Error("pairing schema not found (tried " + tried +
-              "); install virdomm (make install puts it in <prefix>/share/virdomm) or set "
-              "VIRDOMM_SCHEMA_DIR to the folder holding pairing.rng");
+  if (!std::filesystem::is_regular_file(st)) {
+    throw Error("loading pairing schema " + rng_file.string() + ": " +
+                (ec ? ec.message() : std::string("not a regular file")));
+  }
+  return ParserCtxt(xmlRelaxNGNewParserCtxt(rng_file.c_str()));
 }
 
-PairingSchema::PairingSchema(const std::filesystem::path& rng_file) : file_(rng_file) {
-  ErrorSink sink;
-  RelaxParserCtxt parser(xmlRelaxNGNewParserCtxt(rng_file.c_str()));
+PairingSchema PairingSchema::FromText(std::string_view rng_text, std::string source) {
+  if (rng_text.size() > static_cast<std::size_t>(INT_MAX)) {
+    throw Error("loading pairing schema " + source + ": too large");
+  }
+  return {
+      ParserCtxt(xmlRelaxNGNewMemParserCtxt(rng_text.data(), static_cast<int>(rng_text.size()))),
+      std::move(source)};
+}
+
+PairingSchema::PairingSchema(ParserCtxt parser, std::string source) : source_(std::move(source)) {
   if (!parser) {
-    throw Error("loading pairing schema " + rng_file.string() + ": out of memory");
+    throw Error("loading pairing schema " + source_ + ": out of memory");
   }
+  ErrorSink sink;
   xmlRelaxNGSetParserStructuredErrors(parser.get(), &ErrorSink::Collect, &sink);
   grammar_.reset(xmlRelaxNGParse(parser.get()));
   if (!grammar_) {
-    throw Error("loading pairing schema " + rng_file.string() + ": " +
-                (sink.text.empty() ? "not a RelaxNG grammar" : sink.text) +
-                " (reinstall virdomm or point VIRDOMM_SCHEMA_DIR at an intact copy)");
+    throw Error("loading pairing schema " + source_ + ": " +
+                (sink.text.empty() ? std::string("not a RelaxNG grammar") : sink.text));
   }
-}
-
-PairingSchema PairingSchema::Load(const std::optional<std::filesystem::path>& extra_dir) {
-  return PairingSchema(FindPairingSchema(extra_dir));
 }
 
 std::string PairingSchema::Validate(std::string_view element_xml) const {
@@ -133,7 +129,7 @@ std::string PairingSchema::ValidateDoc(xmlDoc* doc) const {
   if (sink.text.empty()) {
     sink.text = rc < 0 ? "validator failed internally" : "does not match pairing.rng";
   }
-  return "pairing metadata does not match " + file_.string() + ": " + sink.text;
+  return "pairing metadata does not match " + source_ + ": " + sink.text;
 }
 
 }  // namespace virdomm

@@ -29,7 +29,7 @@ class LibvirtTestDriver : public ::testing::Test {
   }
   Connection& Conn() { return *conn_; }
   const PairingSchema& Schema() {
-    static const PairingSchema schema = PairingSchema::Load(fs::path(VIRDOMM_SOURCE_SCHEMA_DIR));
+    static const PairingSchema schema = PairingSchema::BuiltIn();
     return schema;
   }
   static std::string MonitorOf(const std::string& target_uuid, const std::string& name) {

@@ -21,7 +21,7 @@ std::string ReadFile(const fs::path& path) {
 }
 
 const PairingSchema& Schema() {
-  static const PairingSchema schema = PairingSchema::Load(fs::path(VIRDOMM_SOURCE_SCHEMA_DIR));
+  static const PairingSchema schema = PairingSchema::BuiltIn();
   return schema;
 }
 
