@@ -196,8 +196,8 @@ e2e_migrate() { # GUEST FROM TO [--live]
 # Starts the rig's DomU on HOST with `virsh ARGS` (or `--xl CFG`: `xl create CFG`, for a DomU
 # libvirt does not manage) and waits for its first console tick. Under QEMU's emulated SVM a PVH
 # DomU now and then triple-faults while booting (Xen logs "d<N>v0 Triple fault", the domain is
-# gone before its first console line); that one case is retried, at most twice, and said so.
-# Any other failure fails.
+# gone before its first console line), or its kernel dies with an oops before its first tick;
+# those cases are retried, at most twice, and said so. Any other failure fails.
 e2e_start_domu() {
   local host=$1 attempt faults_before from
   shift
@@ -218,6 +218,17 @@ e2e_start_domu() {
     if [ "$(e2e_triple_faults_on "$host")" -gt "$faults_before" ]; then
       echo "DomU triple-faulted while booting on $host (emulated SVM, attempt $attempt); again"
       e2e_faults_handled=$((e2e_faults_handled + 1))
+      on "$host" 'virsh -c xen:///system destroy rig-domu || xl destroy rig-domu; true' >/dev/null 2>&1
+      continue
+    fi
+    # The same kernel and initramfs boot every other time: a DomU kernel that died with an oops
+    # before its first tick lost CPU state under the emulator (seen with single-threaded TCG:
+    # recursive page faults on a GS-relative read).
+    if on "$host" "tail -n +$((from + 1)) /var/log/xen/console/guest-rig-domu.log 2>/dev/null |
+        grep -aqE 'Kernel panic|BUG: unable to handle|general protection fault'"; then
+      echo "DomU's kernel died while booting on $host (emulated CPU, attempt $attempt); again:"
+      on "$host" "tail -n +$((from + 1)) /var/log/xen/console/guest-rig-domu.log |
+        grep -aE 'Kernel panic|BUG: unable|general protection' | head -3"
       on "$host" 'virsh -c xen:///system destroy rig-domu || xl destroy rig-domu; true' >/dev/null 2>&1
       continue
     fi
