@@ -241,6 +241,10 @@ domubit_leave_hosts() {
     [ "$via" = xl ] && { on "$h" "xl destroy rig-domu 2>/dev/null; true" >/dev/null || return 1; }
   done
   if [ "$via" = migrate ]; then e2e_migrate rig-domu host2 host1 --live || return 1; fi
+  # The next case takes this DomU as it is: it must still be alive and ticking on host1.
+  [ "$via" = xl ] || on host1 'sleep 5; log=/var/log/xen/console/guest-rig-domu.log
+    ! tail -n 20 $log | grep -aq "Kernel panic" && tail -n 2 $log | grep -aq "virdomm-domu: tick"' 30 ||
+    { echo "DomU does not tick on host1 any more:" >&2; on host1 'tail -n 5 /var/log/xen/console/guest-rig-domu.log' >&2; return 1; }
 }
 
 step "the probe, the bind fixture and the $probe_stack module built" domubit_build

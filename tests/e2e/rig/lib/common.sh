@@ -9,7 +9,7 @@ RIG_SUITE=bookworm
 RIG_HOST_MEM=${VIRDOMM_RIG_HOST_MEM:-2048}
 RIG_DOM0_MEM=${VIRDOMM_RIG_DOM0_MEM:-1024}
 # QEMU's TCG threading: multi (one host thread per emulated CPU) or single (one for all).
-RIG_TCG_THREAD=${VIRDOMM_RIG_TCG_THREAD:-single}
+RIG_TCG_THREAD=${VIRDOMM_RIG_TCG_THREAD:-multi}
 RIG_HOSTS=(host1 host2)
 
 rig_log() { printf '[rig %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
