@@ -20,7 +20,8 @@ table() {
       { if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 }
         if ($4 ~ /^[0-9.]+$/) { secs[$1] += $4; all += $4 }
         if ($3 != "ok" && $3 != "-") bad[$1] = 1
-        if ($2 ~ /run again/) again[$1] = 1
+        # The rerun after an emulator fault decides; the faulted attempt still counts in time.
+        if ($2 ~ /run again/) { again[$1] = 1; bad[$1] = 0 }
         if ($2 ~ /^hosts booted/) boots++
         if ($2 ~ /^both hosts up/) { ups++; upsecs += $4 } }
       END {

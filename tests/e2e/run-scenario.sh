@@ -7,7 +7,8 @@
 # group expects them; it saves the resume and their DomU's boot). A scenario that fails after
 # the emulated CPU triple-faulted a guest (exit 75, see finish() in rig/lib/e2e-steps.sh) runs
 # once more, from the saved hosts.
-# The hosts stay up after a scenario (for the next one, or to look at); --end stops them.
+# The hosts stay up after a scenario (for the next one, or to look at; not after --demo); --end
+# stops them.
 #
 #   run-scenario.sh --stack STACK --build-dir DIR [--demo] SCENARIO
 #   run-scenario.sh --stack STACK --begin     a new run: empties its summary, saves the hosts once
@@ -18,7 +19,7 @@
 set -uo pipefail
 e2e=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$e2e/../.." && pwd)
-usage() { sed -n '12,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '13,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 stack="" build_dir="" demo=0 action=run scenario=""
 while [ $# -gt 0 ]; do
@@ -108,4 +109,6 @@ if [ "$rc" = 75 ]; then
   [ "$rc" = 75 ] && rc=1
 fi
 [ "$rc" = 0 ] && [ -n "$group" ] && echo "$group" >"$VIRDOMM_RIG_RUN/left-by-group"
+# The README's demo leaves nothing running; a test run leaves the hosts to the next scenario.
+[ "$demo" = 1 ] && "$rig" down >/dev/null 2>&1
 exit "$rc"
