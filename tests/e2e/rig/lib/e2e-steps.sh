@@ -58,12 +58,7 @@ step() {
   e2e_step_secs=$(awk -v a="$e2e_open_t0" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
   e2e_step_result=ok
   [ "$e2e_step_rc" = 0 ] || e2e_step_result=FAILED
-  e2e_summary+=("$(printf '%-52s %7s s  %s' "$e2e_step_name" "$e2e_step_secs" "$e2e_step_result")")
-  # The run's summary across scenarios (run-scenario.sh).
-  if [ -n "${E2E_SUMMARY:-}" ]; then
-    printf '%s\t%s\t%s\t%s\n' "${E2E_SCENARIO:-?}" "$e2e_step_name" "$e2e_step_result" \
-      "$e2e_step_secs" >>"$E2E_SUMMARY"
-  fi
+  e2e_record_row "$e2e_step_name" "$e2e_step_secs" "$e2e_step_result"
   echo "=== $e2e_step_name: $e2e_step_secs s, $e2e_step_result$([ "$e2e_step_rc" = 0 ] || echo " (exit $e2e_step_rc)")"
   [ "$e2e_step_rc" = 0 ] || finish 1
 }
@@ -82,14 +77,18 @@ e2e_triple_faults() {
   echo "$total"
 }
 
+# One step's row: in the scenario's table, and in the run's across scenarios (run-scenario.sh).
+e2e_record_row() { # NAME SECONDS RESULT
+  e2e_summary+=("$(printf '%-52s %7s s  %s' "$1" "$2" "$3")")
+  [ -z "${E2E_SUMMARY:-}" ] ||
+    printf '%s\t%s\t%s\t%s\n' "${E2E_SCENARIO:-?}" "$1" "$3" "$2" >>"$E2E_SUMMARY"
+}
+
 e2e_open_step=""
 e2e_record_open_step() { # a step that ended the scenario from inside (fail, a signal)
   [ -n "$e2e_open_step" ] || return 0
-  local secs
-  secs=$(awk -v a="$e2e_open_t0" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
-  e2e_summary+=("$(printf '%-52s %7s s  %s' "$e2e_open_step" "$secs" FAILED)")
-  [ -z "${E2E_SUMMARY:-}" ] ||
-    printf '%s\t%s\t%s\t%s\n' "${E2E_SCENARIO:-?}" "$e2e_open_step" FAILED "$secs" >>"$E2E_SUMMARY"
+  e2e_record_row "$e2e_open_step" \
+    "$(awk -v a="$e2e_open_t0" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b - a) / 1e9}')" FAILED
   e2e_open_step=""
 }
 
@@ -218,6 +217,7 @@ e2e_migrate() { # GUEST FROM TO [--live]
 # those cases are retried, at most twice, and said so. Any other failure fails.
 e2e_start_domu() {
   local host=$1 attempt faults_before from
+  local oops='Kernel panic|BUG: unable to handle|general protection fault'
   shift
   for attempt in 1 2 3; do
     faults_before=$(e2e_triple_faults_on "$host")
@@ -243,11 +243,9 @@ e2e_start_domu() {
     # before its first tick lost CPU state under the emulator (seen with single-threaded TCG:
     # recursive page faults on a GS-relative read).
     if on "$host" "tail -n +$((from + 1)) /var/log/xen/console/guest-rig-domu.log 2>/dev/null |
-        grep -aqE 'Kernel panic|BUG: unable to handle|general protection fault'"; then
-      echo "DomU's kernel died while booting on $host (emulated CPU, attempt $attempt); again:"
+        grep -aE '$oops' | head -3 | grep ."; then
+      echo "DomU's kernel died while booting on $host (emulated CPU, attempt $attempt); again"
       e2e_panics_handled=$((e2e_panics_handled + 1))
-      on "$host" "tail -n +$((from + 1)) /var/log/xen/console/guest-rig-domu.log |
-        grep -aE 'Kernel panic|BUG: unable|general protection' | head -3"
       on "$host" 'virsh -c xen:///system destroy rig-domu || xl destroy rig-domu; true' >/dev/null 2>&1
       continue
     fi

@@ -125,6 +125,9 @@ rig_prepare_share() {
 # rig_start_host IDX IMAGE_DIR PORT XEN [SNAPSHOT_DIR]: with SNAPSHOT_DIR, the host resumes from
 # the machine state saved there (rig_snapshot_take) over the disk as it was then, instead of
 # booting.
+# How a dom0 mounts the runner's share (rig-init does the same at boot).
+RIG_MOUNT_SHARE='mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=none rigshare /mnt/rig'
+
 rig_start_host() {
   local idx=$1 img=$2 port=$3 xen=$4 snap=${5:-} link
   local -a resume=()
@@ -207,7 +210,7 @@ rig_migration_done() { # IDX TIMEOUT_S: waits until the host's save or resume ha
 
 # Saves both running hosts into DIR (host1.qcow2/.state, host2.qcow2/.state) and stops them.
 rig_snapshot_take() { # DIR
-  local dir=$1 idx pid
+  local dir=$1 idx
   rm -rf "$dir.tmp"
   mkdir -p "$dir.tmp"
   for idx in 1 2; do
@@ -217,10 +220,7 @@ rig_snapshot_take() { # DIR
   for idx in 1 2; do rig_monitor "$idx" "migrate \"exec:cat >$dir.tmp/host$idx.state\"" >/dev/null; done
   for idx in 1 2; do rig_migration_done "$idx" 600 || return 1; done
   for idx in 1 2; do
-    pid=$(cat "$RIG_RUN/host$idx.pid")
-    rig_monitor "$idx" quit >/dev/null
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
+    rig_stop_qemu "$idx"
     mv "$RIG_RUN/host$idx.qcow2" "$dir.tmp/"
     rm -f "$RIG_RUN/host$idx.pid" "$RIG_RUN/host$idx.ctl" "$RIG_RUN/host$idx.mon"
   done
@@ -263,8 +263,7 @@ rig_resume() { # IMAGE_DIR XEN DIR
   for idx in 1 2; do rig_monitor "$idx" cont >/dev/null; done
   for idx in 1 2; do
     rig_ctl_wait "$idx" 120 || { rig_log "host$idx: control agent silent after resuming"; return 1; }
-    rig_ctl "$idx" 60 "date -s @$(date +%s) >/dev/null
-      mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=none rigshare /mnt/rig" ||
+    rig_ctl "$idx" 60 "date -s @$(date +%s) >/dev/null && $RIG_MOUNT_SHARE" ||
       { rig_log "host$idx: clock or 9p share not set up after resuming"; return 1; }
   done
   rig_wait_host 1 && rig_wait_host 2 || return 1
@@ -273,9 +272,7 @@ rig_resume() { # IMAGE_DIR XEN DIR
 
 rig_boot_and_save() { # IMAGE_DIR XEN DIR
   rig_log "no saved state for these hosts yet: booting once and saving it"
-  echo "$2" >"$RIG_RUN/hypervisor"
   rig_boot "$1" "$2" && rig_snapshot_take "$3" || { rig_down; return 1; }
-  rm -f "$RIG_RUN/hypervisor"
 }
 
 # rig_save: makes sure the saved hosts exist (boots and saves them once); leaves no host running.
@@ -320,15 +317,13 @@ rig_up() {
     rig_prepare_share "$build_dir" "$img"
     local idx
     for idx in 1 2; do
-      rig_ctl "$idx" 60 'umount /mnt/rig 2>/dev/null
-        mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=none rigshare /mnt/rig &&
-        { cp /mnt/rig/bin/* /usr/local/bin/ 2>/dev/null; true; }'
+      rig_ctl "$idx" 60 "umount /mnt/rig 2>/dev/null
+        $RIG_MOUNT_SHARE && { cp /mnt/rig/bin/* /usr/local/bin/ 2>/dev/null; true; }"
     done
     return 0
   fi
   rig_down
   rig_prepare_share "$build_dir" "$img"
-  echo "$xen" >"$RIG_RUN/hypervisor"
   if [ "${VIRDOMM_RIG_SNAPSHOT:-1}" = 0 ]; then
     rig_boot "$img" "$xen" || return 1
   else
@@ -344,14 +339,20 @@ rig_up() {
   rig_log "both hosts up in $((SECONDS - start)) s"
 }
 
+# Stops host IDX's QEMU: `quit` on its monitor, then SIGKILL after 10 s.
+rig_stop_qemu() {
+  local pid
+  pid=$(cat "$RIG_RUN/host$1.pid")
+  echo quit | timeout 5 socat - "UNIX-CONNECT:$RIG_RUN/host$1.mon" >/dev/null 2>&1 || true
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
 rig_down() {
-  local idx pid
+  local idx
   for idx in 1 2; do
     if rig_qemu_alive "$idx"; then
-      pid=$(cat "$RIG_RUN/host$idx.pid")
-      echo quit | timeout 5 socat - "UNIX-CONNECT:$RIG_RUN/host$idx.mon" >/dev/null 2>&1 || true
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-      kill -9 "$pid" 2>/dev/null || true
+      rig_stop_qemu "$idx"
       rig_log "host$idx stopped"
     fi
     rm -f "$RIG_RUN/host$idx.pid" "$RIG_RUN/host$idx.qcow2" "$RIG_RUN/host$idx.ctl" \
