@@ -4,7 +4,8 @@
 #
 # Usage: linux-patches/build.sh [--force] [--abi ABI]   (ABI e.g. 6.1.0-50-amd64; default: the
 #   one bookworm main's linux-headers-amd64 depends on, which is the kernel the rig's images run)
-#   Prints KEY=VALUE lines on stdout (KERNEL_ABI, KERNEL_VERSION, MODULE, BUILD_DIR).
+#   Prints KEY=VALUE lines on stdout (KERNEL_ABI, KERNEL_VERSION, KERNEL_SOURCE, MODULE,
+#   BUILD_DIR).
 # Environment: VIRDOMM_LINUX_CACHE (default /var/cache/virdomm-linux); for the deb-src entries
 #   VIRDOMM_APT_MIRROR, VIRDOMM_APT_SECURITY_MIRROR, VIRDOMM_APT_KEYRING (default: what apt's
 #   sources name, see tests/setup/apt-mirror.sh).
@@ -18,7 +19,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --force) force=1 ;;
     --abi) abi=$2; shift ;;
-    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -41,7 +42,14 @@ if [ -z "$abi" ]; then
 fi
 headers_pkg=linux-headers-$abi
 if ! dpkg-query -W -f='${Status}' "$headers_pkg" 2>/dev/null | grep -q 'install ok installed'; then
-  log "installing $headers_pkg"
+  # A security kernel's headers are only in <codename>-security: say so rather than let apt-get
+  # fail with "unable to locate".
+  candidate=$(apt-cache policy "$headers_pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then
+    die "apt offers no $headers_pkg; a security kernel's headers come from" \
+      "$(virdomm_apt_codename 2>/dev/null || echo '<codename>')-security, which apt's sources must list"
+  fi
+  log "installing $headers_pkg $candidate"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$headers_pkg" gcc make >&2 ||
     die "apt-get install $headers_pkg failed"
 fi
@@ -51,28 +59,72 @@ debver=$(dpkg-query -W -f='${Version}' "$headers_pkg")   # e.g. 6.1.176-1
 upstream=${debver%-*}                                     # e.g. 6.1.176
 log "kernel $abi, Debian linux $debver"
 
-# 2. The exact source: Debian's linux $debver (deb-src entry added by xen-patches/build.sh or
-#    here), but only drivers/xen/privcmd* out of the orig tarball plus Debian's own patches that
-#    touch those files.
-if [ -z "$(apt-cache showsrc linux 2>/dev/null | sed -n "s/^Version: $debver\$/x/p")" ]; then
-  src_list=/etc/apt/sources.list.d/virdomm-src.list
-  log "adding deb-src entries for bookworm to $src_list"
-  # From the mirror apt already uses (or VIRDOMM_APT_MIRROR / VIRDOMM_APT_SECURITY_MIRROR).
-  entries=$(virdomm_apt_deb_src main bookworm bookworm-security) ||
-    die "cannot tell which Debian mirror to take the source from (see above)"
-  echo "$entries" >"$src_list"
-  apt-get update -qq >&2 || { sed -i 's/ \[signed-by=[^]]*\]//' "$src_list"; apt-get update -qq >&2; } ||
-    die "apt-get update failed"
-fi
+# 2. The exact source of linux $debver; only drivers/xen/privcmd* is needed. Preferably Debian's
+#    source package (orig tarball plus the Debian patches that touch those files, applied here).
+#    The archive does not always carry it: the security mirror lists linux 6.1.192-3 in its
+#    Sources but answers 404 for the files. The linux-source-X.Y binary package of the very same
+#    version comes from the same upload as the headers, and its tarball is that source with all
+#    of Debian's patches already applied.
+srcbin_pkg=linux-source-$(sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p' <<<"$upstream")   # e.g. linux-source-6.1
 orig="$cache/dl/linux_$upstream.orig.tar.xz"
 debtar="$cache/dl/linux_$debver.debian.tar.xz"
-if [ ! -f "$orig" ] || [ ! -f "$debtar" ]; then
-  log "fetching linux $debver source (orig tarball ~140 MB, once)"
-  (cd "$cache/dl" && apt-get source --download-only -qq "linux=$debver" >"$cache/dl/fetch.log" 2>&1) ||
-    die "apt-get source linux=$debver failed (see $cache/dl/fetch.log)"
+srcbin="$cache/dl/${srcbin_pkg}_${debver}_all.deb"
+source_offered() { [ -n "$(apt-cache showsrc linux 2>/dev/null | sed -n "s/^Version: $debver\$/x/p")" ]; }
+# Downloads go to a scratch directory first: a download cut short must not look cached.
+fetch() {
+  local tmp="$cache/dl/partial.$$" rc=0
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  (cd "$tmp" && "$@" >"$cache/dl/fetch.log" 2>&1) || rc=$?
+  [ $rc = 0 ] && { mv -f "$tmp"/* "$cache/dl/" || rc=$?; }
+  rm -rf "$tmp"
+  return $rc
+}
+source_kind=""
+if [ -f "$orig" ] && [ -f "$debtar" ]; then
+  source_kind=package
+elif [ -f "$srcbin" ]; then
+  source_kind=binary
+else
+  if ! source_offered; then
+    src_list=/etc/apt/sources.list.d/virdomm-src.list
+    suite=$(virdomm_apt_codename) || die "cannot tell this machine's Debian release"
+    # From the mirror apt already uses (or VIRDOMM_APT_MIRROR / VIRDOMM_APT_SECURITY_MIRROR).
+    if entries=$(virdomm_apt_deb_src main "$suite" "$suite-security"); then
+      log "adding deb-src entries for $suite to $src_list"
+      echo "$entries" >"$src_list"
+      apt-get update -qq >&2 || { sed -i 's/ \[signed-by=[^]]*\]//' "$src_list"; apt-get update -qq >&2; } ||
+        die "apt-get update failed"
+    else
+      log "no deb-src entry can be made (see above)"
+    fi
+  fi
+  if source_offered; then
+    log "fetching linux $debver source package (orig tarball ~140 MB, once)"
+    if fetch apt-get source --download-only -qq "linux=$debver"; then
+      source_kind=package
+    else
+      log "apt-get source linux=$debver failed: $(grep -m1 -E '^(E|Err):' "$cache/dl/fetch.log" || true)"
+    fi
+  else
+    log "apt offers no source package linux $debver"
+  fi
+  if [ -z "$source_kind" ]; then
+    log "fetching $srcbin_pkg $debver instead (~140 MB, once)"
+    fetch apt-get download -qq "$srcbin_pkg=$debver" ||
+      die "apt-get download $srcbin_pkg=$debver failed too (see $cache/dl/fetch.log)"
+    [ -f "$srcbin" ] || die "apt-get download gave no $srcbin"
+    source_kind=binary
+  fi
+fi
+if [ $source_kind = package ]; then
+  source_name=linux
+  log "source: Debian's source package linux $debver (orig tarball + debian/patches)"
+else
+  source_name=$srcbin_pkg
+  log "source: $srcbin_pkg $debver (binary package; its tarball has Debian's patches applied)"
 fi
 
-key=$( (echo "$debver"; cat "$here/series"; while read -r p; do
+key=$( (echo "$debver"; [ $source_kind = package ] || echo "$source_name"; cat "$here/series"; while read -r p; do
   [ -n "$p" ] && cat "$here/$p"; done <"$here/series"; cat "$0") | sha256sum | cut -c1-12)
 build="$cache/build-$debver-$key"
 module="$build/module/xen-privcmd.ko"
@@ -80,27 +132,36 @@ if [ $force = 0 ] && [ -f "$build/.built" ] && [ -f "$module" ]; then
   log "cached build: $module"
 else
   rm -rf "$build"
-  mkdir -p "$build/tree" "$build/debian"
-  tar -xJf "$debtar" -C "$build/debian"
-  # Debian patches (in series order) that touch privcmd, and every file they touch.
-  deb_patches=()
-  while read -r p; do
-    p=${p%%#*}; p=${p// /}
-    [ -n "$p" ] || continue
-    grep -qE '^\+\+\+ [^ ]*drivers/xen/privcmd' "$build/debian/debian/patches/$p" && deb_patches+=("$p")
-  done <"$build/debian/debian/patches/series"
+  mkdir -p "$build/tree"
   files=(drivers/xen/privcmd.c drivers/xen/privcmd-buf.c drivers/xen/privcmd.h)
-  for p in "${deb_patches[@]}"; do
-    mapfile -t -O "${#files[@]}" files < <(sed -n 's|^+++ [^/]*/\([^ \t]*\).*|\1|p' "$build/debian/debian/patches/$p")
-  done
-  log "extracting ${files[*]} from linux_$upstream.orig.tar.xz"
-  nice -n 10 tar -xJf "$orig" -C "$build/tree" --strip-components=1 \
-    "${files[@]/#/linux-$upstream/}" || die "extracting from $orig failed"
-  for p in "${deb_patches[@]}"; do
-    log "applying Debian's $p"
-    patch -d "$build/tree" -p1 --batch --forward <"$build/debian/debian/patches/$p" >&2 ||
-      die "Debian patch $p does not apply"
-  done
+  if [ $source_kind = package ]; then
+    mkdir -p "$build/debian"
+    tar -xJf "$debtar" -C "$build/debian"
+    # Debian patches (in series order) that touch privcmd, and every file they touch.
+    deb_patches=()
+    while read -r p; do
+      p=${p%%#*}; p=${p// /}
+      [ -n "$p" ] || continue
+      grep -qE '^\+\+\+ [^ ]*drivers/xen/privcmd' "$build/debian/debian/patches/$p" && deb_patches+=("$p")
+    done <"$build/debian/debian/patches/series"
+    for p in "${deb_patches[@]}"; do
+      mapfile -t -O "${#files[@]}" files < <(sed -n 's|^+++ [^/]*/\([^ \t]*\).*|\1|p' "$build/debian/debian/patches/$p")
+    done
+    log "extracting ${files[*]} from linux_$upstream.orig.tar.xz"
+    nice -n 10 tar -xJf "$orig" -C "$build/tree" --strip-components=1 \
+      "${files[@]/#/linux-$upstream/}" || die "extracting from $orig failed"
+    for p in "${deb_patches[@]}"; do
+      log "applying Debian's $p"
+      patch -d "$build/tree" -p1 --batch --forward <"$build/debian/debian/patches/$p" >&2 ||
+        die "Debian patch $p does not apply"
+    done
+  else
+    # Streamed: only the tarball leaves the .deb, only privcmd* leaves the tarball.
+    log "extracting ${files[*]} from $srcbin_pkg.tar.xz in $(basename "$srcbin")"
+    dpkg-deb --fsys-tarfile "$srcbin" | tar -xO "./usr/src/$srcbin_pkg.tar.xz" |
+      nice -n 10 tar -xJ -C "$build/tree" --strip-components=1 "${files[@]/#/$srcbin_pkg/}" ||
+      die "extracting from $srcbin failed"
+  fi
   cp "$build/tree/drivers/xen/privcmd.c" "$build/privcmd.c.debian"
   while read -r p; do
     [ -z "$p" ] && continue
@@ -126,5 +187,6 @@ fi
 
 echo "KERNEL_ABI=$abi"
 echo "KERNEL_VERSION=$debver"
+echo "KERNEL_SOURCE=$source_name"
 echo "BUILD_DIR=$build"
 echo "MODULE=$module"
