@@ -128,10 +128,10 @@ Decision DecidePrepare(const DomainFacts& dom, const HookFacts& facts) {
   } else if (facts.partner_claim) {
     fault = MutualityFault(dom, *facts.partner_claim);
   }
-  if (fault.empty() && !facts.carry_fault.empty()) {
+  if (fault.empty() && !facts.mapping_fault.empty()) {
     // Refused before the domain arrives: the pair then stays where it is monitored, in either
     // order of moving its members.
-    fault = "this host cannot keep the pair monitored: " + facts.carry_fault;
+    fault = "this host cannot keep the pair monitored: " + facts.mapping_fault;
   }
   if (!facts.partner_claim_error.empty()) {
     d.warnings.push_back("cannot read the partner's registration: " + facts.partner_claim_error);

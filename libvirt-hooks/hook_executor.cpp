@@ -168,9 +168,9 @@ HookOutcome RunHook(const HookEvent& event, HookContext& context) {
     ReadPartnerClaim(registry, facts);
   }
 
-  if (event.Kind() == HookEventKind::kPrepareBegin && context.carry_fault &&
+  if (event.Kind() == HookEventKind::kPrepareBegin && context.mapping_fault &&
       facts.self.HasPairing()) {
-    facts.carry_fault = context.carry_fault();
+    facts.mapping_fault = context.mapping_fault(*facts.self.domain);
   }
   outcome.decision = Decide(event, facts);
   const Decision& decision = outcome.decision;

@@ -21,9 +21,9 @@ struct HookContext {
   // cannot be reached.
   std::function<XenHost&()> xen;
   HookLog* log = nullptr;
-  // Why this host cannot carry Domain M's mappings (empty: it can). Asked at `prepare` of a
-  // paired domain; unset means "not checked".
-  std::function<std::string()> carry_fault;
+  // Why Domain M could not map its target on this host (empty: it can). Asked at `prepare` of
+  // a paired domain; unset means "not checked".
+  std::function<std::string(const DomainFacts&)> mapping_fault;
   std::chrono::milliseconds lock_timeout{10'000};
 };
 

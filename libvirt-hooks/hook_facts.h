@@ -38,9 +38,9 @@ struct HookFacts {
   // The partner's registration on this host (its own claim), if any.
   std::optional<Registration> partner_claim;
   std::string partner_claim_error;  // the registration file could not be read
-  // Why this host cannot carry Domain M's mappings through save and migration (stock
-  // libxenguest); empty when it can or when it was not asked (only `prepare` asks).
-  std::string carry_fault;
+  // Why Domain M could not map its target on this host (e.g. a PVH Domain M on Xen < 4.19);
+  // empty when it can or when it was not asked (only `prepare` asks).
+  std::string mapping_fault;
   // Xen's view; only gathered for events that act on Xen and for paired domains.
   bool xen_consulted = false;
   std::string xen_error;                            // Xen could not be asked: why

@@ -13,7 +13,7 @@
 #include "hook_executor.h"
 #include "hook_facts.h"
 #include "hook_log.h"
-#include "libxenguest_probe.h"
+#include "host_mapping_probe.h"
 #include "watchdog.h"
 #include "xen/libxen_host.h"
 
@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<virdomm::XenHost> xen;
     virdomm::HookContext context;
     context.log = &log;
-    context.carry_fault = virdomm::LibxenguestCarryFault;
+    context.mapping_fault = virdomm::HostMappingFault;
     context.xen = [&xen]() -> virdomm::XenHost& {
       if (!xen) {
         xen = virdomm::OpenLibxenHost();

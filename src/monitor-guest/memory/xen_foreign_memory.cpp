@@ -11,6 +11,7 @@ extern "C" {
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -34,6 +35,8 @@ std::optional<uint32_t> ParseDomid(std::string_view text) {
 }
 
 constexpr uint64_t kFourGiB = uint64_t{4} << 30;
+constexpr const char* kDropOnSuspendParameter =
+    "/sys/module/xen_privcmd/parameters/drop_on_suspend";
 // Xen's hvmloader keeps RAM below this by default (the MMIO hole takes the rest up to 4 GiB).
 constexpr uint64_t kDefaultHvmLowmemTop = 0xf0000000;
 
@@ -48,6 +51,26 @@ std::optional<std::string> ReadKey(xs_handle* xs, const char* key) {
     return std::nullopt;
   }
   return std::string(value.get(), length);
+}
+
+// A Domain M that holds foreign mappings across a save or migration comes back corrupted on a
+// stock toolstack unless its xen-privcmd drops them at suspend and re-makes them afterwards
+// (linux-patches/0005, which says so in a read-only parameter). dom0 never migrates.
+void RequirePrivcmdThatDropsOnSuspend() {
+  UniqueHandle<xs_handle, xs_close> xs(xs_open(0));
+  if (xs && ReadKey(xs.get(), "domid") == "0") {
+    return;
+  }
+  std::ifstream in(kDropOnSuspendParameter);
+  std::string value;
+  if (in >> value && value == "Y") {
+    return;
+  }
+  throw Error(std::string("this domain's xen-privcmd does not drop its foreign mappings when the ") +
+              "domain is suspended (" + kDropOnSuspendParameter +
+              (in ? " is not Y" : " is missing") +
+              "): a save or migration would corrupt this Domain M; load virdomm's xen-privcmd "
+              "(linux-patches/) before mapping its target");
 }
 
 uint64_t ReadStaticMaxBytes(uint32_t domid) {
@@ -95,6 +118,7 @@ uint64_t HvmFrameLimit(uint64_t memory_bytes) {
 
 XenForeignMemory::XenForeignMemory(uint32_t domid, std::optional<uint64_t> memory_bytes)
     : domid_(domid) {
+  RequirePrivcmdThatDropsOnSuspend();
   xenforeignmemory_handle* raw = xenforeignmemory_open(nullptr, 0);
   if (raw == nullptr) {
     ThrowErrno(

@@ -18,6 +18,8 @@ class XenForeignMemory final : public GuestMemory {
  public:
   // Opens /dev/xen/privcmd through libxenforeignmemory and restricts the handle to `domid`
   // (privcmd's IOCTL_PRIVCMD_RESTRICT; kernels without it are accepted with a warning).
+  // Outside dom0 it throws unless xen-privcmd drops its foreign mappings at suspend
+  // (parameter drop_on_suspend = Y, linux-patches/): a stock one lets a save corrupt M.
   // `memory_bytes` bounds the frames probed; without it the domain's
   // /local/domain/<domid>/memory/static-max is read from xenstore.
   XenForeignMemory(uint32_t domid, std::optional<uint64_t> memory_bytes);
@@ -27,8 +29,8 @@ class XenForeignMemory final : public GuestMemory {
   [[nodiscard]] FrameView MapFrames(std::span<const uint64_t> gfns) override;
   [[nodiscard]] bool Restricted() const { return restricted_; }
   // After a move the host's hook binds this Domain M to the DomU's new instance, under a new
-  // domid: maps and reports name that one from then on (the carried mappings and a handle
-  // restricted by the patched xen-privcmd follow the target by themselves).
+  // domid: maps and reports name that one from then on (xen-privcmd re-makes the mappings for
+  // the bound target by itself, and a handle it restricted follows the target).
   void Retarget(uint32_t domid) { domid_ = domid; }
 
  private:

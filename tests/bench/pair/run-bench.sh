@@ -75,7 +75,7 @@ start_unmonitored() { define_pair --unmonitored && start_pair; }
 
 step "build or reuse the rig's images" "$rig" build
 step "boot both hosts" "$rig" up --build-dir "$build_dir"
-step "install libxenguest (patched) and the hook on host1" install_stack host1
+step "install the hook on host1 (Debian's libxenguest)" install_stack host1
 step "  ... host2" install_stack host2
 for r in $(seq 1 "$rounds"); do
   step "round $r: monitored pair started on host1, baseline taken" start_monitored

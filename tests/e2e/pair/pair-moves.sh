@@ -1,6 +1,7 @@
-# Scenarios 1-3 of the pair on the emulated hosts, with the project's own stack in both dom0s
-# (patched libxenguest, the virdomm hook) and in Domain M (patched xen-privcmd, domm-monitor
-# watching DomU's kernel through foreign mappings):
+# Scenarios 1-3 of the pair on the emulated hosts: Debian's own Xen and libvirt in both dom0s
+# plus the virdomm hook, and in Domain M the project's xen-privcmd (linux-patches/: drops its
+# foreign mappings at suspend, re-makes them once bound) and domm-monitor watching DomU's kernel
+# through foreign mappings:
 #   1. `virdomm pair` writes the pairing into both definitions; both start on host1; the hook
 #      binds them; M takes a baseline of DomU's kernel and its checks are clean.
 #   2. A kprobe set inside DomU (tracefs) is reported by M; removed, the checks are clean again.
@@ -23,7 +24,7 @@ on_finish() {
 }
 
 # --- 1. Pair and start on host1 --------------------------------------------------------------
-say "Two emulated Xen 4.17 hosts resume as saved after boot; each dom0 gets the patched libxenguest and the virdomm hook."
+say "Two emulated Xen 4.17 hosts resume as saved after boot, with Debian's own Xen packages; each dom0 gets the virdomm hook."
 step "both hosts up" e2e_hosts_up
 # Which Xen runs, and whether it can move the PV Domain M live (shadow paging). When another
 # hypervisor was asked for, it must be the one running.
@@ -47,7 +48,7 @@ hypervisor_is() {
   fi
 }
 step "the hypervisor the hosts run" hypervisor_is
-step "install libxenguest (patched) and the hook on host1" install_stack host1
+step "install the hook on host1 (Debian's libxenguest)" install_stack host1
 step "  ... host2" install_stack host2
 
 say "virdomm pair writes <virdomm:pairing> into both domains' libvirt metadata."
@@ -85,6 +86,10 @@ step "the hook bound M to DomU on host1 again" bound_on host1
 step "M's checks are clean on host1 after the round trip" clean_checks host1 "$mark" 3
 
 shut_down() {
-  virsh_on host1 destroy rig-domm && virsh_on host1 destroy rig-domu &&
-    virsh_on host1 undefine rig-domm && virsh_on host1 undefine rig-domu
+  local g
+  for g in rig-domm rig-domu; do
+    [ "$(virsh_on host1 domstate "$g" | head -1)" = "shut off" ] || virsh_on host1 destroy "$g" ||
+      return 1
+  done
+  virsh_on host1 undefine rig-domm && virsh_on host1 undefine rig-domu
 }

@@ -6,27 +6,25 @@
 # Domain M's check interval.
 interval_ms=${interval_ms:-2000}
 console=/var/log/xen/console
-xenlib=/usr/lib/x86_64-linux-gnu/libxenguest.so.4.17.0
 
 # --- The project's stack ---------------------------------------------------------------------
+# Domain M's xen-privcmd (linux-patches/); the dom0s keep Debian's own Xen packages.
 lin=$("$repo/linux-patches/build.sh") || fail "linux-patches/build.sh"
-xen=$("$repo/xen-patches/build.sh") || fail "xen-patches/build.sh"
 export VIRDOMM_RIG_DOMM_PRIVCMD
 VIRDOMM_RIG_DOMM_PRIVCMD=$(sed -n 's/^MODULE=//p' <<<"$lin")
-libxenguest=$(sed -n 's/^LIBXENGUEST=//p' <<<"$xen")
-[ -f "$VIRDOMM_RIG_DOMM_PRIVCMD" ] && [ -f "$libxenguest" ] || fail "patch builds gave no outputs"
+[ -f "$VIRDOMM_RIG_DOMM_PRIVCMD" ] || fail "linux-patches/build.sh gave no module"
 
-# The library is replaced with `install` (a new file), never `cp` over it: libvirtd has it
-# mapped, and rewriting that inode in place crashes libvirtd.
+# The hook where libvirtd looks for it, then a reload so libvirtd notices it. The host's Xen
+# packages stay Debian's: the step checks that its libxenguest is the one dpkg installed.
 install_stack() {
   local h=$1
-  "$rig" put "$h" "$libxenguest" /var/lib/virdomm/libxenguest.patched &&
-    "$rig" put "$h" "$repo/libvirt-hooks/virdomm-hook-reload" /usr/local/sbin/virdomm-hook-reload &&
-    "$rig" put "$h" "$repo/xml-schemas/pairing.rng" /usr/local/share/virdomm/pairing.rng &&
-    on "$h" "{ [ -f /var/lib/virdomm/libxenguest.debian ] || cp $xenlib /var/lib/virdomm/libxenguest.debian; } &&
-      install -m 644 /var/lib/virdomm/libxenguest.patched $xenlib &&
+  "$rig" put "$h" "$repo/libvirt-hooks/virdomm-hook-reload" /usr/local/sbin/virdomm-hook-reload &&
+    on "$h" 'lib=$(readlink -f "$(ls /usr/lib/x86_64-linux-gnu/libxenguest.so.4.* | head -1)") &&
+      pkg=$(dpkg -S "$lib" | cut -d: -f1) && changed=$(dpkg --verify "$pkg") &&
+      { [ -z "$changed" ] || { echo "$pkg is not as Debian installed it: $changed" >&2; exit 1; }; } &&
+      echo "libxenguest: $lib of $pkg $(dpkg-query -W -f="\${Version}" "$pkg"), as Debian installed it" &&
       install -D -m 755 /usr/local/bin/virdomm-hook /etc/libvirt/hooks/libxl.d/virdomm &&
-      virdomm-hook-reload && sleep 2 && virsh -c xen:///system version >/dev/null"
+      virdomm-hook-reload && sleep 2 && virsh -c xen:///system version >/dev/null'
 }
 
 # --- Console helpers -------------------------------------------------------------------------
@@ -252,8 +250,4 @@ libvirtd_back_if_gone() { # HOST
   echo "WARNING: libvirtd on $1 is gone: $(on "$1" 'dmesg | grep -a "libvirtd.*segfault" | tail -1')"
   on "$1" 'libvirtd --listen --daemon && for i in $(seq 1 30); do
       virsh -c xen:///system version >/dev/null 2>&1 && exit 0; sleep 1; done; exit 1'
-}
-# HOST's libxenguest becomes Debian's or the patched one, and its libvirtd loads it.
-use_libxenguest() { # HOST debian|patched
-  on "$1" "install -m 644 /var/lib/virdomm/libxenguest.$2 $xenlib" && restart_libvirtd_on "$1"
 }

@@ -1,7 +1,7 @@
 # stacks: debian12
 # rig: reuse domubit
 # DomU-bit probe, virsh migrate of DomU and M to host2 of a PV Domain M mapping a page of DomU, with
-# Debian's libxenguest and xen-privcmd: the move "succeeds" and M is found corrupted (domubit/domubit-case.sh).
+# Debian's libxenguest and virdomm's xen-privcmd: M drops and re-makes its mapping, its probe reads on (domubit/domubit-case.sh).
 # shellcheck shell=bash
-probe_stack=stock probe_via=migrate
+probe_stack=virdomm probe_via=migrate
 source "$repo/tests/e2e/domubit/domubit-case.sh"

@@ -1,7 +1,0 @@
-# stacks: debian12
-# rig: reuse domubit
-# DomU-bit probe, virsh migrate of DomU and M to host2 of a PV Domain M mapping a page of DomU, with
-# the patched libxenguest and xen-privcmd: M's mapping is carried, its probe reads on (domubit/domubit-case.sh).
-# shellcheck shell=bash
-probe_stack=patched probe_via=migrate
-source "$repo/tests/e2e/domubit/domubit-case.sh"
