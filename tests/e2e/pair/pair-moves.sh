@@ -21,6 +21,8 @@ on_finish() {
   for h in host1 host2; do "$rig" status >/dev/null 2>&1 && hook_times "$h" | sed "s/^/$h: /"; done
   echo "--- monitoring gaps (DomU running on the destination -> M's next clean check seen)"
   printf '%s\n' "${gaps[@]}"
+  echo "--- blind windows (M's last clean check of DomU on the source -> first on the destination)"
+  printf '%s\n' "${blinds[@]}"
 }
 
 # --- 1. Pair and start on host1 --------------------------------------------------------------
@@ -84,6 +86,9 @@ say "Back to host1 in the other order: Domain M first, then DomU."
 step "migrate M, then DomU, host2 -> host1" move_pair m-first host2 host1 monitored
 step "the hook bound M to DomU on host1 again" bound_on host1
 step "M's checks are clean on host1 after the round trip" clean_checks host1 "$mark" 3
+say "Right after the pair lands, root in DomU sets a kprobe: M's next check must report it."
+step "a kprobe set just after the move is caught by M's next check" kprobe_caught_by_next_check host1
+step "kprobe removed, M clean again after the round trip" kprobe_removed host1
 
 shut_down() {
   local g

@@ -78,6 +78,21 @@ kprobe_caught() {
   wait_line "$host" rig-domu "$from_u" 'virdomm-domu: kprobe set' 60 || return 1
   wait_line "$host" rig-domm "$from_m" '"kind":"kprobe"' 120 | cut -c1-400 || return 1
 }
+# A kprobe set in DomU is reported by M's next check, with at most one clean check between
+# (the one that may have been reading as the kprobe went in): M reads the live DomU, not a copy
+# left over from before a move.
+kprobe_caught_by_next_check() {
+  local host=$1 from_u from_set between
+  from_u=$(lines_of "$host" rig-domu)
+  send_domu "$host" virdomm-kprobe || return 1
+  wait_line "$host" rig-domu "$from_u" 'virdomm-domu: kprobe set' 60 || return 1
+  from_set=$(lines_of "$host" rig-domm)
+  wait_line "$host" rig-domm "$from_set" '"kind":"kprobe"' 60 | cut -c1-300 || return 1
+  between=$(checks_after "$host" "$from_set" | sed '/"kind":"kprobe"/q' | grep -c '"severity":"none"')
+  echo "clean checks between the kprobe and M's report: $between"
+  [ "$between" -le 1 ] ||
+    { echo "M checked DomU clean $between times after the kprobe was set: not the live DomU" >&2; return 1; }
+}
 kprobe_removed() {
   local host=$1 from_u from_m
   from_u=$(lines_of "$host" rig-domu)
@@ -231,7 +246,26 @@ move_pair() { # domu-first|m-first FROM TO monitored|unmonitored
   pair_move_s=$(awk -v a="$t_start" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
   echo "pair moved $from -> $to ($order) in $pair_move_s s"
   [ "$monitored" = monitored ] || return 0
-  no_alert_since "$from" "$src_lines" && measure_gap "$to" "$t0" "$lines" "$from->$to, ${order/-/ }"
+  no_alert_since "$from" "$src_lines" && measure_gap "$to" "$t0" "$lines" "$from->$to, ${order/-/ }" &&
+    blind_window "$from" "$src_lines" "$to" "$lines" "$from->$to, ${order/-/ }"
+}
+
+# M's clean checks on HOST after line FROM, as the epoch seconds M stamped them with (M keeps
+# its clock across moves: Xen's wallclock).
+clean_check_times() { # HOST FROM
+  checks_after "$1" "$2" | grep -a '"severity":"none"' | grep -ao '"time":"[^"]*"' | cut -d'"' -f4 |
+    while read -r t; do date -d "$t" +%s; done
+}
+# The blind window of a move: from M's last clean check of DomU on the source to its first on
+# the destination. DomU ran unwatched for all of it but its own downtime (paused while its
+# last round was sent), so this is an upper bound of the time DomU executed unwatched.
+blinds=()
+blind_window() { # FROM FROM_LINE TO TO_LINE WHAT
+  local last first
+  last=$(clean_check_times "$1" "$2" | tail -1) first=$(clean_check_times "$3" "$4" | head -1)
+  [ -n "$last" ] && [ -n "$first" ] || { echo "no clean check on $1 or $3 around the move" >&2; return 1; }
+  blinds+=("$(printf '%-44s %5d s' "$5" $((first - last)))")
+  echo "blind window: $((first - last)) s (last clean check on $1, first on $3)"
 }
 
 # libvirtd restarted on HOST (guests keep running); waits until it answers again.
