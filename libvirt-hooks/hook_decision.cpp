@@ -15,10 +15,6 @@ std::string_view ToString(ActionKind kind) {
       return "xs-set-target";
     case ActionKind::kWriteTargetKey:
       return "write-target";
-    case ActionKind::kInstallDomUBits:
-      return "install-domubit";
-    case ActionKind::kDropDomUBitRecord:
-      return "drop-domubit-record";
     case ActionKind::kPublishState:
       return "publish";
   }
@@ -37,10 +33,7 @@ std::string Action::Describe() const {
     case ActionKind::kSetTarget:
     case ActionKind::kXsSetTarget:
     case ActionKind::kWriteTargetKey:
-    case ActionKind::kInstallDomUBits:
       return out + pair();
-    case ActionKind::kDropDomUBitRecord:
-      return out + " M=" + std::to_string(monitor);
     case ActionKind::kPublishState:
       out += " M=" + std::to_string(monitor) + " " + PairStateValue(state);
       if (state.target_domid) {
@@ -272,7 +265,6 @@ Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom
   d.actions.push_back(Make(ActionKind::kSetTarget, m.domid, u.domid));
   d.actions.push_back(Make(ActionKind::kXsSetTarget, m.domid, u.domid));
   d.actions.push_back(Make(ActionKind::kWriteTargetKey, m.domid, u.domid));
-  d.actions.push_back(Make(ActionKind::kInstallDomUBits, m.domid, u.domid));
   d.actions.push_back(Publish(m.domid, PairState{PairStateKind::kBound, u.domid, u.uuid, ""}));
   return d;
 }
@@ -287,12 +279,7 @@ Decision DecideStopped(const HookEvent& event, const DomainFacts& dom, const Hoo
     return d;
   }
   if (dom.pairing->role == PairingRole::kMonitor) {
-    // Records are per domid: a stopped M's record can never be installed; drop it before the
-    // domid is reused.
-    if (dom.id) {
-      d.actions.push_back(Make(ActionKind::kDropDomUBitRecord, static_cast<DomId>(*dom.id)));
-    }
-    return d;
+    return d;  // a stopped Domain M has nobody to tell
   }
   if (!facts.xen_error.empty()) {
     d.warnings.push_back(what + ": cannot tell Domain M its target is gone: " + facts.xen_error);

@@ -11,14 +11,12 @@
 namespace virdomm {
 
 enum class ActionKind {
-  kRegister,           // write this domain's registration
-  kUnregister,         // remove it
-  kSetTarget,          // xc_domain_set_target(M, U)
-  kXsSetTarget,        // xs_set_target(M, U)
-  kWriteTargetKey,     // /local/domain/<M>/target = U
-  kInstallDomUBits,    // install M's carried DomU-bit entries (if a record exists), drop it
-  kDropDomUBitRecord,  // remove a stopped M's record, it can never be installed
-  kPublishState,       // write /local/domain/<M>/virdomm/* and bump generation
+  kRegister,        // write this domain's registration
+  kUnregister,      // remove it
+  kSetTarget,       // xc_domain_set_target(M, U)
+  kXsSetTarget,     // xs_set_target(M, U)
+  kWriteTargetKey,  // /local/domain/<M>/target = U
+  kPublishState,    // write /local/domain/<M>/virdomm/* and bump generation
 };
 std::string_view ToString(ActionKind kind);
 

@@ -2,16 +2,12 @@
 // action ends the run with the decision's failure exit code and tells Domain M.
 #include "hook_executor.h"
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
 #include <optional>
 
 #include "common/error.h"
 #include "host_lock.h"
 #include "pair_registry.h"
-#include "xen/domubit_record.h"
 
 namespace virdomm {
 
@@ -77,30 +73,6 @@ void ReadPartnerClaim(const PairRegistry& registry, HookFacts& facts) {
   }
 }
 
-// Installs Domain M's carried DomU-bit entries, if restore left a record for it.
-void InstallDomUBits(const Action& action, XenHost& xen, const std::string& run_dir, HookLog& log) {
-  const std::string path = DomUBitRecordPath(run_dir, action.monitor);
-  std::optional<std::vector<DomUBitEntry>> record = ReadDomUBitRecordIfPresent(path);
-  if (!record) {
-    return;
-  }
-  const std::uint64_t max_gpfn = xen.MaximumGpfn(action.target);
-  DomUBitInstallPlan plan = PlanDomUBitInstall(*record, max_gpfn);
-  if (!plan.refused.empty()) {
-    log.Write(LogLevel::kWarning,
-              "DomU-bit record " + path + ": " + std::to_string(plan.refused.size()) +
-                  " entries refused, their gfn lies above DomU " + std::to_string(action.target) +
-                  "'s maximum gpfn " + std::to_string(max_gpfn));
-  }
-  xen.InstallDomUBitEntries(action.monitor, action.target, plan.accepted);
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-    ThrowErrno("removing installed DomU-bit record " + path);
-  }
-  log.Write(LogLevel::kInfo, "installed " + std::to_string(plan.accepted.size()) +
-                                 " DomU-bit entries into Domain M " +
-                                 std::to_string(action.monitor) + " from " + path);
-}
-
 void Execute(const Action& action, HookContext& context, const PairRegistry& registry) {
   switch (action.kind) {
     case ActionKind::kRegister:
@@ -118,16 +90,6 @@ void Execute(const Action& action, HookContext& context, const PairRegistry& reg
     case ActionKind::kWriteTargetKey:
       context.xen().WriteTargetKey(action.monitor, action.target);
       return;
-    case ActionKind::kInstallDomUBits:
-      InstallDomUBits(action, context.xen(), context.run_dir, *context.log);
-      return;
-    case ActionKind::kDropDomUBitRecord: {
-      std::string path = DomUBitRecordPath(context.run_dir, action.monitor);
-      if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
-        ThrowErrno("removing stale DomU-bit record " + path);
-      }
-      return;
-    }
     case ActionKind::kPublishState:
       (void)context.xen().PublishPairState(action.monitor, action.state);
       return;

@@ -1,25 +1,23 @@
-// The real dom0 backend: domain list and set_target through libxenctrl, the mmu_update
-// hypercall through libxencall (libxenctrl keeps its mmu helpers private in 4.17), keys and
-// permissions through libxenstore.
+// The real dom0 backend: domain list and set_target through libxenctrl, keys and permissions
+// through libxenstore.
 #include "xen/libxen_host.h"
 
 #include <syslog.h>
 
 // The Xen 4.17 tools headers declare C functions without extern "C" guards.
 extern "C" {
-#include <xencall.h>
 #include <xenctrl.h>
 #include <xenstore.h>
 #include <xenstore_lib.h>
 #include <xentoollog.h>
 }
 
-#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 #include "common/error.h"
 #include "common/unique_handle.h"
@@ -129,26 +127,6 @@ class XsTransaction {
   xs_transaction_t t_;
 };
 
-// A buffer the hypervisor may read and write (libxencall-allocated, locked memory).
-class HypercallBuffer {
- public:
-  HypercallBuffer(xencall_handle* xcall, std::size_t size)
-      : xcall_(xcall), data_(xencall_alloc_buffer(xcall, size)) {
-    if (data_ == nullptr) {
-      ThrowErrno("allocating a hypercall buffer of " + std::to_string(size) + " bytes");
-    }
-  }
-  HypercallBuffer(const HypercallBuffer&) = delete;
-  HypercallBuffer& operator=(const HypercallBuffer&) = delete;
-  ~HypercallBuffer() { xencall_free_buffer(xcall_, data_); }
-  [[nodiscard]] void* Get() const { return data_; }
-
- private:
-  xencall_handle* xcall_;
-  void* data_;
-};
-
-constexpr std::size_t kMmuBatch = 512;
 constexpr int kTransactionAttempts = 8;
 
 // Sends libxenctrl's own diagnostics to syslog instead of the hook's stderr (libvirt shows the
@@ -176,9 +154,6 @@ class LibxenHost final : public XenHost {
   std::optional<DomId> ReadTargetKey(DomId monitor) override;
   std::optional<PublishedPairState> ReadPairState(DomId monitor) override;
   std::uint64_t PublishPairState(DomId monitor, const PairState& state) override;
-  std::uint64_t MaximumGpfn(DomId domid) override;
-  void InstallDomUBitEntries(DomId monitor, DomId target,
-                             const std::vector<DomUBitEntry>& entries) override;
 
  private:
   std::vector<XenDomainInfo> ListDomains();
@@ -381,50 +356,6 @@ std::uint64_t LibxenHost::PublishPairState(DomId monitor, const PairState& state
     }
     if (errno != EAGAIN || attempt == kTransactionAttempts) {
       ThrowErrno("xenstore: committing the pair state of Domain M " + std::to_string(monitor));
-    }
-  }
-}
-
-std::uint64_t LibxenHost::MaximumGpfn(DomId domid) {
-  xen_pfn_t gpfns = 0;
-  if (xc_domain_maximum_gpfn(xch_.get(), domid, &gpfns) != 0) {
-    ThrowErrno("maximum_gpfn(U=" + std::to_string(domid) + ")");
-  }
-  return gpfns;
-}
-
-void LibxenHost::InstallDomUBitEntries(DomId monitor, DomId target,
-                                       const std::vector<DomUBitEntry>& entries) {
-  xencall_handle* xcall = xc_interface_xcall_handle(xch_.get());
-  if (xcall == nullptr) {
-    throw Error("mmu_update: libxenctrl gave no hypercall handle");
-  }
-  HypercallBuffer requests(xcall, sizeof(mmu_update_t) * kMmuBatch);
-  HypercallBuffer done(xcall, sizeof(unsigned int));
-  // foreigndom: page owner (FD) U in bits 0-15, page-table owner (PFD) M encoded as M + 1 in
-  // bits 16-31 (xen/include/public/xen.h, HYPERVISOR_mmu_update).
-  const std::uint64_t foreigndom = ((std::uint64_t{monitor} + 1U) << 16U) | target;
-  for (std::size_t first = 0; first < entries.size(); first += kMmuBatch) {
-    std::size_t count = std::min(kMmuBatch, entries.size() - first);
-    auto* reqs = static_cast<mmu_update_t*>(requests.Get());
-    for (std::size_t i = 0; i < count; ++i) {
-      reqs[i].ptr = entries[first + i].PteMachineAddress() | MMU_NORMAL_PT_UPDATE;
-      reqs[i].val = entries[first + i].PteValue();
-    }
-    *static_cast<unsigned int*>(done.Get()) = 0;
-    int rc =
-        xencall4(xcall, __HYPERVISOR_mmu_update, reinterpret_cast<std::uintptr_t>(requests.Get()),
-                 count, reinterpret_cast<std::uintptr_t>(done.Get()), foreigndom);
-    if (rc < 0) {
-      int err = errno;
-      unsigned int ok = *static_cast<unsigned int*>(done.Get());
-      const DomUBitEntry& bad = entries[first + std::min<std::size_t>(ok, count - 1)];
-      char where[128];
-      (void)std::snprintf(where, sizeof(where), " at entry %zu (L1 mfn %llx slot %u gfn %llx)",
-                          first + ok, static_cast<unsigned long long>(bad.l1_mfn), bad.slot,
-                          static_cast<unsigned long long>(bad.gfn));
-      throw Error(ErrnoMessage(Pair("mmu_update", monitor, target) + where, err) +
-                  " (was the record made for this Domain M? is U's frame populated?)");
     }
   }
 }

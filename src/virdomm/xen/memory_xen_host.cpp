@@ -17,10 +17,6 @@ void MemoryXenHost::AddDomain(const XenDomainInfo& info) { domains_[info.domid] 
 
 void MemoryXenHost::KillDomain(DomId domid) { domains_.at(domid).dying = true; }
 
-void MemoryXenHost::SetMaximumGpfn(DomId domid, std::uint64_t max_gpfn) {
-  max_gpfn_[domid] = max_gpfn;
-}
-
 void MemoryXenHost::FailNext(const std::string& operation, int err) { fail_next_[operation] = err; }
 
 void MemoryXenHost::MaybeFail(const std::string& operation, const std::string& what) {
@@ -35,11 +31,6 @@ void MemoryXenHost::MaybeFail(const std::string& operation, const std::string& w
 std::optional<DomId> MemoryXenHost::XenTarget(DomId monitor) const {
   auto it = xen_target_.find(monitor);
   return it == xen_target_.end() ? std::nullopt : std::optional<DomId>(it->second);
-}
-
-std::vector<DomUBitEntry> MemoryXenHost::Installed(DomId monitor) const {
-  auto it = installed_.find(monitor);
-  return it == installed_.end() ? std::vector<DomUBitEntry>{} : it->second;
 }
 
 std::optional<XenDomainInfo> MemoryXenHost::FindDomainByUuid(const std::string& uuid) {
@@ -112,23 +103,6 @@ std::uint64_t MemoryXenHost::PublishPairState(DomId monitor, const PairState& st
   PublishedPairState& published = pair_state_[monitor];
   published.state = state;
   return ++published.generation;
-}
-
-std::uint64_t MemoryXenHost::MaximumGpfn(DomId domid) {
-  auto it = max_gpfn_.find(domid);
-  if (it == max_gpfn_.end()) {
-    throw Error(ErrnoMessage("maximum_gpfn(U=" + std::to_string(domid) + ")", ESRCH));
-  }
-  return it->second;
-}
-
-void MemoryXenHost::InstallDomUBitEntries(DomId monitor, DomId target,
-                                          const std::vector<DomUBitEntry>& entries) {
-  calls_.push_back("mmu-update M=" + std::to_string(monitor) + " U=" + std::to_string(target) +
-                   " entries=" + std::to_string(entries.size()));
-  MaybeFail("mmu_update", Pair("mmu_update", monitor, target));
-  auto& installed = installed_[monitor];
-  installed.insert(installed.end(), entries.begin(), entries.end());
 }
 
 }  // namespace virdomm

@@ -5,6 +5,8 @@
 
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "xen/xen_host.h"
 
@@ -16,16 +18,14 @@ class MemoryXenHost final : public XenHost {
   void AddDomain(const XenDomainInfo& info);
   // Marks a domain dying (it stays listed, as a zombie target does in Xen).
   void KillDomain(DomId domid);
-  void SetMaximumGpfn(DomId domid, std::uint64_t max_gpfn);
-  // The next call of `operation` ("set_target", "xs_set_target", "publish", "mmu_update",
-  // "find") throws Error with this errno.
+  // The next call of `operation` ("set_target", "xs_set_target", "publish", "find") throws
+  // Error with this errno.
   void FailNext(const std::string& operation, int err);
 
   // State as a test sees it.
   [[nodiscard]] std::optional<DomId> XenTarget(DomId monitor) const;
   [[nodiscard]] const std::vector<std::string>& Calls() const { return calls_; }
   void ClearCalls() { calls_.clear(); }
-  [[nodiscard]] std::vector<DomUBitEntry> Installed(DomId monitor) const;
 
   std::optional<XenDomainInfo> FindDomainByUuid(const std::string& uuid) override;
   std::optional<XenDomainInfo> FindDomainById(DomId domid) override;
@@ -35,9 +35,6 @@ class MemoryXenHost final : public XenHost {
   std::optional<DomId> ReadTargetKey(DomId monitor) override;
   std::optional<PublishedPairState> ReadPairState(DomId monitor) override;
   std::uint64_t PublishPairState(DomId monitor, const PairState& state) override;
-  std::uint64_t MaximumGpfn(DomId domid) override;
-  void InstallDomUBitEntries(DomId monitor, DomId target,
-                             const std::vector<DomUBitEntry>& entries) override;
 
  private:
   void MaybeFail(const std::string& operation, const std::string& what);
@@ -47,8 +44,6 @@ class MemoryXenHost final : public XenHost {
   std::map<DomId, DomId> xs_target_;
   std::map<DomId, DomId> target_key_;
   std::map<DomId, PublishedPairState> pair_state_;
-  std::map<DomId, std::uint64_t> max_gpfn_;
-  std::map<DomId, std::vector<DomUBitEntry>> installed_;
   std::map<std::string, int> fail_next_;
   std::vector<std::string> calls_;
 };

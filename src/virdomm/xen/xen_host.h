@@ -1,16 +1,14 @@
 // The dom0 side of Xen as the hook needs it: find domains, grant Domain M its target, publish
-// the pair's state in xenstore, install carried DomU-bit entries. One interface, two backends:
-// libxenctrl/libxenstore (LibxenHost) and an in-memory one for unit tests (MemoryXenHost).
+// the pair's state in xenstore. One interface, two backends: libxenctrl/libxenstore
+// (LibxenHost) and an in-memory one for unit tests (MemoryXenHost).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "domain/domain_xml.h"
-#include "xen/domubit_record.h"
 
 namespace virdomm {
 
@@ -74,13 +72,6 @@ class XenHost {
   // Writes the keys (readable by M, owned by dom0) and increments `generation` in one
   // transaction; returns the new generation.
   virtual std::uint64_t PublishPairState(DomId monitor, const PairState& state) = 0;
-
-  // XENMEM_maximum_gpfn of a domain.
-  virtual std::uint64_t MaximumGpfn(DomId domid) = 0;
-  // mmu_update with page-table owner M and page owner U, one MMU_NORMAL_PT_UPDATE per entry.
-  // Callers pass entries already checked against U's maximum gpfn (PlanDomUBitInstall).
-  virtual void InstallDomUBitEntries(DomId monitor, DomId target,
-                                     const std::vector<DomUBitEntry>& entries) = 0;
 };
 
 }  // namespace virdomm

@@ -42,7 +42,8 @@ case $case in
       expect_rc 0; expect_no_stdout; expect_no_stderr
     done ;;
   reconnect-never-fails)
-    for input in "$M" "$U" "$data/monitor-malformed-abort.xml" /dev/null "$data/domubit-record-valid.txt"; do
+    # This script stands for any text that is not domain XML.
+    for input in "$M" "$U" "$data/monitor-malformed-abort.xml" /dev/null "$0"; do
       run web1 reconnect begin "$input"
       expect_rc 0; expect_no_stdout
     done ;;

@@ -5,7 +5,6 @@
 #include <cerrno>
 
 #include "hook_test_support.h"
-#include "xen/domubit_record.h"
 
 namespace virdomm::test {
 namespace {
@@ -13,7 +12,7 @@ namespace {
 using Actions = std::vector<std::string>;
 
 const Actions kBindM7U9 = {"set-target M=7 U=9", "xs-set-target M=7 U=9", "write-target M=7 U=9",
-                           "install-domubit M=7 U=9", "publish M=7 bound U=9"};
+                           "publish M=7 bound U=9"};
 
 Actions Concat(Actions a, const Actions& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -69,25 +68,21 @@ TEST_F(HookSequence, MonitorFirstThenTargetBinds) {
   EXPECT_EQ(StateOf(bench.xen, 7), PairStateKind::kBound);
 }
 
-TEST_F(HookSequence, RestoreOfMonitorAloneInstallsCarriedEntries) {
+TEST_F(HookSequence, RestoreOfMonitorAloneBindsTheRestoredMonitor) {
   bench.Start(m, 7);
   bench.Start(u, 9);
   // virsh save of M: stopped + release; U keeps running.
   std::vector<HookOutcome> stop = bench.Stop(m, 7);
-  EXPECT_EQ(stop[0].executed, (Actions{"unregister " + m.uuid, "drop-domubit-record M=7"}));
+  EXPECT_EQ(stop[0].executed, Actions{"unregister " + m.uuid});
   EXPECT_EQ(stop[1].executed, Actions{"unregister " + m.uuid});
-  // virsh restore of M as domain 12: the patched restore left its DomU-bit record.
-  std::string record = DomUBitRecordPath(bench.run_dir.Path(), 12);
-  WriteFile(record, ReadGolden("domubit-record-valid.txt"));
-  bench.xen.SetMaximumGpfn(9, 0x3ffff);
+  // virsh restore of M as domain 12: bound to the running U; M re-makes its mappings itself.
   HookOutcome restored = bench.Start(m, 12);
   EXPECT_EQ(restored.exit_code, 0) << LogText(bench.log);
   EXPECT_EQ(restored.executed,
             (Actions{"register web1-ids domid=12 role=monitor", "publish M=12 unbound",
                      "set-target M=12 U=9", "xs-set-target M=12 U=9", "write-target M=12 U=9",
-                     "install-domubit M=12 U=9", "publish M=12 bound U=9"}));
-  EXPECT_EQ(bench.xen.Installed(12).size(), 4U);
-  EXPECT_FALSE(FileExists(record)) << "an installed record is dropped";
+                     "publish M=12 bound U=9"}));
+  EXPECT_EQ(bench.xen.XenTarget(12), 9U);
   EXPECT_EQ(bench.xen.Calls().back(), "publish M=12 bound U=9");
 }
 
@@ -166,14 +161,14 @@ TEST_F(HookSequence, StoppedTargetUnbindsOnceAndIsIdempotent) {
   EXPECT_EQ(bench.xen.ReadPairState(7)->generation, before + 1);
 }
 
-TEST_F(HookSequence, StoppedMonitorTellsNobodyAndDropsItsRecord) {
+TEST_F(HookSequence, StoppedMonitorTellsNobody) {
   bench.Start(m, 7);
   bench.Start(u, 9);
-  std::string record = DomUBitRecordPath(bench.run_dir.Path(), 7);
-  WriteFile(record, ReadGolden("domubit-record-valid.txt"));
+  bench.xen.ClearCalls();
   std::vector<HookOutcome> stop = bench.Stop(m, 7);
-  EXPECT_EQ(stop[0].executed, (Actions{"unregister " + m.uuid, "drop-domubit-record M=7"}));
-  EXPECT_FALSE(FileExists(record));
+  EXPECT_EQ(stop[0].executed, Actions{"unregister " + m.uuid});
+  EXPECT_EQ(stop[1].executed, Actions{"unregister " + m.uuid});
+  EXPECT_TRUE(bench.xen.Calls().empty()) << "a stopped Domain M changes nothing in Xen";
 }
 
 TEST_F(HookSequence, MigrationSourceSeesOnlyStoppedAndRelease) {
@@ -200,12 +195,11 @@ TEST_F(HookSequence, MigrationDestinationTargetThenMonitor) {
             Actions{"register web1 domid=3 role=target"});
   EXPECT_EQ(bench.Run(m.name, "migrate", "begin", "").exit_code, 0);
   EXPECT_EQ(bench.Prepare(m).exit_code, 0);
-  WriteFile(DomUBitRecordPath(bench.run_dir.Path(), 4), ReadGolden("domubit-record-valid.txt"));
-  bench.xen.SetMaximumGpfn(3, 0x3ffff);
   HookOutcome m_started = bench.Start(m, 4, /*paused=*/true);
   EXPECT_EQ(m_started.exit_code, 0) << LogText(bench.log);
+  EXPECT_TRUE(m_started.decision.binds);
   EXPECT_EQ(bench.xen.XenTarget(4), 3U);
-  EXPECT_EQ(bench.xen.Installed(4).size(), 4U);
+  EXPECT_EQ(StateOf(bench.xen, 4), PairStateKind::kBound);
   EXPECT_GT(m_started.duration.count(), 0);
   bool timed = false;
   for (const auto& entry : bench.log.entries) {
@@ -215,15 +209,14 @@ TEST_F(HookSequence, MigrationDestinationTargetThenMonitor) {
 }
 
 TEST_F(HookSequence, MigrationDestinationMonitorThenTarget) {
-  WriteFile(DomUBitRecordPath(bench.run_dir.Path(), 4), ReadGolden("domubit-record-valid.txt"));
   EXPECT_EQ(bench.Prepare(m).exit_code, 0);
   EXPECT_EQ(bench.Start(m, 4, true).exit_code, 0);
-  EXPECT_TRUE(bench.xen.Installed(4).empty()) << "nothing to install before U is here";
+  EXPECT_FALSE(bench.xen.XenTarget(4)) << "nothing to bind before U is here";
+  EXPECT_EQ(StateOf(bench.xen, 4), PairStateKind::kUnbound);
   EXPECT_EQ(bench.Prepare(u).exit_code, 0);
-  bench.xen.SetMaximumGpfn(3, 0x3ffff);
   HookOutcome u_started = bench.Start(u, 3, true);
   EXPECT_EQ(u_started.exit_code, 0) << LogText(bench.log);
-  EXPECT_EQ(bench.xen.Installed(4).size(), 4U);
+  EXPECT_EQ(bench.xen.XenTarget(4), 3U);
   EXPECT_EQ(StateOf(bench.xen, 4), PairStateKind::kBound);
 }
 
@@ -299,28 +292,6 @@ TEST_F(HookSequence, HvmTargetBinds) {
   bench.Start(m, 7);
   EXPECT_EQ(bench.Start(u, 9).exit_code, 0);
   EXPECT_EQ(bench.xen.XenTarget(7), 9U);
-}
-
-TEST_F(HookSequence, MalformedRecordFailsTheGrantAndIsKept) {
-  bench.Start(u, 9);
-  std::string record = DomUBitRecordPath(bench.run_dir.Path(), 7);
-  WriteFile(record, "virdomm-domubit 1\nentry 1a2b3 512 1000 80000000000025\n");
-  bench.xen.SetMaximumGpfn(9, 0x3ffff);
-  HookOutcome started = bench.Start(m, 7);
-  EXPECT_EQ(started.exit_code, 1);
-  EXPECT_NE(started.reason.find("slot '512'"), std::string::npos) << started.reason;
-  EXPECT_TRUE(FileExists(record)) << "a malformed record is left for inspection";
-  EXPECT_TRUE(bench.xen.Installed(7).empty());
-}
-
-TEST_F(HookSequence, EntriesBeyondMaximumGpfnAreRefused) {
-  bench.Start(u, 9);
-  WriteFile(DomUBitRecordPath(bench.run_dir.Path(), 7), ReadGolden("domubit-record-valid.txt"));
-  bench.xen.SetMaximumGpfn(9, 0x1fff);  // the entry at gfn 0x2a000 lies beyond U's memory
-  HookOutcome started = bench.Start(m, 7);
-  EXPECT_EQ(started.exit_code, 0) << LogText(bench.log);
-  EXPECT_EQ(bench.xen.Installed(7).size(), 3U);
-  EXPECT_NE(LogText(bench.log).find("1 entries refused"), std::string::npos);
 }
 
 TEST_F(HookSequence, XenUnreachableFollowsPolicyOnStartedOnly) {
