@@ -1,8 +1,7 @@
 #!/bin/bash
-# Runs xen-patches/build.sh and linux-patches/build.sh (cached after the first run) and checks
-# their products against Debian's own binaries of the same versions.
-# Usage: SCRIPT REPO_ROOT [ABI]   with ABI (e.g. 6.1.0-57-amd64), only xen-privcmd, built for that
-#   kernel (libxenguest does not depend on the kernel).
+# Runs linux-patches/build.sh (cached after the first run) and checks its product against
+# Debian's own binaries of the same version.
+# Usage: SCRIPT REPO_ROOT [ABI]   with ABI (e.g. 6.1.0-57-amd64), xen-privcmd built for that kernel.
 set -euo pipefail
 
 root=${1:?usage: $0 REPO_ROOT [ABI]}
@@ -14,47 +13,6 @@ kv() { sed -n "s/^$1=//p" <<<"$2"; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-# --- libxenguest ---------------------------------------------------------------------------------
-if [ -z "$abi_arg" ]; then
-  t0=$(date +%s)
-  xen_out=$("$root/xen-patches/build.sh") || { echo "FAIL xen-patches/build.sh"; exit 1; }
-  echo "xen-patches/build.sh: $(($(date +%s) - t0)) s"
-  xen_version=$(kv XEN_SOURCE_VERSION "$xen_out")
-  lib=$(kv LIBXENGUEST "$xen_out")
-  pass "xen-patches/series applies with --fuzz=0 and builds against xen $xen_version"
-
-  # Debian's libxenguest of the very version the series was applied to.
-  cache=${VIRDOMM_XEN_CACHE:-/var/cache/virdomm-xen}/dl
-  deb=$(ls "$cache"/libxenmisc4.17_"${xen_version#*:}"_amd64.deb 2>/dev/null || true)
-  if [ -z "$deb" ]; then
-    (cd "$cache" && apt-get download -qq "libxenmisc4.17=$xen_version") >/dev/null 2>&1 ||
-      { echo "FAIL cannot download libxenmisc4.17=$xen_version"; exit 1; }
-    deb=$(ls "$cache"/libxenmisc4.17_"${xen_version#*:}"_amd64.deb)
-  fi
-  dpkg-deb -x "$deb" "$work/xenmisc"
-  stock=$(ls "$work"/xenmisc/usr/lib/x86_64-linux-gnu/libxenguest.so.4.17.*)
-  symbols() { nm -D --defined-only "$1" | awk '{print $3}' | sort; }
-  if diff <(symbols "$stock") <(symbols "$lib") >"$work/sym.diff"; then
-    pass "libxenguest exports the same $(symbols "$lib" | wc -l) symbols as Debian's $xen_version"
-  else
-    fail "libxenguest symbols differ from Debian's:"; cat "$work/sym.diff"
-  fi
-  dyn() { objdump -p "$1" | awk '$1 == "SONAME" || $1 == "NEEDED" {print $1, $2}' | sort; }
-  if diff <(dyn "$stock") <(dyn "$lib") >"$work/dyn.diff"; then
-    pass "libxenguest SONAME and NEEDED match Debian's"
-  else
-    fail "libxenguest SONAME/NEEDED differ:"; cat "$work/dyn.diff"
-  fi
-  strings "$lib" >"$work/lib.strings"
-  strings "$stock" >"$work/stock.strings"
-  if grep -q '^/run/virdomm/domubit' "$work/lib.strings" && grep -q 'Bad DomU-bit entry' "$work/lib.strings" &&
-    ! grep -q 'virdomm' "$work/stock.strings"; then
-    pass "the DomU-bit save and restore code is in the patched library (and not in Debian's)"
-  else
-    fail "the patched libxenguest lacks the DomU-bit code"
-  fi
-fi
 
 # --- xen-privcmd ---------------------------------------------------------------------------------
 t0=$(date +%s)
