@@ -34,9 +34,8 @@ with_hook_reload=$(spec_value '%global with_hook_reload')
 with_schema=$(spec_value '%global with_schema')
 with_examples=$(spec_value '%global with_examples')
 with_man=$(spec_value '%global with_man')
-with_xen_patches=$(spec_value '%global with_xen_patches')
 echo "packaging virdomm $version: cli=$with_cli hook=$with_hook hook-reload=$with_hook_reload" \
-  "schema=$with_schema examples=$with_examples man=$with_man xen-patches=$with_xen_patches"
+  "schema=$with_schema examples=$with_examples man=$with_man"
 
 # --- build: the tarball, then SRPM and binary RPMs in a private _topdir ------------------------
 # VIRDOMM_RPM_TEST_REUSE=1 keeps the RPMs of the previous run (for work on the checks only).
@@ -71,13 +70,8 @@ arch=$(rpm --eval '%{_arch}')
 srpm=$work/top/SRPMS/virdomm-$version-1.src.rpm
 dom0_rpm=$work/top/RPMS/$arch/virdomm-$version-1.$arch.rpm
 monitor_rpm=$work/top/RPMS/$arch/virdomm-monitor-$version-1.$arch.rpm
-patches_rpm=$work/top/RPMS/noarch/virdomm-xen-patches-$version-1.noarch.rpm
 binary_rpms=("$dom0_rpm" "$monitor_rpm")
 for f in "$srpm" "${binary_rpms[@]}"; do [ -f "$f" ] || fail "rpmbuild made no $f"; done
-if [ "$with_xen_patches" = 1 ]; then
-  [ -f "$patches_rpm" ] || fail "rpmbuild made no $patches_rpm"
-  binary_rpms+=("$patches_rpm")
-fi
 pass "rpmbuild made the SRPM and ${#binary_rpms[@]} binary RPMs"
 
 rpm -qlp "$srpm" >"$work/srpm.list"
@@ -141,13 +135,6 @@ expect_file "$work/monitor.files" -rw-r--r-- cn /etc/virdomm/monitor.conf
 expect_file "$work/monitor.files" -rw-r--r-- cn /etc/virdomm/storage.rules
 expect_file "$work/monitor.files" drwx------ "" /var/lib/virdomm
 expect_only "$work/monitor.files" '^(/usr/bin/domm-monitor|/usr/lib/systemd/system/domm-monitor-[a-z]+\.(service|timer)|/etc/virdomm(/(monitor\.conf|storage\.rules))?|/var/lib/virdomm|/usr/share/doc/virdomm-monitor(/.*)?|/usr/lib/\.build-id(/.*)?)$'
-
-if [ "$with_xen_patches" = 1 ]; then
-  listing "$patches_rpm" >"$work/xen-patches.files"
-  grep -qE '\|/usr/share/virdomm-xen-patches/[^/]+\.patch$' "$work/xen-patches.files" ||
-    fail "xen-patches: no patch under /usr/share/virdomm-xen-patches"
-  pass "xen-patches: the series under /usr/share/virdomm-xen-patches"
-fi
 
 # --- rpmlint, with Fedora's policy (Debian's rpmlint has only generic defaults) ------------------
 lint_configs=(-c "$src/packaging/rpm/rpmlint.toml")
