@@ -58,8 +58,7 @@ std::string MonitorMappingFault(GuestKind kind, const std::optional<XenVersion>&
   const std::string what = "a " + std::string(ToString(kind)) + " Domain M";
   if (!version) {
     return what + " needs Xen " + std::to_string(kPvhMapperMajor) + "." +
-           std::to_string(kPvhMapperMinor) + " or later to map its target, and " +
-           version_error;
+           std::to_string(kPvhMapperMinor) + " or later to map its target, and " + version_error;
   }
   if (version->major > kPvhMapperMajor ||
       (version->major == kPvhMapperMajor && version->minor >= kPvhMapperMinor)) {

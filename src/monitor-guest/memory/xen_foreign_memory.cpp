@@ -66,11 +66,11 @@ void RequirePrivcmdThatDropsOnSuspend() {
   if (in >> value && value == "Y") {
     return;
   }
-  throw Error(std::string("this domain's xen-privcmd does not drop its foreign mappings when the ") +
-              "domain is suspended (" + kDropOnSuspendParameter +
-              (in ? " is not Y" : " is missing") +
-              "): a save or migration would corrupt this Domain M; load virdomm's xen-privcmd "
-              "(linux-patches/) before mapping its target");
+  throw Error(
+      std::string("this domain's xen-privcmd does not drop its foreign mappings when the ") +
+      "domain is suspended (" + kDropOnSuspendParameter + (in ? " is not Y" : " is missing") +
+      "): a save or migration would corrupt this Domain M; load virdomm's xen-privcmd "
+      "(linux-patches/) before mapping its target");
 }
 
 uint64_t ReadStaticMaxBytes(uint32_t domid) {
