@@ -260,7 +260,8 @@ blinds=()
 blind_window() { # FROM FROM_LINE TO TO_LINE WHAT
   local last first
   last=$(clean_check_times "$1" "$2" | tail -1) first=$(clean_check_times "$3" "$4" | head -1)
-  [ -n "$last" ] && [ -n "$first" ] || { echo "no clean check on $1 or $3 around the move" >&2; return 1; }
+  # A measurement, not an assertion: the steps around it check the monitoring itself.
+  [ -n "$last" ] && [ -n "$first" ] || { echo "no clean check on $1 or $3 around the move to measure" >&2; return 0; }
   blinds+=("$(printf '%-44s %5d s' "$5" $((first - last)))")
   echo "blind window: $((first - last)) s (last clean check on $1, first on $3)"
 }
