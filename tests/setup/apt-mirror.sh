@@ -4,7 +4,9 @@
 #
 # Sourced:  virdomm_apt_mirror [SUITE]    the URI of a `deb` entry for SUITE (bookworm,
 #                                         bookworm-security, trixie...; default: this machine's
-#                                         VERSION_CODENAME), without a trailing slash
+#                                         VERSION_CODENAME), without a trailing slash; for
+#                                         another release than this machine's, the URI of
+#                                         this release's entry (the same archive serves both)
 #           virdomm_apt_keyring [SUITE]   that entry's Signed-By keyring file
 #           virdomm_apt_deb_src COMPONENT SUITE...   one-line deb-src entries for those suites
 # Run:      tests/setup/apt-mirror.sh [SUITE]   prints APT_MIRROR=, APT_SECURITY_MIRROR= and
@@ -134,6 +136,15 @@ virdomm_apt_mirror() {
   fi
   # sed, not head: the lookup must not die of SIGPIPE under a caller's pipefail.
   entry=$(virdomm_apt_entries "$suite" | sed -n 1p)
+  # Another Debian release (trixie on a bookworm machine) is served by the archive that serves
+  # this machine's own release: the entry for this release (or its -security suite) names it.
+  if [ -z "$entry" ]; then
+    local own
+    if own=$(virdomm_apt_codename 2>/dev/null) && [ "${suite%-security}" != "$own" ]; then
+      case "$suite" in *-security) own=$own-security ;; esac
+      entry=$(virdomm_apt_entries "$own" | sed -n 1p)
+    fi
+  fi
   if [ -z "$entry" ]; then
     local dir=${VIRDOMM_APT_SOURCES_DIR:-/etc/apt} files
     files=$(virdomm_apt_source_files | paste -sd' ')

@@ -100,9 +100,6 @@ expect "one-line signed-by" /etc/apt/keyrings/bpo.gpg "$(virdomm_apt_keyring boo
 expect "deb-src entries" "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://mirror.example/debian bookworm main
 deb-src [signed-by=/etc/apt/keyrings/security.gpg] https://security.example/debian-security bookworm-security main" \
   "$(virdomm_apt_deb_src main bookworm bookworm-security)"
-rc=0
-virdomm_apt_deb_src main bookworm sid >/dev/null 2>&1 || rc=$?
-expect "deb-src entries: a missing suite fails" 1 "$rc"
 
 # sources.list comes before sources.list.d; its entry without signed-by gets the default.
 echo "deb http://first.example/debian bookworm main contrib" >"$VIRDOMM_APT_SOURCES_DIR/sources.list"
@@ -124,18 +121,33 @@ expect "third-party entry only for its own suite" https://deb.nodesource.com/nod
 
 # No entry for the suite: an error naming the files read and the variable to set, nothing on
 # stdout.
-for suite in sid bookworm-proposed-updates; do
+# A release no entry names (sid here) is served by the archive of this machine's own release;
+# its -security suite by the own release's security archive. Without an entry for the own
+# release either, the lookup fails and names the files and the variable.
+own=$(virdomm_apt_codename)
+own_uri=$(virdomm_apt_mirror "$own" 2>/dev/null) || own_uri=""
+own_sec=$(virdomm_apt_mirror "$own-security" 2>/dev/null) || own_sec=""
+if [ -n "$own_uri" ]; then
+  expect "sid: the own release's archive" "$own_uri" "$(virdomm_apt_mirror sid)"
+  expect "sid-security: the own release's security archive" "$own_sec" "$(virdomm_apt_mirror sid-security)"
+fi
+mkdir -p "$tmp/only/sources.list.d"
+printf 'Types: deb\nURIs: http://only.example/debian\nSuites: trixie\nComponents: main\n' >"$tmp/only/sources.list.d/only.sources"
+for suite in sid "$own-proposed-updates"; do
+  [ "$own" != trixie ] || break
   rc=0
-  out=$(virdomm_apt_mirror "$suite" 2>"$tmp/err") || rc=$?
+  out=$(VIRDOMM_APT_SOURCES_DIR=$tmp/only virdomm_apt_mirror "$suite" 2>"$tmp/err") || rc=$?
   err=$(cat "$tmp/err")
-  expect "no $suite: fails" 1 "$rc"
-  expect "no $suite: nothing printed" "" "$out"
-  expect "no $suite: names debian.sources" yes "$(grep -q "$d/debian.sources" <<<"$err" && echo yes)"
-  expect "no $suite: names the variable" yes "$(grep -q VIRDOMM_APT_MIRROR <<<"$err" && echo yes)"
-  expect "no $suite: ignored files unnamed" no "$(grep -q 'disabled-by-farm\|\.save' <<<"$err" && echo yes || echo no)"
+  expect "no $suite nor $own: fails" 1 "$rc"
+  expect "no $suite nor $own: nothing printed" "" "$out"
+  expect "no $suite nor $own: names only.sources" yes "$(grep -q "$tmp/only/sources.list.d/only.sources" <<<"$err" && echo yes)"
+  expect "no $suite nor $own: names the variable" yes "$(grep -q VIRDOMM_APT_MIRROR <<<"$err" && echo yes)"
 done
 rc=0
-err=$(virdomm_apt_mirror sid-security 2>&1 >/dev/null) || rc=$?
+VIRDOMM_APT_SOURCES_DIR=$tmp/only virdomm_apt_deb_src main trixie sid >/dev/null 2>&1 || rc=$?
+expect "deb-src entries: a missing suite fails" 1 "$rc"
+rc=0
+err=$(VIRDOMM_APT_SOURCES_DIR=$tmp/only virdomm_apt_mirror sid-security 2>&1 >/dev/null) || rc=$?
 expect "no sid-security: names the security variable" 1:yes "$rc:$(grep -q VIRDOMM_APT_SECURITY_MIRROR <<<"$err" && echo yes)"
 
 # An empty folder: the error says which files were looked for.
@@ -149,7 +161,7 @@ expect "run: prints the values" "APT_MIRROR=http://mirror.example/debian
 APT_SECURITY_MIRROR=https://security.example/debian-security
 APT_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg" "$("$helper" bookworm)"
 rc=0
-"$helper" sid >/dev/null 2>&1 || rc=$?
+VIRDOMM_APT_SOURCES_DIR=$tmp/only "$helper" sid >/dev/null 2>&1 || rc=$?
 expect "run: missing suite fails" 1 "$rc"
 
 [ "$failures" = 0 ] || { echo "$failures check(s) failed"; exit 1; }
