@@ -148,13 +148,16 @@ if [ -f "$dir/.virdomm-build-root" ]; then
 fi
 
 tmp="$dir.tmp"
-if [ -e "$tmp" ]; then
-  # A leftover of a run that was killed. Never delete through a mount point.
-  if findmnt -rn -o TARGET | grep -F "$tmp" >/dev/null; then
-    die "$tmp has something mounted in it; unmount it first"
+for stale in "$tmp" "$dir"; do
+  [ -e "$stale" ] || continue
+  # A leftover of a run that was killed (or a root without its stamp). Never delete through a
+  # mount point.
+  if findmnt -rn -o TARGET | grep -F "$stale" >/dev/null; then
+    die "$stale has something mounted in it; unmount it first"
   fi
-  rm -rf --one-file-system "$tmp"
-fi
+  log "removing the unfinished $stale"
+  rm -rf --one-file-system "$stale"
+done
 
 seed=${VIRDOMM_BUILD_ROOT_SEED:-/var/cache/virdomm-rig/debs-$suite}
 if [ -d "$seed" ] && [ -z "$(find "$debs" -maxdepth 1 -name '*.deb' -print -quit)" ]; then
