@@ -44,7 +44,8 @@ fi
 [ -n "$stack" ] && [ -f "$e2e/stacks/$stack.sh" ] || { echo "unknown stack '$stack' (tests/e2e/stacks/)" >&2; usage; }
 source "$e2e/stacks/$stack.sh"
 export VIRDOMM_RIG_RUN=${VIRDOMM_RIG_RUN:-${VIRDOMM_RIG_CACHE:-/var/cache/virdomm-rig}/run-$stack}
-[ -n "$stack_hypervisor" ] && export VIRDOMM_RIG_HYPERVISOR=$stack_hypervisor
+export VIRDOMM_RIG_SUITE=$stack_suite
+if [ -n "$stack_hypervisor" ]; then export VIRDOMM_RIG_HYPERVISOR=$stack_hypervisor; else unset VIRDOMM_RIG_HYPERVISOR; fi
 source "$repo/tests/e2e/rig/lib/common.sh"
 rig="$repo/tests/e2e/rig/rig.sh"
 summary="$VIRDOMM_RIG_RUN/summary.tsv"
@@ -77,6 +78,12 @@ grep -Eq "^# stacks:.*(^|[ ,])$stack([ ,]|$)" "$e2e/scenarios/$scenario.sh" ||
   { echo "scenario $scenario does not run on stack $stack (its '# stacks:' line)" >&2; exit 2; }
 
 file="$e2e/scenarios/$scenario.sh"
+# dom0s of another Debian release than this machine's get the project's binaries built for it.
+if [ -n "$build_dir" ] && [ "$stack_suite" != "$(virdomm_apt_codename)" ]; then
+  VIRDOMM_RIG_DOM0_BUILD_DIR=$("$repo/tests/e2e/rig/lib/build-dom0-binaries.sh" "$stack_suite" \
+    "$build_dir/release-$stack_suite") || { echo "cannot build the dom0 binaries for $stack_suite" >&2; exit 1; }
+  export VIRDOMM_RIG_DOM0_BUILD_DIR
+fi
 group=$(sed -n 's/^# rig: reuse *//p' "$file")
 # Hosts a passing scenario of the same group left are taken as they are; else afresh.
 fresh=1

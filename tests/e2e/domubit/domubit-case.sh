@@ -43,7 +43,9 @@ domubit_build() {
     -o "$work/domubit-probe" "$here/tools/domubit_probe.cpp" || fail "building domubit-probe"
   g++ -std=gnu++20 -O2 -Wall -Wextra -Werror -I"$repo/src/virdomm" -o "$work/domubit-bind" \
     "$here/tools/domubit_bind.cpp" -lxenctrl -lxenstore || fail "building domubit-bind"
-  lin=$("$repo/linux-patches/build.sh") || fail "linux-patches/build.sh"
+  local guest_abi
+  guest_abi=$(cat "$(rig_image_dir)/boot/kernel-version") || fail "no kernel version in the rig's images"
+  lin=$("$repo/linux-patches/build.sh" --abi "$guest_abi") || fail "linux-patches/build.sh --abi $guest_abi"
   abi=$(sed -n 's/^KERNEL_ABI=//p' <<<"$lin")
   kver=$(sed -n 's/^KERNEL_VERSION=//p' <<<"$lin")
   mkdir -p "$work/overlay/bin" "$work/overlay/lib/modules/probe"

@@ -8,8 +8,10 @@ interval_ms=${interval_ms:-2000}
 console=/var/log/xen/console
 
 # --- The project's stack ---------------------------------------------------------------------
-# Domain M's xen-privcmd (linux-patches/); the dom0s keep Debian's own Xen packages.
-lin=$("$repo/linux-patches/build.sh") || fail "linux-patches/build.sh"
+# Domain M's xen-privcmd (linux-patches/) for the kernel of the stack's images, which the guests
+# run too; the dom0s keep Debian's own Xen packages.
+guest_abi=$(cat "$(rig_image_dir)/boot/kernel-version") || fail "no kernel version in the rig's images"
+lin=$("$repo/linux-patches/build.sh" --abi "$guest_abi") || fail "linux-patches/build.sh --abi $guest_abi"
 export VIRDOMM_RIG_DOMM_PRIVCMD
 VIRDOMM_RIG_DOMM_PRIVCMD=$(sed -n 's/^MODULE=//p' <<<"$lin")
 [ -f "$VIRDOMM_RIG_DOMM_PRIVCMD" ] || fail "linux-patches/build.sh gave no module"

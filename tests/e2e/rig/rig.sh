@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The emulated two-host Xen 4.17 rig: two QEMU (TCG) machines running Xen with a Debian 12
-# dom0 each, libvirtd's libxl driver, one private link (169.254.0.1/.2) and NFS shared storage.
+# The emulated two-host Xen rig: two QEMU (TCG) machines running Xen with a Debian dom0 each,
+# libvirtd's libxl driver, one private link (169.254.0.1/.2) and NFS shared storage.
 #
 #   rig.sh build                  build the cached images (once per recipe change)
 #   rig.sh up [--build-dir DIR] [--fresh]   both hosts up (DIR's virdomm binaries go into
@@ -13,8 +13,9 @@
 #   rig.sh status | down
 # HOST is host1 or host2. Environment: VIRDOMM_RIG_CACHE (default /var/cache/virdomm-rig),
 # VIRDOMM_RIG_RUN (run state, default $VIRDOMM_RIG_CACHE/run), VIRDOMM_RIG_MIRROR,
-# VIRDOMM_RIG_HYPERVISOR (a Debian version of xen-hypervisor-4.17-amd64 to boot instead of the
-# dom0's 4.17.5, or "newest" for the highest one apt offers; the dom0 tools stay 4.17.5),
+# VIRDOMM_RIG_SUITE (the dom0s' Debian release: bookworm, the default, or trixie),
+# VIRDOMM_RIG_HYPERVISOR (another Debian build of the dom0's hypervisor package to boot: a
+# version, "main" for the release's main suite's, "newest"; the dom0 tools stay as installed),
 # VIRDOMM_RIG_SNAPSHOT=0 (boot at every `up`, never resume saved hosts).
 set -euo pipefail
 trap '' PIPE

@@ -15,7 +15,9 @@ cp -a "$rootfs" "$root"
 rig_log "configuring the dom0 root"
 "$RIG_DIR/recipe/configure-dom0.sh" "$root"
 
-zcat "$root"/boot/xen-4.17-amd64.gz >"$work/boot/xen"
+xen_gz=("$root"/boot/xen-4.*-amd64.gz)
+[ ${#xen_gz[@]} = 1 ] && [ -f "${xen_gz[0]}" ] || rig_die "expected one Xen hypervisor in $root/boot: ${xen_gz[*]}"
+zcat "${xen_gz[0]}" >"$work/boot/xen"
 kver=$(ls "$root/lib/modules" | sort -V | tail -1)
 cp "$root/boot/vmlinuz-$kver" "$work/boot/vmlinuz"
 echo "$kver" >"$work/boot/kernel-version"

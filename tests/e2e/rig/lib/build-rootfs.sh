@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Stage 1 of the rig's image build: a Debian 12 root with the dom0 packages (debootstrap + apt),
+# Stage 1 of the rig's image build: a Debian root (RIG_SUITE with its -updates and -security
+# suites) with the dom0 packages (debootstrap + apt),
 # kept as the directory OUT; cached apart from the images so that changing the rig's own files does
 # not download and install the packages again.
 # Usage: build-rootfs.sh OUTDIR
@@ -9,7 +10,7 @@ source "$(dirname "$0")/common.sh"
 out=$1
 work="$out.tmp"
 root="$work/root"
-debs="$RIG_CACHE/debs"
+debs="$RIG_CACHE/debs-$RIG_SUITE"
 
 cleanup() {
   for m in dev/pts dev sys proc; do
@@ -34,7 +35,8 @@ debootstrap --variant=minbase "$RIG_SUITE" "$root" "$RIG_MIRROR" >"$work/deboots
 # Daemons must not start inside the chroot while packages install.
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod 755 "$root/usr/sbin/policy-rc.d"
-echo "deb $RIG_MIRROR $RIG_SUITE main" >"$root/etc/apt/sources.list"
+printf 'deb %s %s main\n' "$RIG_MIRROR" "$RIG_SUITE" "$RIG_MIRROR" "$RIG_SUITE-updates" \
+  "$RIG_SECURITY_MIRROR" "$RIG_SUITE-security" >"$root/etc/apt/sources.list"
 mount -t proc proc "$root/proc"
 mount -t sysfs sys "$root/sys"
 mount --bind /dev "$root/dev"
@@ -47,10 +49,13 @@ in_root dpkg-divert --local --rename --divert /usr/sbin/update-initramfs.rig-dis
 printf '#!/bin/sh\nexit 0\n' >"$root/usr/sbin/update-initramfs"
 chmod 755 "$root/usr/sbin/update-initramfs"
 
-mapfile -t pkgs < <(grep -v '^\s*\(#\|$\)' "$RIG_DIR/recipe/dom0-packages.list")
+mapfile -t pkgs < <(grep -v '^\s*\(#\|$\)' "$RIG_DIR/$RIG_PACKAGE_LIST")
 rig_log "apt-get install ${#pkgs[@]} packages into the dom0 root"
 cp -l "$debs"/*.deb "$root/var/cache/apt/archives/" 2>/dev/null || true
 in_root apt-get update -qq >"$work/apt.log" 2>&1
+# What debootstrap took from the release itself gets the updates a host installs.
+in_root apt-get dist-upgrade -y -q >>"$work/apt.log" 2>&1 ||
+  { tail -30 "$work/apt.log" >&2; rig_die "apt-get dist-upgrade failed (log: $work/apt.log)"; }
 in_root apt-get install -y -q --no-install-recommends "${pkgs[@]}" >>"$work/apt.log" 2>&1 ||
   { tail -30 "$work/apt.log" >&2; rig_die "apt-get install failed (log: $work/apt.log)"; }
 for deb in "$root"/var/cache/apt/archives/*.deb; do

@@ -19,41 +19,49 @@ rig_build() {
     [ -e "$rootfs" ] || "$RIG_DIR/lib/build-rootfs.sh" "$rootfs"
     "$RIG_DIR/lib/build-image.sh" "$rootfs" "$img"
     rig_log "build took $((SECONDS - start)) s"
-    # What older recipes left is dead weight (GBs each); the newest other one stays, since a
-    # rig still running may use it as its disks' backing file.
-    local old
-    for old in $(ls -dt "$RIG_CACHE"/images-* "$RIG_CACHE"/rootfs-* 2>/dev/null | tail -n +5); do
-      [ "$old" = "$img" ] || [ "$old" = "$rootfs" ] || rm -rf "$old"
+    # What older recipes of this release left is dead weight (GBs each); the newest other one
+    # stays, since a rig still running may use it as its disks' backing file.
+    local old kind
+    for kind in images rootfs; do
+      for old in $(ls -dt "$RIG_CACHE/$kind-$RIG_SUITE"-* 2>/dev/null | grep -v '\.tmp$' | tail -n +3); do
+        [ "$old" = "$img" ] || [ "$old" = "$rootfs" ] || rm -rf "$old"
+      done
     done
   fi
   exec {build_lock}>&-
 }
 
-# The Xen binary the hosts boot: the dom0 root's own (bookworm main, 4.17.5, built with shadow
-# paging), or with VIRDOMM_RIG_HYPERVISOR=VERSION|newest another Debian build of
-# xen-hypervisor-4.17-amd64 (newest: the highest version apt offers, bookworm-security's 4.17.7,
-# built without shadow paging). Only the hypervisor changes: the dom0 keeps its 4.17.5 tools,
-# which the 4.17 stable branch's fixed domctl/sysctl interface versions allow.
+# The Xen binary the hosts boot: the dom0 root's own (the release as updated: bookworm's 4.17.7,
+# trixie's 4.20.4, both built without shadow paging), or with VIRDOMM_RIG_HYPERVISOR another
+# Debian build of the same xen-hypervisor-4.X-amd64 package: VERSION, `main` (the one in the
+# release's main suite: bookworm's 4.17.5, built with the shadow paging a live move of a PV guest
+# needs) or `newest` (the highest apt offers). Only the hypervisor changes: the dom0 keeps its
+# tools, which the stable branch's fixed domctl/sysctl interface versions allow. The versions
+# are the ones this machine's apt knows.
 rig_hypervisor() { # IMAGE_DIR -> path of the ELF to boot
-  local img=$1 want=${VIRDOMM_RIG_HYPERVISOR:-}
+  local img=$1 want=${VIRDOMM_RIG_HYPERVISOR:-} pkg
   if [ -z "$want" ]; then
     echo "$img/boot/xen"
     return 0
   fi
-  if [ "$want" = newest ]; then
-    want=$(apt-cache madison xen-hypervisor-4.17-amd64 | awk '{print $3}' | sort -rV | head -1)
-    [ -n "$want" ] || rig_die "apt knows no xen-hypervisor-4.17-amd64 (run apt-get update)"
-  fi
+  pkg=$(awk '$1 ~ /^xen-hypervisor-4\.[0-9]+-amd64$/ {print $1}' "$img/dom0-packages.txt")
+  [ -n "$pkg" ] || rig_die "no xen-hypervisor package in $img/dom0-packages.txt"
+  case "$want" in
+    newest) want=$(apt-cache madison "$pkg" | awk '{print $3}' | sort -rV | head -1) ;;
+    main) want=$(apt-cache madison "$pkg" |
+      awk -F'|' -v suite=" $RIG_SUITE/main " '$3 ~ suite {gsub(/ /, "", $2); print $2; exit}') ;;
+  esac
+  [ -n "$want" ] || rig_die "apt knows no $pkg ${VIRDOMM_RIG_HYPERVISOR} (run apt-get update)"
   local dir="$RIG_CACHE/hypervisor-${want//[:+~]/_}"
   if [ ! -s "$dir/xen" ]; then
-    rig_log "fetching xen-hypervisor-4.17-amd64 $want"
+    rig_log "fetching $pkg $want"
     rm -rf "$dir.tmp"
     mkdir -p "$dir.tmp"
-    (cd "$dir.tmp" && apt-get download -q "xen-hypervisor-4.17-amd64=$want") >"$dir.tmp/fetch.log" 2>&1 ||
-      { cat "$dir.tmp/fetch.log" >&2; rig_die "cannot download xen-hypervisor-4.17-amd64 $want"; }
+    (cd "$dir.tmp" && apt-get download -q "$pkg=$want") >"$dir.tmp/fetch.log" 2>&1 ||
+      { cat "$dir.tmp/fetch.log" >&2; rig_die "cannot download $pkg $want"; }
     dpkg-deb -x "$dir.tmp"/xen-hypervisor-*.deb "$dir.tmp/deb"
-    zcat "$dir.tmp/deb/boot/xen-4.17-amd64.gz" >"$dir.tmp/xen"
-    cp "$dir.tmp/deb/boot/xen-4.17-amd64.config" "$dir.tmp/config"
+    zcat "$dir.tmp"/deb/boot/xen-4.*-amd64.gz >"$dir.tmp/xen"
+    cp "$dir.tmp"/deb/boot/xen-4.*-amd64.config "$dir.tmp/config"
     echo "$want" >"$dir.tmp/version"
     rm -rf "$dir.tmp/deb" "$dir.tmp"/*.deb
     rm -rf "$dir"
@@ -88,9 +96,15 @@ rig_prepare_share() {
   mkdir -p "$share/bin" "$share/images" "$share/domains" "$share/put"
   cp "$RIG_DIR"/domains/*.xml "$share/domains/"
   if [ -n "$build_dir" ]; then
-    local name path
+    # The dom0s' binaries come from VIRDOMM_RIG_DOM0_BUILD_DIR when the dom0s run another
+    # Debian release than this machine (built there by build-dom0-binaries.sh); Domain M's
+    # domm-monitor always from this machine's build, with its libraries beside it.
+    local name path dir
     for name in virdomm virdomm-hook domm-monitor rig-read-guest-page; do
-      path=$(find "$build_dir" -type f -name "$name" -perm -u+x -print -quit 2>/dev/null)
+      dir=$build_dir
+      [ "$name" = domm-monitor ] || dir=${VIRDOMM_RIG_DOM0_BUILD_DIR:-$build_dir}
+      path=$(find "$dir" -path "$dir/release-*" -prune -o -type f -name "$name" -perm -u+x \
+        -print -quit 2>/dev/null)
       [ -n "$path" ] && cp "$path" "$share/bin/"
     done
     rig_log "project binaries for the dom0s: $(cd "$share/bin" && echo *)"
@@ -227,9 +241,9 @@ rig_snapshot_take() { # DIR
   rm -rf "$dir"
   mv "$dir.tmp" "$dir"
   rig_log "both hosts saved in $dir ($(du -sh "$dir" | cut -f1))"
-  # Older saved states are dead weight; the newest four stay (one per hypervisor in use).
+  # Older saved states are dead weight; the newest six stay (one per stack in use).
   local old
-  for old in $(ls -dt "$RIG_CACHE"/snapshot-* 2>/dev/null | grep -v '\.tmp$' | tail -n +5); do
+  for old in $(ls -dt "$RIG_CACHE"/snapshot-* 2>/dev/null | grep -v '\.tmp$' | tail -n +7); do
     [ "$old" = "$dir" ] || rm -rf "$old"
   done
 }
