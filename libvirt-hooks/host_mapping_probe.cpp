@@ -56,17 +56,23 @@ std::string MonitorMappingFault(GuestKind kind, const std::optional<XenVersion>&
     return "";  // PV, or unknown: the bind says more once the domain runs
   }
   const std::string what = "a " + std::string(ToString(kind)) + " Domain M";
+  const std::string since =
+      "Xen " + std::to_string(kPvhMapperMajor) + "." + std::to_string(kPvhMapperMinor);
   if (!version) {
-    return what + " needs Xen " + std::to_string(kPvhMapperMajor) + "." +
-           std::to_string(kPvhMapperMinor) + " or later to map its target, and " + version_error;
+    return what + " needs " + since + " or later to map its target, and " + version_error;
   }
   if (version->major > kPvhMapperMajor ||
       (version->major == kPvhMapperMajor && version->minor >= kPvhMapperMinor)) {
-    return "";
+    // Xen lets it map, but its foreign mappings are entries of its own p2m, which virdomm's
+    // xen-privcmd does not drop at suspend: a save or migration would carry them to a host
+    // where they name someone else's frames, or none.
+    return what + " maps its target on Xen " + Describe(*version) +
+           ", but virdomm's xen-privcmd carries its mappings through save and migration only "
+           "in a PV guest (run Domain M as a PV guest)";
   }
-  return what + " can map its target's memory only on Xen " + std::to_string(kPvhMapperMajor) +
-         "." + std::to_string(kPvhMapperMinor) + " or later, and this host runs Xen " +
-         Describe(*version) + " (run Domain M as a PV guest here)";
+  return what + " can map its target's memory only on " + since +
+         " or later, and this host runs Xen " + Describe(*version) +
+         " (run Domain M as a PV guest here)";
 }
 
 std::string HostMappingFault(const DomainFacts& domain) {

@@ -1,9 +1,10 @@
 // Whether Domain M can map its target's memory on this host, judged at `prepare`, before the
 // domain arrives. The toolstack does not matter: Domain M's xen-privcmd drops its foreign
 // mappings when it is suspended and re-makes them once bound (linux-patches/), so any
-// libxenguest saves and restores it cleanly. What a host can lack is a hypervisor that lets a
-// PVH or HVM Domain M map foreign pages at all: Xen allows that since 4.19 ("Allow HVM/PVH
-// domains to map foreign pages"); a PV Domain M maps its target on every Xen the pair runs on.
+// libxenguest saves and restores it cleanly — in a PV Domain M, which maps its target on every
+// Xen the pair runs on. A PVH or HVM Domain M is refused: Xen lets one map foreign pages only
+// since 4.19 ("Allow HVM/PVH domains to map foreign pages"), and even there its mappings are
+// p2m entries that the module does not drop at suspend.
 #pragma once
 
 #include <optional>
@@ -23,7 +24,8 @@ struct XenVersion {
 // nullopt with `error` set when it cannot be read.
 std::optional<XenVersion> ReadHypervisorVersion(const std::string& dir, std::string& error);
 
-// Empty when a Domain M of `kind` can map its target under `version`; otherwise why not.
+// Empty when a Domain M of `kind` can map its target under `version` and keep its mappings
+// through a move; otherwise why not.
 // `version` is only needed for a PVH/HVM monitor (`version_error` says why it is missing).
 std::string MonitorMappingFault(GuestKind kind, const std::optional<XenVersion>& version,
                                 const std::string& version_error);
