@@ -53,7 +53,8 @@ TEST(HostMappingProbe, PvhMonitorIsRefusedWithTheReasonOfItsXen) {
     EXPECT_NE(fault.find("runs Xen 4.17.7"), std::string::npos) << fault;
     EXPECT_NE(fault.find("run Domain M as a PV guest"), std::string::npos) << fault;
     // Xen 4.19+ lets it map, but its p2m mappings would not survive a move.
-    for (XenVersion newer : {XenVersion{4, 19, ".0"}, XenVersion{4, 20, ".4"}, XenVersion{5, 0, ""}}) {
+    for (XenVersion newer :
+         {XenVersion{4, 19, ".0"}, XenVersion{4, 20, ".4"}, XenVersion{5, 0, ""}}) {
       fault = MonitorMappingFault(kind, newer, "");
       EXPECT_NE(fault.find("maps its target on Xen " + std::to_string(newer.major) + "." +
                            std::to_string(newer.minor) + newer.extra),
