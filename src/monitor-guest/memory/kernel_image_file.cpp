@@ -1,10 +1,13 @@
-// bzImage header → payload → liblzma stream decoder, bounded in input and output size.
+// bzImage header → payload → liblzma or libzstd stream decoder, bounded in input and output
+// size.
 #include "memory/kernel_image_file.h"
 
 #include <lzma.h>
+#include <zstd.h>
 
 #include <cstring>
 #include <fstream>
+#include <memory>
 
 #include "common/error.h"
 #include "memory/byte_reader.h"
@@ -25,6 +28,15 @@ bool IsElf(std::span<const uint8_t> bytes) {
                                           "\x7f"
                                           "ELF",
                                           4) == 0;
+}
+
+// The next size of a growing output buffer, or an error once `max_output` is reached.
+std::size_t GrownSize(std::size_t used, std::size_t max_output, const char* codec) {
+  if (used >= max_output) {
+    throw Error(std::string(codec) + ": decompressed kernel exceeds " +
+                std::to_string(max_output >> 20) + " MiB; refusing it");
+  }
+  return std::min(max_output, used * 2);
 }
 
 std::vector<uint8_t> DecompressXz(std::span<const uint8_t> input, std::size_t max_output) {
@@ -48,12 +60,8 @@ std::vector<uint8_t> DecompressXz(std::span<const uint8_t> input, std::size_t ma
       break;
     }
     if (ret == LZMA_OK && stream.avail_out == 0) {
-      if (output.size() >= max_output) {
-        throw Error("xz: decompressed kernel exceeds " + std::to_string(max_output >> 20) +
-                    " MiB; refusing it");
-      }
       std::size_t used = output.size();
-      output.resize(std::min(max_output, used * 2));
+      output.resize(GrownSize(used, max_output, "xz"));
       stream.next_out = output.data() + used;
       stream.avail_out = output.size() - used;
       continue;
@@ -66,6 +74,49 @@ std::vector<uint8_t> DecompressXz(std::span<const uint8_t> input, std::size_t ma
   }
   output.resize(stream.total_out);
   return output;
+}
+
+std::vector<uint8_t> DecompressZstd(std::span<const uint8_t> input, std::size_t max_output) {
+  // The kernel's build appends the decompressed size (4 bytes) after the one zstd frame: decode
+  // that frame only.
+  std::size_t frame = ZSTD_findFrameCompressedSize(input.data(), input.size());
+  if (ZSTD_isError(frame) != 0U) {
+    throw Error(std::string("zstd: corrupt or truncated compressed kernel payload (") +
+                ZSTD_getErrorName(frame) + ")");
+  }
+  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> context(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  if (!context) {
+    throw Error("zstd: cannot initialise the decoder");
+  }
+  // The kernel compresses with `zstd -22 --ultra`: a window of 2^27 bytes at most.
+  constexpr int kMaxWindowLog = 27;
+  ZSTD_DCtx_setParameter(context.get(), ZSTD_d_windowLogMax, kMaxWindowLog);
+  std::vector<uint8_t> output(std::min<std::size_t>(max_output, std::size_t{80} << 20));
+  ZSTD_inBuffer in{input.data(), frame, 0};
+  ZSTD_outBuffer out{output.data(), output.size(), 0};
+  while (true) {
+    std::size_t ret = ZSTD_decompressStream(context.get(), &out, &in);
+    if (ZSTD_isError(ret) != 0U) {
+      throw Error(std::string("zstd: corrupt compressed kernel payload (") +
+                  ZSTD_getErrorName(ret) + ")");
+    }
+    if (ret == 0) {
+      break;  // the frame is decoded and flushed
+    }
+    if (out.pos == out.size) {
+      output.resize(GrownSize(output.size(), max_output, "zstd"));
+      out.dst = output.data();
+      out.size = output.size();
+    } else if (in.pos == in.size) {
+      throw Error("zstd: compressed kernel payload is truncated");
+    }
+  }
+  output.resize(out.pos);
+  return output;
+}
+
+bool StartsWith(std::span<const uint8_t> bytes, std::span<const uint8_t> magic) {
+  return bytes.size() >= magic.size() && std::memcmp(bytes.data(), magic.data(), magic.size()) == 0;
 }
 
 }  // namespace
@@ -97,18 +148,26 @@ VmlinuxBytes ExtractVmlinux(std::span<const uint8_t> file_bytes, std::size_t max
                 ", " + std::to_string(payload_length) + " bytes) lies beyond the file: truncated?");
   }
   auto payload = file_bytes.subspan(payload_offset, payload_length);
+  // Debian 12 builds its kernels with CONFIG_KERNEL_XZ, Debian 13 with CONFIG_KERNEL_ZSTD.
   static constexpr uint8_t kXzMagic[] = {0xfd, '7', 'z', 'X', 'Z', 0x00};
-  if (payload.size() < sizeof(kXzMagic) ||
-      std::memcmp(payload.data(), kXzMagic, sizeof(kXzMagic)) != 0) {
+  static constexpr uint8_t kZstdMagic[] = {0x28, 0xb5, 0x2f, 0xfd};
+  std::vector<uint8_t> vmlinux;
+  std::string origin;
+  if (StartsWith(payload, kXzMagic)) {
+    vmlinux = DecompressXz(payload, max_output);
+    origin = "bzImage payload (xz)";
+  } else if (StartsWith(payload, kZstdMagic)) {
+    vmlinux = DecompressZstd(payload, max_output);
+    origin = "bzImage payload (zstd)";
+  } else {
     throw Error(
-        "kernel image: payload is not xz-compressed (only CONFIG_KERNEL_XZ, Debian's "
-        "choice, is supported; pass the vmlinux ELF instead)");
+        "kernel image: payload is neither xz- nor zstd-compressed (CONFIG_KERNEL_XZ and "
+        "CONFIG_KERNEL_ZSTD are supported; pass the vmlinux ELF instead)");
   }
-  std::vector<uint8_t> vmlinux = DecompressXz(payload, max_output);
   if (!IsElf(vmlinux)) {
     throw Error("kernel image: decompressed payload is not an ELF vmlinux");
   }
-  return {std::move(vmlinux), "bzImage payload (xz)"};
+  return {std::move(vmlinux), std::move(origin)};
 }
 
 std::vector<uint8_t> ReadWholeFile(const std::filesystem::path& path, std::size_t max_bytes) {

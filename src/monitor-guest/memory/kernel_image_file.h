@@ -1,5 +1,6 @@
 // Turns a kernel file into the bytes of its ELF vmlinux: a bzImage (vmlinuz) whose payload is
-// xz-compressed, or a vmlinux ELF as is (e.g. the -dbg package's).
+// xz- (Debian 12) or zstd-compressed (Debian 13), or a vmlinux ELF as is (e.g. the -dbg
+// package's).
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,7 @@ namespace virdomm::monitor {
 
 struct VmlinuxBytes {
   std::vector<uint8_t> bytes;
-  std::string origin;  // "bzImage payload (xz)" or "ELF file"
+  std::string origin;  // "bzImage payload (xz)", "bzImage payload (zstd)" or "ELF file"
 };
 
 // Upper bound on a decompressed vmlinux; a larger one is treated as hostile input.

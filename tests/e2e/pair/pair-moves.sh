@@ -59,10 +59,10 @@ say "DomU (PVH) and Domain M (PV) start; the hook binds M to DomU when the secon
 step "start DomU and Domain M on host1" start_pair
 step "the hook bound M to DomU on host1" bound_on host1
 say "Domain M takes a baseline of DomU's kernel text and rodata through read-only foreign mappings."
-step "M took a baseline of DomU's kernel" wait_line host1 rig-domm "$mark_m" 'virdomm-domm: baseline ' 600
+step "M took a baseline of DomU's kernel" baseline_taken host1 "$mark_m" 'virdomm-domm: baseline ' 600
 step "M's checks are clean on host1" clean_checks host1 "$mark_m" 3
 say "Domain M also reads DomU's disk (attached read-only) and keeps a signed baseline of its files."
-step "M took a baseline of DomU's disk" wait_line host1 rig-domm "$mark_m" 'virdomm-domm: storage baseline ' 300
+step "M took a baseline of DomU's disk" baseline_taken host1 "$mark_m" 'virdomm-domm: storage baseline ' 300
 step "M's storage checks are clean on host1" storage_checks_name host1 "$mark_m" 2
 
 # --- 2. Tamper on host1 ----------------------------------------------------------------------

@@ -40,6 +40,17 @@ wait_line() {
     echo 'no line matching $4 from $2 on $1 within $5 s; last lines:' >&2
     tail -n 5 $console/guest-$2.log >&2; exit 1" $(($5 + 30))
 }
+# baseline_taken HOST FROM PREFIX SECONDS: M's first line PREFIX... after line FROM reports a
+# baseline taken, not "PREFIX FAILED: why".
+baseline_taken() {
+  local line
+  line=$(wait_line "$1" rig-domm "$2" "$3" "$4") || return 1
+  echo "$line" | cut -c1-300
+  if grep -q "$3FAILED" <<<"$line"; then
+    echo "M could not take the baseline on $1" >&2
+    return 1
+  fi
+}
 # checks_after HOST FROM: M's check reports after line FROM (not its lines about the binding:
 # "checks paused" / "checks resumed").
 checks_after() { on "$1" "tail -n +$(($2 + 1)) $console/guest-rig-domm.log | grep -a 'virdomm-domm: check ' | grep -av '\"binding\":'"; }
