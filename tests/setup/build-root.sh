@@ -23,7 +23,8 @@
 #   apt's sources have no entry for SUITE, the archive apt uses for this machine's own release
 #   (and its -security archive), which serves every suite. Keyring: virdomm_apt_keyring SUITE.
 # Environment: VIRDOMM_BUILD_ROOT_CACHE (default /var/cache/virdomm-buildroot),
-#   VIRDOMM_BUILD_ROOT_SEED. Needs root, debootstrap, flock, unshare. Logs go to stderr.
+#   VIRDOMM_BUILD_ROOT_SEED. Needs root, debootstrap, flock, unshare. Progress goes to stderr,
+#   debootstrap's and apt's output to DIR.log beside the root.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -111,19 +112,10 @@ mapfile -t pkgs < <(printf '%s\n' "$@" | sed '/^$/d' | LC_ALL=C sort -u)
 
 # shellcheck source=apt-mirror.sh source-path=SCRIPTDIR
 source "$here/apt-mirror.sh"
-# The URI apt's sources give SUITE; failing that, the archive of this machine's own release
-# (deb.debian.org and its mirrors carry every suite), so no host is ever written down here.
-archive_for() {
-  local want=$1 own
-  if virdomm_apt_mirror "$want" 2>/dev/null; then return 0; fi
-  own=$(virdomm_apt_codename) || return 1
-  case "$want" in *-security) own=$own-security ;; esac
-  [ "$own" != "$want" ] || { virdomm_apt_mirror "$want"; return; }
-  log "apt's sources name no archive for $want; using the one they name for $own"
-  virdomm_apt_mirror "$own"
-}
-mirror=$(archive_for "$suite") || die "no Debian mirror for $suite (set VIRDOMM_APT_MIRROR)"
-security=$(archive_for "$suite-security") ||
+# The archive apt's sources name for SUITE (or for this machine's own release, which serves
+# every suite: apt-mirror.sh), so no host is ever written down here.
+mirror=$(virdomm_apt_mirror "$suite") || die "no Debian mirror for $suite (set VIRDOMM_APT_MIRROR)"
+security=$(virdomm_apt_mirror "$suite-security") ||
   die "no Debian security mirror for $suite-security (set VIRDOMM_APT_SECURITY_MIRROR)"
 keyring=$(virdomm_apt_keyring "$suite")
 
@@ -176,7 +168,8 @@ t0=$(date +%s)
 # with it even if it dies half-way.
 unshare --mount --propagation private \
   nice -n 10 debootstrap --variant=minbase --cache-dir="$debs" --keyring="$keyring" \
-  "$suite" "$tmp" "$mirror" >&2 || die "debootstrap $suite failed (log: $tmp/debootstrap/debootstrap.log)"
+  "$suite" "$tmp" "$mirror" >"$tmp.log" 2>&1 ||
+  { tail -20 "$tmp.log" >&2; die "debootstrap $suite failed (log: $tmp.log)"; }
 log "debootstrap took $(($(date +%s) - t0)) s"
 
 printf '%s\n' "deb $mirror $suite main" "deb $mirror $suite-updates main" \
@@ -191,12 +184,14 @@ cp -L /etc/resolv.conf "$tmp/etc/resolv.conf" 2>/dev/null || true
 
 in_tmp() { "$self" --run "$tmp" --bind "$debs" -- "$@"; }
 log "apt-get update in the $suite root"
-in_tmp apt-get update -qq >&2 || die "apt-get update in $tmp failed"
+in_tmp apt-get update -qq >>"$tmp.log" 2>&1 ||
+  { tail -20 "$tmp.log" >&2; die "apt-get update in $tmp failed (log: $tmp.log)"; }
 if [ ${#pkgs[@]} -gt 0 ]; then
   log "installing ${pkgs[*]}"
   t0=$(date +%s)
   in_tmp env DEBIAN_FRONTEND=noninteractive nice -n 10 apt-get install -y -q \
-    --no-install-recommends "${pkgs[@]}" >&2 || die "apt-get install in $tmp failed"
+    --no-install-recommends "${pkgs[@]}" >>"$tmp.log" 2>&1 ||
+    { tail -20 "$tmp.log" >&2; die "apt-get install in $tmp failed (log: $tmp.log)"; }
   log "install took $(($(date +%s) - t0)) s"
 fi
 rm -rf "${tmp:?}/var/cache/apt/archives/"*.deb
@@ -204,5 +199,6 @@ rm -rf "${tmp:?}/var/cache/apt/archives/"*.deb
 printf 'suite=%s\nmirror=%s\nsecurity=%s\npackages=%s\nbuilt=%s\n' "$suite" "$mirror" "$security" \
   "${pkgs[*]}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$tmp/.virdomm-build-root"
 mv "$tmp" "$dir"
-log "built $dir"
+mv "$tmp.log" "$dir.log"
+log "built $dir (log: $dir.log)"
 echo "$dir"
