@@ -1,5 +1,6 @@
 // kallsyms table search: token_index (256 increasing u16) → token_table (256 strings) →
-// num_syms/names (walked and checked against the markers) → offsets + relative_base.
+// num_syms/names (walked and checked against the markers) → offsets + relative_base, in
+// either order Linux has written them (6.1: offsets first; 6.12: names first).
 #include "memory/kallsyms_decoder.h"
 
 #include <array>
@@ -140,33 +141,92 @@ std::string ExpandName(std::span<const uint8_t> entry, const TokenTables& tokens
   return name;
 }
 
-std::optional<DecodedKallsyms> DecodeWithTokens(std::span<const uint8_t> bytes,
-                                                const TokenTables& tokens) {
+// Where one layout puts the tables other than the token tables.
+struct TableCandidate {
+  uint64_t num_syms_at = 0;
+  uint32_t count = 0;
+  uint64_t names_at = 0;
+  uint64_t names_limit = 0;  // the names end before this offset
+  uint64_t offsets_at = 0;
+  uint64_t relative_base_at = 0;
+};
+
+// Decodes every symbol of a candidate placement and checks it: the names walk to exactly
+// `count` entries, the markers after them record every 256th, the addresses are sorted.
+std::optional<DecodedKallsyms> DecodeCandidate(std::span<const uint8_t> bytes,
+                                               const TokenTables& tokens, const TableCandidate& c) {
+  uint64_t relative_base = 0;
+  if (!TryReadLe(bytes, c.relative_base_at, relative_base) || relative_base < kKernelAddressFloor ||
+      !RangeFits(c.offsets_at, uint64_t{c.count} * 4, bytes.size())) {
+    return std::nullopt;
+  }
   std::vector<uint64_t> block_starts;
-  // num_syms sits at an 8-aligned slot, with relative_base in the slot before it (6.1 order:
-  // offsets, relative_base, num_syms, names, markers, token_table, token_index).
+  auto names_end = WalkNames(bytes, c.names_at, c.count, c.names_limit, block_starts);
+  if (!names_end) {
+    return std::nullopt;
+  }
+  uint64_t markers_at = AlignUp8(*names_end);
+  unsigned width = 0;
+  if (MarkersMatch(bytes, markers_at, 8, block_starts)) {
+    width = 8;
+  } else if (MarkersMatch(bytes, markers_at, 4, block_starts)) {
+    width = 4;
+  } else {
+    return std::nullopt;
+  }
+  std::vector<KernelSymbol> symbols;
+  symbols.reserve(c.count);
+  uint64_t entry_at = c.names_at;
+  uint64_t previous_address = 0;
+  for (uint32_t i = 0; i < c.count; ++i) {
+    uint64_t length = bytes[entry_at++];
+    if (length & 0x80) {
+      length = (length & 0x7f) | (uint64_t{bytes[entry_at++]} << 7);
+    }
+    std::string name = ExpandName(bytes.subspan(entry_at, length), tokens);
+    entry_at += length;
+    // CONFIG_KALLSYMS_ABSOLUTE_PERCPU (x86_64 SMP): non-negative offsets are absolute
+    // addresses (the per-CPU symbols), negative ones count down from relative_base - 1.
+    auto offset =
+        static_cast<int32_t>(ReadLe<uint32_t>(bytes, c.offsets_at + uint64_t{4} * i, "offset"));
+    uint64_t address = offset >= 0 ? static_cast<uint64_t>(offset)
+                                   : relative_base - 1 - static_cast<int64_t>(offset);
+    if (address < previous_address || name.size() < 2) {
+      return std::nullopt;
+    }
+    previous_address = address;
+    symbols.push_back(KernelSymbol{name.substr(1), address, name[0]});
+  }
+  KallsymsLayout layout;
+  layout.offsets = c.offsets_at;
+  layout.relative_base_at = c.relative_base_at;
+  layout.num_syms_at = c.num_syms_at;
+  layout.names = c.names_at;
+  layout.markers = markers_at;
+  layout.token_table = tokens.table;
+  layout.token_index = tokens.index;
+  layout.num_syms = c.count;
+  layout.relative_base = relative_base;
+  layout.marker_width = width;
+  return DecodedKallsyms{SymbolTable(std::move(symbols), SymbolSource::kKallsyms), layout};
+}
+
+// A plausible kallsyms_num_syms at `at`: a .long count in range, padded to 8 bytes with zeros.
+bool PlausibleCount(std::span<const uint8_t> bytes, uint64_t at, uint32_t& count) {
+  uint32_t high = 0;
+  return TryReadLe(bytes, at, count) && TryReadLe(bytes, at + 4, high) && high == 0 &&
+         count >= kMinSymbols && count <= kMaxSymbols;
+}
+
+// Linux 6.1's order: offsets, relative_base, num_syms, names, markers, token_table,
+// token_index. num_syms sits at an 8-aligned slot below the token table, relative_base in
+// the slot before it.
+std::optional<DecodedKallsyms> DecodeOffsetsFirst(std::span<const uint8_t> bytes,
+                                                  const TokenTables& tokens) {
   for (uint64_t slot = tokens.table; slot >= 16; slot -= 8) {
     uint64_t at = slot - 8;
     uint32_t count = 0;
-    uint32_t high = 0;
-    uint64_t relative_base = 0;
-    if (!TryReadLe(bytes, at, count) || !TryReadLe(bytes, at + 4, high) || high != 0 ||
-        count < kMinSymbols || count > kMaxSymbols || !TryReadLe(bytes, at - 8, relative_base) ||
-        relative_base < kKernelAddressFloor) {
-      continue;
-    }
-    uint64_t names_at = at + 8;
-    auto names_end = WalkNames(bytes, names_at, count, tokens.table, block_starts);
-    if (!names_end) {
-      continue;
-    }
-    uint64_t markers_at = AlignUp8(*names_end);
-    unsigned width = 0;
-    if (MarkersMatch(bytes, markers_at, 8, block_starts)) {
-      width = 8;
-    } else if (MarkersMatch(bytes, markers_at, 4, block_starts)) {
-      width = 4;
-    } else {
+    if (!PlausibleCount(bytes, at, count)) {
       continue;
     }
     uint64_t relative_base_at = at - 8;
@@ -174,50 +234,40 @@ std::optional<DecodedKallsyms> DecodeWithTokens(std::span<const uint8_t> bytes,
     if (relative_base_at < offsets_size) {
       continue;
     }
-    uint64_t offsets_at = relative_base_at - offsets_size;
-
-    std::vector<KernelSymbol> symbols;
-    symbols.reserve(count);
-    uint64_t entry_at = names_at;
-    uint64_t previous_address = 0;
-    bool sorted = true;
-    for (uint32_t i = 0; i < count; ++i) {
-      uint64_t length = bytes[entry_at++];
-      if (length & 0x80) {
-        length = (length & 0x7f) | (uint64_t{bytes[entry_at++]} << 7);
-      }
-      std::string name = ExpandName(bytes.subspan(entry_at, length), tokens);
-      entry_at += length;
-      auto offset =
-          static_cast<int32_t>(ReadLe<uint32_t>(bytes, offsets_at + uint64_t{4} * i, "offset"));
-      uint64_t address = offset >= 0 ? static_cast<uint64_t>(offset)
-                                     : relative_base - 1 - static_cast<int64_t>(offset);
-      if (address < previous_address) {
-        sorted = false;
-        break;
-      }
-      previous_address = address;
-      if (name.size() < 2) {
-        sorted = false;
-        break;
-      }
-      symbols.push_back(KernelSymbol{name.substr(1), address, name[0]});
+    TableCandidate c{
+        at, count, at + 8, tokens.table, relative_base_at - offsets_size, relative_base_at};
+    if (auto decoded = DecodeCandidate(bytes, tokens, c)) {
+      return decoded;
     }
-    if (!sorted) {
+  }
+  return std::nullopt;
+}
+
+// Linux 6.12's order (scripts/kallsyms.c writes offsets after the token tables): num_syms,
+// names, markers, token_table, token_index, offsets, relative_base, seqs_of_names. The
+// markers (.long, one per 256 symbols) end just before the token table, so a count fixes
+// where they start: a candidate is tried only when its first marker is 0 there.
+std::optional<DecodedKallsyms> DecodeNamesFirst(std::span<const uint8_t> bytes,
+                                                const TokenTables& tokens) {
+  uint64_t offsets_at = AlignUp8(tokens.index + 2 * kTokenCount);
+  for (uint64_t slot = tokens.table; slot >= 8; slot -= 8) {
+    uint64_t at = slot - 8;
+    uint32_t count = 0;
+    if (!PlausibleCount(bytes, at, count)) {
       continue;
     }
-    KallsymsLayout layout;
-    layout.offsets = offsets_at;
-    layout.relative_base_at = relative_base_at;
-    layout.num_syms_at = at;
-    layout.names = names_at;
-    layout.markers = markers_at;
-    layout.token_table = tokens.table;
-    layout.token_index = tokens.index;
-    layout.num_syms = count;
-    layout.relative_base = relative_base;
-    layout.marker_width = width;
-    return DecodedKallsyms{SymbolTable(std::move(symbols), SymbolSource::kKallsyms), layout};
+    uint64_t markers_size = AlignUp8(((uint64_t{count} + 255) / 256) * 4);
+    uint32_t first_marker = 1;
+    if (tokens.table < markers_size || tokens.table - markers_size <= at + 8 ||
+        !TryReadLe(bytes, tokens.table - markers_size, first_marker) || first_marker != 0) {
+      continue;
+    }
+    TableCandidate c{at,         count,
+                     at + 8,     tokens.table - markers_size,
+                     offsets_at, AlignUp8(offsets_at + uint64_t{count} * 4)};
+    if (auto decoded = DecodeCandidate(bytes, tokens, c)) {
+      return decoded;
+    }
   }
   return std::nullopt;
 }
@@ -236,7 +286,10 @@ DecodedKallsyms DecodeKallsyms(std::span<const uint8_t> rodata) {
       continue;
     }
     found_tokens = true;
-    if (auto decoded = DecodeWithTokens(rodata, tokens)) {
+    if (auto decoded = DecodeOffsetsFirst(rodata, tokens)) {
+      return std::move(*decoded);
+    }
+    if (auto decoded = DecodeNamesFirst(rodata, tokens)) {
       return std::move(*decoded);
     }
   }
@@ -247,7 +300,7 @@ DecodedKallsyms DecodeKallsyms(std::span<const uint8_t> rodata) {
   }
   throw Error(
       "kallsyms: token table found but no consistent names/markers/offsets tables "
-      "(only the Linux 6.1 base-relative layout is decoded); give a System.map");
+      "(the layouts of Linux 6.1 and 6.12 are decoded); give a System.map");
 }
 
 DecodedKallsyms DecodeKallsyms(const ElfImage& vmlinux) {

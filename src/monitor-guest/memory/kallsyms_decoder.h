@@ -1,5 +1,6 @@
 // Decodes the compressed kallsyms tables that Linux 6.1 (CONFIG_KALLSYMS_BASE_RELATIVE,
-// CONFIG_KALLSYMS_ABSOLUTE_PERCPU) embeds in .rodata, found by their structure alone.
+// CONFIG_KALLSYMS_ABSOLUTE_PERCPU) and 6.12 (the same encoding, tables in another order)
+// embed in .rodata, found by their structure alone.
 #pragma once
 
 #include <cstdint>

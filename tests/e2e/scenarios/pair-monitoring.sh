@@ -3,7 +3,9 @@
 # 13's 4.20.4: no shadow paging, so Domain M moves non-live): scenarios 1-3 (pair/pair-moves.sh:
 # pair, tamper caught, migration both orders with monitoring going on), then
 #   4. `virsh save` / `virsh restore` of the pair on host1: M checks on.
-#   5. libvirtd restarted on host1 while the pair runs: the binding holds.
+#   5. libvirtd restarted on host1 while the pair runs: the binding holds. A move whose
+#      destination XML breaks the pairing is refused by host2's hook at `prepare`; DomU keeps
+#      running on host1 and M keeps checking it.
 #   6. A host that cannot keep the pair monitored refuses at `prepare`: Domain M redefined as a
 #      PVH guest cannot map foreign pages before Xen 4.19, and from 4.19 on its mappings would
 #      not survive a move, so with on-grant-failure="abort" the hook refuses its start, with
@@ -40,6 +42,37 @@ restart_libvirtd() {
 step "libvirtd restarted on host1, both still running" restart_libvirtd
 step "the binding held through the restart" bound_on host1
 step "M's checks are clean after the restart" clean_checks host1 "$(lines_of host1 rig-domm)" 3
+
+# --- 5b. A destination that refuses the move ----------------------------------------------------
+# The admin migrates DomU with a destination XML (`virsh migrate --xml`) whose pairing names no
+# valid monitor: the destination's hook refuses it at `prepare`, before anything moves, and the
+# pair stays where it is, DomU running and M checking it.
+refused_destination() {
+  local out from
+  on host1 'virsh -c xen:///system dumpxml --migratable rig-domu >/tmp/domu-bad.xml &&
+    sed -E -i "s|(<[A-Za-z0-9_]+:monitor uuid=.)[0-9a-f-]{36}|\1not-a-uuid|" /tmp/domu-bad.xml &&
+    grep -q "not-a-uuid" /tmp/domu-bad.xml' || { echo "cannot make the destination XML" >&2; return 1; }
+  from=$(lines_of host1 rig-domm)
+  if out=$(virsh_on host1 migrate --live --p2p rig-domu "xen+tcp://$(ip_of host2)/system" \
+    --migrateuri "tcp://$(ip_of host2)" --xml /tmp/domu-bad.xml 2>&1); then
+    echo "DomU moved with a broken pairing: $out" >&2
+    return 1
+  fi
+  echo "$out" | tail -2
+  grep -q "malformed pairing metadata" <<<"$out" ||
+    { echo "the move failed, but not with the hook's reason" >&2; return 1; }
+  local state
+  state=$(virsh_on host1 domstate rig-domu | head -1)
+  echo "DomU on host1 after the refused move: $state"
+  [ "$state" = running ] || { echo "libvirt left DomU $state on host1" >&2; return 1; }
+  if on host2 'virsh -c xen:///system domstate rig-domu' >/dev/null 2>&1; then
+    echo "a rig-domu exists on host2 after the refused move" >&2
+    return 1
+  fi
+  clean_checks host1 "$from" 3
+}
+say "A move of DomU whose destination XML breaks the pairing: host2's hook refuses it; the pair stays monitored on host1."
+step "a destination refuses a move that breaks the pairing; the pair stays monitored" refused_destination
 
 # --- 6. A host that cannot keep the pair monitored ---------------------------------------------
 # Any Debian toolstack carries a PV Domain M; a PVH one the hook refuses at `prepare`, with the
