@@ -228,12 +228,7 @@ bool PausedForBinding(const MemoryOptions& options, XenForeignMemory* bound_targ
   bool rebound = now.state == "bound" && !last.instance.empty() && now.instance != last.instance;
   if (now.state != last.state || rebound) {
     if (now.state == "bound" && bound_target != nullptr) {
-      if (now.target_domid) {
-        bound_target->Retarget(*now.target_domid);
-      } else {
-        // Checks go on through the carried mappings; only the name in reports may be stale.
-        std::cerr << "domm-monitor: bound, but virdomm/target-domid holds no domid\n";
-      }
+      bound_target->Retarget(*now.target_domid);  // "bound" always comes with a target domid
     }
     std::string time = UtcNow();
     if (options.json) {

@@ -43,10 +43,11 @@ constexpr uint64_t kDefaultHvmLowmemTop = 0xf0000000;
 void CloseHandle(xenforeignmemory_handle* handle) { xenforeignmemory_close(handle); }
 
 // A xenstore key (a relative path resolves in this domain's own home); nullopt when absent.
-std::optional<std::string> ReadKey(xs_handle* xs, const char* key) {
+std::optional<std::string> ReadKey(xs_handle* xs, const char* key,
+                                   xs_transaction_t transaction = XBT_NULL) {
   unsigned int length = 0;
   std::unique_ptr<char, decltype(&std::free)> value(
-      static_cast<char*>(xs_read(xs, XBT_NULL, key, &length)), &std::free);
+      static_cast<char*>(xs_read(xs, transaction, key, &length)), &std::free);
   if (!value) {
     return std::nullopt;
   }
@@ -135,6 +136,41 @@ XenForeignMemory::XenForeignMemory(uint32_t domid, std::optional<uint64_t> memor
   frame_limit_ = HvmFrameLimit(memory_bytes ? *memory_bytes : ReadStaticMaxBytes(domid));
 }
 
+namespace {
+
+// The binding keys as one consistent snapshot: read in one xenstore transaction, as the host's
+// hook writes them in one, so that a state of one publish never meets the target of another.
+BindingView ReadBindingFrom(xs_handle* xs) {
+  constexpr int kAttempts = 20;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    xs_transaction_t transaction = xs_transaction_start(xs);
+    if (transaction == XBT_NULL) {
+      ThrowErrno("xenstore transaction start (to read this Domain M's binding)");
+    }
+    BindingView view;
+    view.state = ReadKey(xs, "virdomm/state", transaction).value_or("(none)");
+    std::string target = ReadKey(xs, "virdomm/target-domid", transaction).value_or("?");
+    view.instance = ReadKey(xs, "domid", transaction).value_or("?") + "/" + target + "/" +
+                    ReadKey(xs, "virdomm/generation", transaction).value_or("?");
+    view.target_domid = ParseDomid(target);
+    if (xs_transaction_end(xs, transaction, false)) {
+      if (view.state == "bound" && !view.target_domid) {
+        // Not a binding M can use: nothing to map. Reported as its own state, which pauses
+        // checks until the hook publishes a whole one.
+        view.state = "bound, but virdomm/target-domid is '" + target + "'";
+      }
+      return view;
+    }
+    if (errno != EAGAIN) {
+      ThrowErrno("xenstore transaction end (reading this Domain M's binding)");
+    }
+  }
+  throw Error("xenstore: this Domain M's binding kept changing during " +
+              std::to_string(kAttempts) + " reads");
+}
+
+}  // namespace
+
 uint32_t WaitForBoundTarget(std::chrono::milliseconds wait) {
   UniqueHandle<xs_handle, xs_close> xs(xs_open(0));
   if (!xs) {
@@ -143,16 +179,10 @@ uint32_t WaitForBoundTarget(std::chrono::milliseconds wait) {
   const auto deadline = std::chrono::steady_clock::now() + wait;
   std::string last_state = "(no virdomm/state key yet)";
   while (true) {
-    std::optional<std::string> state = ReadKey(xs.get(), "virdomm/state");
-    if (state) {
-      last_state = *state;
-    }
-    if (state == "bound") {
-      std::string domid = ReadKey(xs.get(), "virdomm/target-domid").value_or("");
-      if (std::optional<uint32_t> value = ParseDomid(domid)) {
-        return *value;
-      }
-      last_state = "bound, but target-domid is '" + domid + "'";
+    BindingView view = ReadBindingFrom(xs.get());
+    last_state = view.state;
+    if (view.state == "bound" && view.target_domid) {
+      return *view.target_domid;
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       throw Error("this domain was not bound to its target within " +
@@ -170,13 +200,7 @@ BindingView ReadBinding() {
   if (!xs) {
     ThrowErrno("xenstore open (to read this Domain M's binding state)");
   }
-  BindingView view;
-  view.state = ReadKey(xs.get(), "virdomm/state").value_or("(none)");
-  std::string target = ReadKey(xs.get(), "virdomm/target-domid").value_or("?");
-  view.instance = ReadKey(xs.get(), "domid").value_or("?") + "/" + target + "/" +
-                  ReadKey(xs.get(), "virdomm/generation").value_or("?");
-  view.target_domid = ParseDomid(target);
-  return view;
+  return ReadBindingFrom(xs.get());
 }
 
 std::string XenForeignMemory::Describe() const {

@@ -48,9 +48,11 @@ uint32_t WaitForBoundTarget(std::chrono::milliseconds wait);
 
 // Run inside Domain M: its binding as the host's hook published it right now.
 struct BindingView {
-  // virdomm/state: "bound", "unbound", "error: ..."; "(none)" when the key is absent. While it
-  // is not "bound" the DomU is stopped, moving or not yet here, and what the carried mappings
-  // show is not a running DomU.
+  // virdomm/state: "bound", "unbound", "error: ..."; "(none)" when the key is absent; "bound,
+  // but virdomm/target-domid is '...'" when the hook published a binding without a usable
+  // target. While it is not "bound" the DomU is stopped, moving or not yet here, and nothing
+  // of it may be read as a running DomU. "bound" always comes with `target_domid`; all keys
+  // are read in one xenstore transaction.
   std::string state;
   // What tells one binding from the next: this domain's own domid (a move or a restore makes a
   // new domain), the target's domid and the hook's generation counter. A move can begin and
