@@ -65,6 +65,7 @@ class ExtWalker {
 
   void Open();
   ext2_filsys OpenFs(const BlockOverlay* overlay, errcode_t& rc) const;
+  bool FitsVolume(ext2_filsys fs) const;
   void ReplayJournal();
   std::string GuestPath(const std::string& inner) const;
   void VisitEntry(ext2_ino_t inode, const std::string& inner_path, unsigned depth,
@@ -101,6 +102,10 @@ ext2_filsys ExtWalker::OpenFs(const BlockOverlay* overlay, errcode_t& rc) const 
   return rc == 0 ? raw : nullptr;
 }
 
+bool ExtWalker::FitsVolume(ext2_filsys fs) const {
+  return fs->blocksize > 0 && ext2fs_blocks_count(fs->super) <= volume_.length / fs->blocksize;
+}
+
 void ExtWalker::Open() {
   errcode_t rc = 0;
   ext2_filsys raw = OpenFs(nullptr, rc);
@@ -109,15 +114,16 @@ void ExtWalker::Open() {
                       image_.Name() + ": " + Ext2Message(rc));
   }
   fs_.reset(raw);
+  if (!FitsVolume(fs_.get())) {
+    throw SourceError("filesystem in " + volume_.label + " claims " +
+                      std::to_string(ext2fs_blocks_count(fs_->super)) + " blocks but only " +
+                      std::to_string(volume_.length / fs_->blocksize) + " fit in it");
+  }
+  // After the size check: the replay must never place blocks outside this volume.
   if (ext2fs_has_feature_journal_needs_recovery(fs_->super)) ReplayJournal();
   block_size_ = fs_->blocksize;
   inode_buffer_.assign(std::max<size_t>(EXT2_INODE_SIZE(fs_->super), sizeof(ext2_inode_large)), 0);
   blocks_count_ = ext2fs_blocks_count(fs_->super);
-  if (blocks_count_ > volume_.length / block_size_) {
-    throw SourceError("filesystem in " + volume_.label + " claims " +
-                      std::to_string(blocks_count_) + " blocks but only " +
-                      std::to_string(volume_.length / block_size_) + " fit in it");
-  }
   // Reserve for the inodes in use so the record vector is not regrown many times; the count
   // comes from an untrusted superblock, so the reservation is capped (growth handles the rest).
   std::uint64_t used_inodes = fs_->super->s_inodes_count -
@@ -150,9 +156,10 @@ void ExtWalker::ReplayJournal() {
       image_.Overlay().Add(volume_.offset + block * fs_block_size, std::move(bytes));
     }
     errcode_t rc = 0;
-    ext2_filsys raw = OpenFs(&image_.Overlay(), rc);
+    FsPtr replayed(OpenFs(&image_.Overlay(), rc));
+    if (rc == 0 && !FitsVolume(replayed.get())) rc = EXT2_ET_FILE_TOO_BIG;
     if (rc == 0) {
-      fs_.reset(raw);
+      fs_ = std::move(replayed);
     } else {
       image_.Overlay().Erase(volume_.offset, volume_end);
       result_.warnings.push_back(volume_.label + ": the filesystem after the journal replay " +

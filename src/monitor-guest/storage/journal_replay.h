@@ -14,8 +14,9 @@ namespace virdomm::monitor {
 struct JournalLimits {
   std::uint64_t max_overlay_bytes = 256ULL << 20;  // replayed block contents kept in memory
   std::uint64_t max_transactions = 1'000'000;
-  std::uint64_t max_revoke_records = 4'000'000;
-  std::uint64_t max_tags = 16'000'000;  // block tags over the whole log
+  // Positions are kept for every tag and revoke record before the replay: 24 and 8 bytes each.
+  std::uint64_t max_revoke_records = 2'000'000;
+  std::uint64_t max_tags = 2'000'000;  // block tags over the whole log
 };
 
 // Reads journal block `index` (0 is the journal superblock; block size as the filesystem's) into
