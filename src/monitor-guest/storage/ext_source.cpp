@@ -157,14 +157,18 @@ void ExtWalker::ReplayJournal() {
     }
     errcode_t rc = 0;
     FsPtr replayed(OpenFs(&image_.Overlay(), rc));
-    if (rc == 0 && !FitsVolume(replayed.get())) rc = EXT2_ET_FILE_TOO_BIG;
-    if (rc == 0) {
+    std::string problem;
+    if (rc != 0) {
+      problem = "cannot be opened (" + Ext2Message(rc) + ")";
+    } else if (!FitsVolume(replayed.get())) {
+      problem = "claims more blocks than the volume holds";
+    }
+    if (problem.empty()) {
       fs_ = std::move(replayed);
     } else {
       image_.Overlay().Erase(volume_.offset, volume_end);
       result_.warnings.push_back(volume_.label + ": the filesystem after the journal replay " +
-                                 "cannot be opened (" + Ext2Message(rc) +
-                                 "); the journal is not replayed");
+                                 problem + "; the journal is not replayed");
       replay.usable = false;
     }
   }

@@ -89,7 +89,7 @@ class Scanner {
 
 bool Scanner::Read(std::uint64_t index, std::vector<std::uint8_t>& into) {
   if (index >= journal_blocks_ || !read_(index, into.data())) {
-    Stop("journal block " + std::to_string(index) + " cannot be read");
+    Stop("block " + std::to_string(index) + " cannot be read");
     return false;
   }
   return true;
@@ -98,7 +98,7 @@ bool Scanner::Read(std::uint64_t index, std::vector<std::uint8_t>& into) {
 bool Scanner::ReadSuperblock() {
   if (block_size_ < kSbBytes || block_size_ > 65536 || journal_blocks_ < 2) {
     out_.usable = false;
-    Stop("journal too small or block size " + std::to_string(block_size_) + " unsupported");
+    Stop("too small, or block size " + std::to_string(block_size_) + " unsupported");
     return false;
   }
   if (!Read(0, block_)) {
@@ -114,7 +114,7 @@ bool Scanner::ReadSuperblock() {
   }
   if (Be32(sb + kSbBlockSize) != block_size_) {
     out_.usable = false;
-    Stop("journal block size " + std::to_string(Be32(sb + kSbBlockSize)) +
+    Stop("block size " + std::to_string(Be32(sb + kSbBlockSize)) +
          " differs from the filesystem's; not replayed");
     return false;
   }
@@ -141,7 +141,7 @@ bool Scanner::ReadSuperblock() {
     if (sb[kSbChecksumType] != kChecksumTypeCrc32c ||
         Crc32c(~0U, copy.data(), kSbBytes) != stored) {
       out_.usable = false;
-      Stop("journal superblock checksum mismatch; not replayed");
+      Stop("superblock checksum mismatch; not replayed");
       return false;
     }
     seed_ = Crc32c(~0U, sb + kSbUuid, 16);
@@ -157,7 +157,7 @@ bool Scanner::ReadSuperblock() {
   if (max_len > journal_blocks_ || first_ == 0 || first_ >= log_end_ || start < first_ ||
       start >= log_end_) {
     out_.usable = false;
-    Stop("journal superblock geometry is invalid (first " + std::to_string(first_) + ", start " +
+    Stop("superblock geometry is invalid (first " + std::to_string(first_) + ", start " +
          std::to_string(start) + ", length " + std::to_string(max_len) + " of " +
          std::to_string(journal_blocks_) + " blocks); not replayed");
     return false;

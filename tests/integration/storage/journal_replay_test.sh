@@ -117,7 +117,31 @@ changed /var mtime,ctime"
   echo "ok: $name: replayed view equals e2fsck's, payload sha256 $payload_sha"
 }
 
+# damaged NAME JOURNAL_BLOCK WHAT: the 4 KiB live copy with one byte of a journal block flipped
+# (0: the journal superblock; 2: the first copied block of the first transaction). The check
+# still reports, with a warning saying why the journal was not (fully) replayed.
+damaged() {
+  local name=$1 jblock=$2 want=$3 physical rc
+  cp --sparse=always csum-v3-4k.live.img "$name.img"
+  physical=$(debugfs -R "bmap <8> $jblock" "$name.img" 2>/dev/null)
+  printf '\x5a' | dd of="$name.img" bs=1 seek=$((physical * 4096 + 100)) conv=notrunc status=none
+  set +e
+  "$bin" storage check --image "$name.img" --db csum-v3-4k.db --key key --rules rules \
+    --json >"$name.json" 2>/dev/null
+  rc=$?
+  set -e
+  [ "$rc" -le 7 ] || die "$name: exit code $rc"
+  jq -e --arg want "$want" '[.warnings[] | select(contains($want))] | length == 1' "$name.json" \
+    >/dev/null || die "$name: no warning about '$want': $(jq -c .warnings "$name.json")"
+  if jq -e '.differences[] | select(.path == "/etc/rootkit.so")' "$name.json" >/dev/null; then
+    die "$name: a change from a damaged transaction was applied"
+  fi
+  echo "ok: $name: reported without the damaged transaction ($want)"
+}
+
 variant csum-v3-4k -b 4096
+damaged bad-block-checksum 2 "transaction 2: checksum mismatch of the copy of block"
+damaged bad-journal-superblock 0 "journal: superblock checksum mismatch"
 variant csum-v3-1k -b 1024
 variant plain-64bit -b 4096 -O ^metadata_csum
 variant plain-32bit -b 1024 -O ^metadata_csum,^64bit
