@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "storage/file_record.h"
+#include "storage/scan_types.h"
 
 namespace virdomm::monitor {
 
@@ -37,6 +38,7 @@ struct Report {
   std::uint64_t files_checked = 0;
   std::vector<Difference> differences;  // sorted by path
   std::vector<std::string> warnings;
+  JournalStats journal;  // reported only when a journal was replayed
   [[nodiscard]] int ExitBits() const;
   [[nodiscard]] size_t Count(DifferenceKind kind) const;
 };

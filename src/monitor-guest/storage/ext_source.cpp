@@ -13,6 +13,7 @@ extern "C" {
 #include <mutex>
 #include <unordered_map>
 
+#include "storage/ext_journal.h"
 #include "storage/ro_io_manager.h"
 
 namespace virdomm::monitor {
@@ -42,7 +43,7 @@ struct DirEntry {
 
 class ExtWalker {
  public:
-  ExtWalker(const ImageFile& image, const ExtVolume& volume, const RuleSet& rules,
+  ExtWalker(ImageFile& image, const ExtVolume& volume, const RuleSet& rules,
             const ScanLimits& limits, ScanResult& result, Progress& progress)
       : image_(image),
         volume_(volume),
@@ -63,6 +64,9 @@ class ExtWalker {
   static constexpr size_t kNoRecord = static_cast<size_t>(-1);
 
   void Open();
+  ext2_filsys OpenFs(const BlockOverlay* overlay, errcode_t& rc) const;
+  bool FitsVolume(ext2_filsys fs) const;
+  void ReplayJournal();
   std::string GuestPath(const std::string& inner) const;
   void VisitEntry(ext2_ino_t inode, const std::string& inner_path, unsigned depth,
                   std::vector<PendingDir>& stack);
@@ -74,7 +78,7 @@ class ExtWalker {
   void PlanContents(ext2_ino_t ino, ext2_inode_large& inode, size_t record_index);
   void ChargeSteps(std::uint64_t steps);
 
-  const ImageFile& image_;
+  ImageFile& image_;
   const ExtVolume& volume_;
   const RuleSet& rules_;
   const ScanLimits& limits_;
@@ -90,24 +94,36 @@ class ExtWalker {
   std::vector<char> inode_buffer_;  // one on-disk inode, at least sizeof(ext2_inode_large)
 };
 
-void ExtWalker::Open() {
-  std::string name = ReadOnlyChannelName(image_.Fd(), volume_.offset, volume_.length);
+ext2_filsys ExtWalker::OpenFs(const BlockOverlay* overlay, errcode_t& rc) const {
+  std::string name = ReadOnlyChannelName(image_.Fd(), volume_.offset, volume_.length, overlay);
   ext2_filsys raw = nullptr;
-  errcode_t rc = ext2fs_open2(name.c_str(), nullptr, EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP, 0, 0,
-                              ReadOnlyIoManager(), &raw);
+  rc = ext2fs_open2(name.c_str(), nullptr, EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP, 0, 0,
+                    ReadOnlyIoManager(), &raw);
+  return rc == 0 ? raw : nullptr;
+}
+
+bool ExtWalker::FitsVolume(ext2_filsys fs) const {
+  return fs->blocksize > 0 && ext2fs_blocks_count(fs->super) <= volume_.length / fs->blocksize;
+}
+
+void ExtWalker::Open() {
+  errcode_t rc = 0;
+  ext2_filsys raw = OpenFs(nullptr, rc);
   if (rc != 0) {
     throw SourceError("cannot open an ext2/3/4 filesystem in " + volume_.label + " of " +
                       image_.Name() + ": " + Ext2Message(rc));
   }
   fs_.reset(raw);
+  if (!FitsVolume(fs_.get())) {
+    throw SourceError("filesystem in " + volume_.label + " claims " +
+                      std::to_string(ext2fs_blocks_count(fs_->super)) + " blocks but only " +
+                      std::to_string(volume_.length / fs_->blocksize) + " fit in it");
+  }
+  // After the size check: the replay must never place blocks outside this volume.
+  if (ext2fs_has_feature_journal_needs_recovery(fs_->super)) ReplayJournal();
   block_size_ = fs_->blocksize;
   inode_buffer_.assign(std::max<size_t>(EXT2_INODE_SIZE(fs_->super), sizeof(ext2_inode_large)), 0);
   blocks_count_ = ext2fs_blocks_count(fs_->super);
-  if (blocks_count_ > volume_.length / block_size_) {
-    throw SourceError("filesystem in " + volume_.label + " claims " +
-                      std::to_string(blocks_count_) + " blocks but only " +
-                      std::to_string(volume_.length / block_size_) + " fit in it");
-  }
   // Reserve for the inodes in use so the record vector is not regrown many times; the count
   // comes from an untrusted superblock, so the reservation is capped (growth handles the rest).
   std::uint64_t used_inodes = fs_->super->s_inodes_count -
@@ -116,11 +132,55 @@ void ExtWalker::Open() {
   result_.records.reserve(result_.records.size() + static_cast<size_t>(used_inodes));
   step_budget_ =
       4 * blocks_count_ + 4 * static_cast<std::uint64_t>(fs_->super->s_inodes_count) + (1U << 20);
-  if (ext2fs_has_feature_journal_needs_recovery(fs_->super)) {
+}
+
+// The kernel replays the journal at mount time; this does the same in memory, then reopens the
+// filesystem through the overlay, because the superblock and group descriptors may be among
+// the replayed blocks. Any failure leaves the image's own view with a warning.
+void ExtWalker::ReplayJournal() {
+  std::uint64_t fs_block_size = fs_->blocksize;
+  std::uint64_t volume_end = volume_.offset + volume_.length;
+  JournalReplay replay;
+  if (ext2fs_has_feature_journal(fs_->super)) {
+    replay = ReplayExtJournal(fs_.get());
+  } else {
+    replay.usable = false;
+    replay.warnings.push_back("the filesystem needs recovery but has no journal");
+  }
+  for (const std::string& warning : replay.warnings) {
+    result_.warnings.push_back(volume_.label + ": " + warning);
+  }
+  if (replay.clean) return;  // needs_recovery set, but the log holds nothing to replay
+  if (replay.usable && !replay.blocks.empty()) {
+    for (auto& [block, bytes] : replay.blocks) {
+      image_.Overlay().Add(volume_.offset + block * fs_block_size, std::move(bytes));
+    }
+    errcode_t rc = 0;
+    FsPtr replayed(OpenFs(&image_.Overlay(), rc));
+    std::string problem;
+    if (rc != 0) {
+      problem = "cannot be opened (" + Ext2Message(rc) + ")";
+    } else if (!FitsVolume(replayed.get())) {
+      problem = "claims more blocks than the volume holds";
+    }
+    if (problem.empty()) {
+      fs_ = std::move(replayed);
+    } else {
+      image_.Overlay().Erase(volume_.offset, volume_end);
+      result_.warnings.push_back(volume_.label + ": the filesystem after the journal replay " +
+                                 problem + "; the journal is not replayed");
+      replay.usable = false;
+    }
+  }
+  if (!replay.usable) {
     result_.warnings.push_back(volume_.label +
                                ": the journal has unreplayed transactions (filesystem in use or "
                                "not cleanly unmounted); recent changes may not be visible");
+    return;
   }
+  result_.journal.replayed = true;
+  result_.journal.transactions += replay.transactions;
+  result_.journal.blocks += replay.blocks.size();
 }
 
 std::string ExtWalker::GuestPath(const std::string& inner) const {
@@ -537,7 +597,7 @@ void ExtWalker::Run() {
 
 }  // namespace
 
-void ScanExtVolume(const ImageFile& image, const ExtVolume& volume, const RuleSet& rules,
+void ScanExtVolume(ImageFile& image, const ExtVolume& volume, const RuleSet& rules,
                    const ScanLimits& limits, ScanResult& result, Progress& progress) {
   static std::once_flag error_table_once;  // com_err keeps its message tables process-wide
   std::call_once(error_table_once, [] { initialize_ext2_error_table(); });

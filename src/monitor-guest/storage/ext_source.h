@@ -26,8 +26,10 @@ struct ExtVolume {
 };
 
 // Appends the selected files of `volume` to `result`. Problems with single files (a corrupt
-// inode, a loop) become FileRecord::error; an unreadable filesystem throws SourceError.
-void ScanExtVolume(const ImageFile& image, const ExtVolume& volume, const RuleSet& rules,
+// inode, a loop) become FileRecord::error; an unreadable filesystem throws SourceError. A journal
+// that needs recovery is replayed in memory: its blocks go into `image`'s overlay, so the walk and
+// the later hashing both see the filesystem as it is after the replay.
+void ScanExtVolume(ImageFile& image, const ExtVolume& volume, const RuleSet& rules,
                    const ScanLimits& limits, ScanResult& result, Progress& progress);
 
 }  // namespace virdomm::monitor

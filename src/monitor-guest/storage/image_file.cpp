@@ -49,6 +49,7 @@ size_t ImageFile::ReadAt(std::uint64_t offset, void* buffer, size_t size) const 
     ThrowErrno("read " + std::to_string(size) + " bytes at " + std::to_string(offset) +
                " of image " + name_);
   }
+  overlay_.Patch(offset, buffer, static_cast<size_t>(got));
   return static_cast<size_t>(got);
 }
 

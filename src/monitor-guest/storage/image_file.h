@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/unique_handle.h"
+#include "storage/block_overlay.h"
 #include "storage/partition_table.h"
 
 namespace virdomm::monitor {
@@ -21,8 +22,13 @@ class ImageFile {
   [[nodiscard]] std::uint64_t Size() const { return size_; }
   [[nodiscard]] const std::string& Name() const { return name_; }
   // Reads up to `size` bytes at `offset`; short only at the end of the image. Throws on errors.
+  // Bytes the overlay replaces (a replayed journal) are read from it.
   size_t ReadAt(std::uint64_t offset, void* buffer, size_t size) const;
   [[nodiscard]] ReadAtFn Reader() const;
+  // The replayed journal blocks of the image's volumes, added while the volumes are opened and
+  // only read afterwards.
+  [[nodiscard]] BlockOverlay& Overlay() { return overlay_; }
+  [[nodiscard]] const BlockOverlay& Overlay() const { return overlay_; }
 
  private:
   ImageFile(UniqueFd fd, std::string name, std::uint64_t size, size_t direct_alignment)
@@ -34,6 +40,7 @@ class ImageFile {
   std::string name_;
   std::uint64_t size_ = 0;
   size_t direct_alignment_ = 0;  // block devices are read with O_DIRECT (positional_read.h)
+  BlockOverlay overlay_;
 };
 
 }  // namespace virdomm::monitor

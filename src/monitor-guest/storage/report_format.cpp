@@ -9,6 +9,10 @@ std::string FormatReportText(const Report& report) {
   std::string out = "virdomm storage check of " + EscapeForDisplay(report.source) + "\n";
   out += "baseline of " + report.baseline_created + "; " + std::to_string(report.files_checked) +
          " files checked\n";
+  if (report.journal.replayed) {
+    out += "journal: replayed " + std::to_string(report.journal.transactions) +
+           " committed transactions, " + std::to_string(report.journal.blocks) + " blocks\n";
+  }
   for (const std::string& warning : report.warnings) out += "warning: " + warning + "\n";
   out += "summary: " + std::to_string(report.Count(DifferenceKind::kAdded)) + " added, " +
          std::to_string(report.Count(DifferenceKind::kRemoved)) + " removed, " +
@@ -33,6 +37,10 @@ std::string FormatReportJson(const Report& report) {
          ",\"removed\":" + std::to_string(report.Count(DifferenceKind::kRemoved)) +
          ",\"changed\":" + std::to_string(report.Count(DifferenceKind::kChanged)) + "}";
   out += ",\"exit_bits\":" + std::to_string(report.ExitBits());
+  if (report.journal.replayed) {
+    out += ",\"journal\":{\"transactions\":" + std::to_string(report.journal.transactions) +
+           ",\"blocks\":" + std::to_string(report.journal.blocks) + "}";
+  }
   out += ",\"warnings\":[";
   for (size_t i = 0; i < report.warnings.size(); ++i) {
     out += (i ? "," : "") + JsonQuote(report.warnings[i]);

@@ -19,7 +19,8 @@ struct ChannelData {
   int fd = -1;
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
-  size_t direct_alignment = 0;  // the descriptor is read with O_DIRECT
+  size_t direct_alignment = 0;            // the descriptor is read with O_DIRECT
+  const BlockOverlay* overlay = nullptr;  // replayed journal blocks, or none
 };
 
 ChannelData* Data(io_channel channel) { return static_cast<ChannelData*>(channel->private_data); }
@@ -32,6 +33,9 @@ errcode_t ReadBytes(io_channel channel, std::uint64_t byte_offset, size_t size, 
   }
   ssize_t got = ReadRange(data->fd, data->offset + byte_offset, out, size, data->direct_alignment);
   if (got < 0) return errno;
+  if (data->overlay != nullptr) {
+    data->overlay->Patch(data->offset + byte_offset, out, static_cast<size_t>(got));
+  }
   if (static_cast<size_t>(got) < size) {
     std::memset(static_cast<char*>(out) + got, 0, size - static_cast<size_t>(got));
     return EXT2_ET_SHORT_READ;
@@ -104,9 +108,21 @@ errcode_t ChannelOpen(const char* name, int flags, io_channel* out) {
   int fd = -1;
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
-  if (name == nullptr ||
-      std::sscanf(name, "ro-fd:%d:%" SCNu64 ":%" SCNu64, &fd, &offset, &length) != 3) {
+  int consumed = 0;
+  if (name == nullptr || std::sscanf(name, "ro-fd:%d:%" SCNu64 ":%" SCNu64 "%n", &fd, &offset,
+                                     &length, &consumed) != 3) {
     return EXT2_ET_BAD_DEVICE_NAME;
+  }
+  const BlockOverlay* overlay = nullptr;
+  if (name[consumed] != '\0') {
+    std::uintptr_t address = 0;
+    int more = 0;
+    if (std::sscanf(name + consumed, ":overlay=%" SCNxPTR "%n", &address, &more) != 1 ||
+        name[consumed + more] != '\0') {
+      return EXT2_ET_BAD_DEVICE_NAME;
+    }
+    // The address this process wrote into the name (see the header).
+    overlay = reinterpret_cast<const BlockOverlay*>(address);  // NOLINT(performance-no-int-to-ptr)
   }
   // Handed to libext2fs, which frees it through ChannelClose: a C allocation by contract.
   auto* channel = static_cast<io_channel>(  // NOLINT(cppcoreguidelines-owning-memory)
@@ -117,7 +133,7 @@ errcode_t ChannelOpen(const char* name, int flags, io_channel* out) {
   channel->name = strdup(name);
   channel->block_size = 1024;
   channel->refcount = 1;
-  channel->private_data = new ChannelData{fd, offset, length, DirectReadAlignment(fd)};
+  channel->private_data = new ChannelData{fd, offset, length, DirectReadAlignment(fd), overlay};
   *out = channel;
   return 0;
 }
@@ -126,9 +142,17 @@ errcode_t ChannelOpen(const char* name, int flags, io_channel* out) {
 
 io_manager ReadOnlyIoManager() { return &kManager; }
 
-std::string ReadOnlyChannelName(int fd, std::uint64_t offset, std::uint64_t length) {
-  return "ro-fd:" + std::to_string(fd) + ":" + std::to_string(offset) + ":" +
-         std::to_string(length);
+std::string ReadOnlyChannelName(int fd, std::uint64_t offset, std::uint64_t length,
+                                const BlockOverlay* overlay) {
+  std::string name =
+      "ro-fd:" + std::to_string(fd) + ":" + std::to_string(offset) + ":" + std::to_string(length);
+  if (overlay != nullptr) {
+    char address[32];
+    (void)std::snprintf(address, sizeof address, ":overlay=%" PRIxPTR,
+                        reinterpret_cast<std::uintptr_t>(overlay));  // see the header
+    name += address;
+  }
+  return name;
 }
 
 }  // namespace virdomm::monitor

@@ -7,12 +7,18 @@
 #include <cstdint>
 #include <string>
 
+#include "storage/block_overlay.h"
+
 namespace virdomm::monitor {
 
 io_manager ReadOnlyIoManager();
 
 // The "device name" to pass to ext2fs_open2 with ReadOnlyIoManager(): the channel reads bytes
 // [offset, offset+length) of `fd`; the caller keeps `fd` open until the filesystem is closed.
-std::string ReadOnlyChannelName(int fd, std::uint64_t offset, std::uint64_t length);
+// With `overlay` (its offsets are those of `fd`), reads return its bytes where it has some; the
+// caller keeps it alive and unchanged while the channel is open. The I/O manager interface
+// passes nothing but this name to the channel, so the overlay's address travels inside it.
+std::string ReadOnlyChannelName(int fd, std::uint64_t offset, std::uint64_t length,
+                                const BlockOverlay* overlay = nullptr);
 
 }  // namespace virdomm::monitor

@@ -41,10 +41,18 @@ struct ContentJob {
   std::uint64_t order_key = 0;  // reading order: first physical byte, or inode number
 };
 
+// What the in-memory journal replay applied, summed over the volumes that needed it.
+struct JournalStats {
+  bool replayed = false;  // some volume's journal needed recovery and was replayed
+  std::uint64_t transactions = 0;
+  std::uint64_t blocks = 0;  // distinct filesystem blocks taken from the journal
+};
+
 struct ScanResult {
   std::vector<FileRecord> records;
   std::vector<ContentJob> jobs;
   std::vector<std::string> warnings;  // about the source as a whole (e.g. unclean journal)
+  JournalStats journal;
 };
 
 }  // namespace virdomm::monitor

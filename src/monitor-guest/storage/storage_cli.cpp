@@ -110,6 +110,7 @@ int RunScanCommand(const Options& options) {
   report.source = scan.source;
   report.baseline_created = old_baseline.created;
   report.warnings = scan.warnings;
+  report.journal = scan.journal;
   if (old_baseline.rules_sha256 != new_baseline.rules_sha256) {
     report.warnings.push_back("the rules differ from those the baseline was made with");
   }

@@ -145,6 +145,7 @@ ScanOutput ScanSource(const SourceSpec& spec, const RuleSet& rules, const ScanOp
   }
   output.records = std::move(scan.records);
   for (std::string& warning : scan.warnings) output.warnings.push_back(std::move(warning));
+  output.journal = scan.journal;
   return output;
 }
 

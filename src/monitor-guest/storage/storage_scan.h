@@ -25,6 +25,7 @@ struct ScanOutput {
   std::string source;               // "image /srv/web1.img, gpt partition 1" / "tree /mnt/web1"
   std::vector<FileRecord> records;  // sorted by path
   std::vector<std::string> warnings;
+  JournalStats journal;  // what the in-memory journal replay applied
 };
 
 // Throws SourceError when the source cannot be read at all; per-file trouble is in the records.

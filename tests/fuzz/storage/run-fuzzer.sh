@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Builds the fuzzer and runs a bounded number of mutations from the repository corpus (ctest).
-# New inputs go to a scratch directory, never into the repository.
-# Usage: run-fuzzer.sh SOURCE_DIR WORK_DIR RUNS
+# Builds a fuzzer and runs a bounded number of mutations from the repository corpus (ctest).
+# New inputs go to a scratch directory, never into the repository. TARGET is image_reader
+# (default: corpus/, regressions/) or journal (journal-corpus/, journal-regressions/).
+# Usage: run-fuzzer.sh SOURCE_DIR WORK_DIR RUNS [TARGET]
 set -euo pipefail
 src=$1
 work=$2
 runs=$3
+target=${4:-image_reader}
 here=$src/tests/fuzz/storage
+if [ "$target" = journal ]; then
+  mkdir -p "$work/journal-new"
+  "$here/build-fuzzer.sh" "$src" "$work/journal_fuzzer" journal
+  "$work/journal_fuzzer" -runs=0 "$here/journal-corpus" "$here/journal-regressions"
+  exec "$work/journal_fuzzer" -runs="$runs" -max_len=65536 -timeout=10 -rss_limit_mb=1024 \
+    -seed=1 "$work/journal-new" "$here/journal-corpus"
+fi
 mkdir -p "$work/new"
 "$here/build-fuzzer.sh" "$src" "$work/image_reader_fuzzer"
 # Regression inputs first (each must pass on its own), then mutation from the seeds.

@@ -97,6 +97,22 @@ TEST(StorageReport, TextAndJsonFormats) {
             "{\"attribute\":\"perm\",\"old\":\"0600\",\"new\":\"0644\"}]}]}\n");
 }
 
+TEST(StorageReport, JournalReplayIsReportedOnlyWhenItHappened) {
+  Report report;
+  report.source = "image /x.img";
+  EXPECT_EQ(FormatReportJson(report).find("journal"), std::string::npos);
+  EXPECT_EQ(FormatReportText(report).find("journal"), std::string::npos);
+  report.journal = JournalStats{true, 3, 17};
+  EXPECT_NE(FormatReportJson(report).find(
+                ",\"exit_bits\":0,\"journal\":{\"transactions\":3,\"blocks\":17},\"warnings\":["),
+            std::string::npos)
+      << FormatReportJson(report);
+  EXPECT_NE(
+      FormatReportText(report).find("\njournal: replayed 3 committed transactions, 17 blocks\n"),
+      std::string::npos)
+      << FormatReportText(report);
+}
+
 TEST(StorageReport, AttributeValues) {
   FileRecord r = File("/d");
   r.type = FileType::kCharDevice;

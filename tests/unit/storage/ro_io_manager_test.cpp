@@ -1,4 +1,5 @@
-// The read-only libext2fs I/O manager: reads stay inside their byte range, writes are refused.
+// The read-only libext2fs I/O manager: reads stay inside their byte range and see the overlay,
+// writes are refused.
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -37,6 +38,22 @@ TEST_F(ReadOnlyIoManagerTest, ReadsInsideTheRangeOnly) {
   EXPECT_EQ(block[0], 0);
   EXPECT_NE(io_channel_read_blk64(channel, ~0ULL / 2, 1, block), 0);
   EXPECT_EQ(io_channel_close(channel), 0);
+}
+
+TEST_F(ReadOnlyIoManagerTest, OverlayBytesReplaceTheImagesInsideTheRange) {
+  BlockOverlay overlay;  // image offsets: block 1 of the channel is image bytes 3072..4095
+  overlay.Add(3072 + 10, std::string(4, 'J'));
+  overlay.Add(8000, std::string(100, 'X'));  // outside the channel's range: never served
+  io_channel channel = nullptr;
+  std::string name = ReadOnlyChannelName(fd_.Get(), 2048, 4096, &overlay);
+  ASSERT_EQ(ReadOnlyIoManager()->open(name.c_str(), 0, &channel), 0);
+  ASSERT_EQ(io_channel_set_blksize(channel, 1024), 0);
+  char block[1024];
+  ASSERT_EQ(io_channel_read_blk64(channel, 1, 1, block), 0);
+  EXPECT_EQ(std::string(block + 8, 8), std::string("\3\3JJJJ\3\3", 8));
+  EXPECT_EQ(io_channel_close(channel), 0);
+  std::string bad = ReadOnlyChannelName(fd_.Get(), 0, 8192) + ":nonsense";
+  EXPECT_EQ(ReadOnlyIoManager()->open(bad.c_str(), 0, &channel), EXT2_ET_BAD_DEVICE_NAME);
 }
 
 TEST_F(ReadOnlyIoManagerTest, RefusesEveryWrite) {
