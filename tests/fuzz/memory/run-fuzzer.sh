@@ -12,7 +12,7 @@ sources=("$root/tests/fuzz/memory/fuzz_kernel_parsers.cpp" "$memory"/{baseline,d
 if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" "$memory"/*.h -newer "$binary" 2>/dev/null)" ]; then
   clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$root/src/monitor-guest" -I"$root/src/virdomm" "${sources[@]}" \
-    -llzma -lcrypto -o "$binary"
+    -llzma -lzstd -lcrypto -o "$binary"
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
