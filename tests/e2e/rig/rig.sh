@@ -23,7 +23,7 @@ source "$(dirname "$0")/lib/common.sh"
 source "$RIG_DIR/lib/ctl.sh"
 source "$RIG_DIR/lib/hosts.sh"
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 cmd=${1:-}
 [ -n "$cmd" ] || usage
