@@ -62,6 +62,8 @@ class Scanner {
   }
   bool Checksums() const { return (incompat_ & (kIncompatCsumV2 | kIncompatCsumV3)) != 0; }
   bool TailChecksumOk(std::vector<std::uint8_t>& block) const;
+  // The current block's tail checksum, or a stop that names `kind` and the transaction.
+  bool BlockTailHolds(const std::string& where, const char* kind);
   bool ReadDescriptor(Transaction& transaction);
   bool ReadRevoke(Transaction& transaction);
   bool CommitOk();
@@ -178,12 +180,15 @@ bool Scanner::TailChecksumOk(std::vector<std::uint8_t>& block) const {
   return ok;
 }
 
+bool Scanner::BlockTailHolds(const std::string& where, const char* kind) {
+  if (TailChecksumOk(block_)) return true;
+  Stop(where + ": " + kind + " block checksum mismatch; replay ends before it");
+  return false;
+}
+
 bool Scanner::ReadDescriptor(Transaction& transaction) {
   std::string where = "transaction " + std::to_string(sequence_);
-  if (!TailChecksumOk(block_)) {
-    Stop(where + ": descriptor block checksum mismatch; replay ends before it");
-    return false;
-  }
+  if (!BlockTailHolds(where, "descriptor")) return false;
   bool csum3 = (incompat_ & kIncompatCsumV3) != 0;
   bool csum2 = (incompat_ & kIncompatCsumV2) != 0;
   bool wide = (incompat_ & kIncompat64Bit) != 0;
@@ -234,10 +239,7 @@ bool Scanner::ReadDescriptor(Transaction& transaction) {
 
 bool Scanner::ReadRevoke(Transaction& transaction) {
   std::string where = "transaction " + std::to_string(sequence_);
-  if (!TailChecksumOk(block_)) {
-    Stop(where + ": revoke block checksum mismatch; replay ends before it");
-    return false;
-  }
+  if (!BlockTailHolds(where, "revoke")) return false;
   std::uint64_t count = Be32(block_.data() + kRevokeCount);
   size_t record = (incompat_ & kIncompat64Bit) != 0 ? 8 : 4;
   if (count < kRevokeHeaderBytes || count > block_size_ - (Checksums() ? kTailBytes : 0)) {
