@@ -260,6 +260,17 @@ Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom
                       ", U=" + std::to_string(u.domid) + ")");
     return d;
   }
+  if (facts.monitor_target && *facts.monitor_target != u.domid) {
+    // DomU rebooted, or was restored or moved back while M stayed: Xen keeps M's target at the
+    // old domain and cannot change it. Failing here would make libvirt destroy DomU; instead M
+    // is told to restart (libvirt's on_reboot makes it a new domain, whose `started` binds).
+    d.notes.push_back(what + ": Domain M " + std::to_string(m.domid) + " keeps Xen target " +
+                      std::to_string(*facts.monitor_target) + " (Xen sets a target once); DomU " +
+                      "now runs as domain " + std::to_string(u.domid) +
+                      ": telling Domain M to restart to follow it");
+    d.actions.push_back(Publish(m.domid, PairState{PairStateKind::kRestart, u.domid, u.uuid, ""}));
+    return d;
+  }
   d.binds = true;
   d.tell_monitor_on_failure = m.domid;
   d.actions.push_back(Make(ActionKind::kSetTarget, m.domid, u.domid));

@@ -62,6 +62,7 @@ void GatherXenFacts(const HookEvent& event, XenHost& xen, HookFacts& facts) {
   }
   if (monitor) {
     facts.monitor_state = xen.ReadPairState(*monitor);
+    facts.monitor_target = xen.ReadTargetKey(*monitor);
   }
 }
 

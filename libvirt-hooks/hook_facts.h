@@ -47,6 +47,9 @@ struct HookFacts {
   std::optional<XenDomainInfo> self_xen;            // this domain, by the domid in its XML
   std::optional<XenDomainInfo> partner_xen;         // the partner by UUID, not dying
   std::optional<PublishedPairState> monitor_state;  // keys of Domain M when M runs
+  // Domain M's Xen target as its `target` key records it (written at every bind); Xen sets a
+  // target once, so a DomU under another domid can only be followed by a new Domain M.
+  std::optional<DomId> monitor_target;
 };
 
 }  // namespace virdomm

@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "common/json_writer.h"
 #include "memory/baseline.h"
+#include "memory/domain_restart.h"
 #include "memory/file_memory.h"
 #include "memory/jump_label_settling.h"
 #include "memory/kernel_locator.h"
@@ -38,6 +39,7 @@ struct MemoryOptions {
   std::optional<uint32_t> domid;
   bool domid_from_binding = false;  // --xen-domid target: the DomU the hook bound us to
   unsigned target_wait_s = 120;
+  bool restart_on_new_target = false;  // --restart-on-new-target
   std::optional<std::string> memory_file;
   LayoutSpec layout;
   std::optional<uint64_t> guest_memory;
@@ -67,6 +69,12 @@ void PrintUsage(std::ostream& out) {
          "                               D = target: in Domain M, the DomU the host's hook\n"
          "                               bound it to (waits for the binding)\n"
          "  --target-wait SECONDS        how long to wait for that binding (default 120)\n"
+         "  --restart-on-new-target      watch: when the hook says DomU runs as a new domain\n"
+         "                               (binding \"restart\": a reboot, a restore of DomU\n"
+         "                               alone), reboot this Domain M; libvirt recreates it\n"
+         "                               (<on_reboot>restart</on_reboot>) and the hook binds\n"
+         "                               the new one, since Xen sets a target once. Without\n"
+         "                               it checks stay paused until M is restarted\n"
          "  --file PATH | --memory-file PATH\n"
          "                               QEMU memory-backend-file RAM file or raw dump\n"
          "  --layout q35|pc|flat|lowmem=SIZE\n"
@@ -147,6 +155,8 @@ MemoryOptions ParseOptions(std::span<char*> args) {
       options.key = value();
     } else if (option == "--json") {
       options.json = true;
+    } else if (option == "--restart-on-new-target") {
+      options.restart_on_new_target = true;
     } else if (option == "--watch") {
       options.watch = true;
     } else if (option == "--interval-ms" || option == "--interval") {
@@ -213,6 +223,22 @@ void LogToSyslog(const CheckReport& report) {
   }
 }
 
+// Binding "restart": DomU became a new domain that Xen cannot make this domain's target.
+void AnnounceNewTarget(const MemoryOptions& options, const BindingView& now) {
+  std::string target = now.target_domid ? std::to_string(*now.target_domid) : "unknown";
+  std::string action = options.restart_on_new_target
+                           ? "restarting Domain M to follow it"
+                           : "checks stay paused until Domain M is restarted";
+  std::string line =
+      options.json ? "{\"time\":" + JsonQuote(UtcNow()) +
+                         ",\"binding\":\"restart\",\"new-target-domid\":" + JsonQuote(target) +
+                         ",\"action\":" + JsonQuote(action) + "}\n"
+                   : "DomU now runs as domain " + target + ": " + action + "\n";
+  // One write: the restart thread's line must not tear a check's line on the same stdout.
+  std::cout << line << std::flush;
+  syslog(LOG_NOTICE, "DomU now runs as domain %s: %s", target.c_str(), action.c_str());
+}
+
 // With --xen-domid target, checks pause while the host's hook does not say "bound": the DomU
 // has stopped, is moving or has not arrived, and the carried mappings then show a suspended or
 // dead DomU (or fault until the host re-installs them). Each change of state is printed once.
@@ -232,15 +258,20 @@ bool PausedForBinding(const MemoryOptions& options, XenForeignMemory* bound_targ
     }
     std::string time = UtcNow();
     if (options.json) {
-      std::cout << "{\"time\":" << JsonQuote(time) << ",\"binding\":" << JsonQuote(now.state)
-                << (now.state == "bound" ? ",\"checks\":\"resumed\"}" : ",\"checks\":\"paused\"}")
-                << std::endl;
+      // Each line in one write (see AnnounceNewTarget).
+      std::cout << "{\"time\":" + JsonQuote(time) + ",\"binding\":" + JsonQuote(now.state) +
+                       (now.state == "bound" ? ",\"checks\":\"resumed\"}\n"
+                                             : ",\"checks\":\"paused\"}\n")
+                << std::flush;
     } else {
       std::cout << time << " binding " << now.state
                 << (now.state == "bound" ? ": checks resume\n" : ": checks paused\n") << std::flush;
     }
     if (now.state != "bound") {
       syslog(LOG_NOTICE, "checks paused: binding state '%s'", now.state.c_str());
+    }
+    if (now.state == "restart" && !options.restart_on_new_target) {
+      AnnounceNewTarget(options, now);  // with the option, RestartOnNewTarget acts on it
     }
   }
   last = now;
@@ -249,6 +280,10 @@ bool PausedForBinding(const MemoryOptions& options, XenForeignMemory* bound_targ
 
 int RunWatch(MemoryChecker& checker, const MemoryOptions& options, XenForeignMemory* bound_target) {
   openlog("domm-monitor", LOG_PID, LOG_DAEMON);
+  std::optional<RestartOnNewTarget> restarter;
+  if (options.domid_from_binding && options.restart_on_new_target) {
+    restarter.emplace([&options](const BindingView& now) { AnnounceNewTarget(options, now); });
+  }
   Severity worst = Severity::kNone;
   BindingView binding{"bound", "", std::nullopt};  // the checker was just built over a bound target
   std::string settling_since = binding.instance;
@@ -272,7 +307,7 @@ int RunWatch(MemoryChecker& checker, const MemoryOptions& options, XenForeignMem
     settling.Apply(report, JumpLabelSettling::Clock::now());
     worst = std::max(worst, report.Worst());
     if (options.json) {
-      std::cout << FormatCheckJson(report) << std::endl;
+      std::cout << FormatCheckJson(report) + "\n" << std::flush;
     } else if (!report.changes.empty() || done == 1) {
       std::cout << FormatCheckText(report) << std::flush;
     }

@@ -48,7 +48,7 @@ uint32_t WaitForBoundTarget(std::chrono::milliseconds wait);
 
 // Run inside Domain M: its binding as the host's hook published it right now.
 struct BindingView {
-  // virdomm/state: "bound", "unbound", "error: ..."; "(none)" when the key is absent; "bound,
+  // virdomm/state: "bound", "unbound", "restart", "error: ..."; "(none)" when absent; "bound,
   // but virdomm/target-domid is '...'" when the hook published a binding without a usable
   // target. While it is not "bound" the DomU is stopped, moving or not yet here, and nothing
   // of it may be read as a running DomU. "bound" always comes with `target_domid`; all keys

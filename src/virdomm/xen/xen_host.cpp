@@ -13,6 +13,8 @@ std::string_view ToString(PairStateKind kind) {
       return "bound";
     case PairStateKind::kUnbound:
       return "unbound";
+    case PairStateKind::kRestart:
+      return "restart";
     case PairStateKind::kError:
       return "error";
   }
@@ -32,6 +34,8 @@ std::optional<PairState> ParsePairStateValue(std::string_view value) {
     state.kind = PairStateKind::kBound;
   } else if (value == "unbound") {
     state.kind = PairStateKind::kUnbound;
+  } else if (value == "restart") {
+    state.kind = PairStateKind::kRestart;
   } else if (value.substr(0, kErrorPrefix.size()) == kErrorPrefix) {
     state.kind = PairStateKind::kError;
     state.error = std::string(value.substr(kErrorPrefix.size()));

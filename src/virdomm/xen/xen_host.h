@@ -26,20 +26,22 @@ struct XenDomainInfo {
 };
 
 // The pair's state as published under /local/domain/<M>/virdomm/ (PROTOCOL.md).
-enum class PairStateKind { kBound, kUnbound, kError };
+// kRestart: DomU runs as a new domain (a reboot, a restore of DomU alone) that Xen cannot make
+// Domain M's target, since Xen sets a domain's target once; Domain M restarts to follow it.
+enum class PairStateKind { kBound, kUnbound, kRestart, kError };
 std::string_view ToString(PairStateKind kind);
 
 struct PairState {
   PairStateKind kind = PairStateKind::kUnbound;
-  std::optional<DomId> target_domid;  // empty when unbound
+  std::optional<DomId> target_domid;  // bound: the target; restart: the DomU to follow; else empty
   std::string target_uuid;
   std::string error;  // only for kError
   bool operator==(const PairState&) const = default;
 };
 
-// The value of the `state` key: "bound", "unbound" or "error: <message>".
+// The value of the `state` key: "bound", "unbound", "restart" or "error: <message>".
 std::string PairStateValue(const PairState& state);
-// Parses a `state` value back; nullopt when it is none of the three forms.
+// Parses a `state` value back; nullopt when it is none of the four forms.
 std::optional<PairState> ParsePairStateValue(std::string_view value);
 
 // What is currently published for Domain M, with the generation counter.

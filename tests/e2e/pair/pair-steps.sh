@@ -193,11 +193,15 @@ define_pair() {
         virsh -c xen:///system destroy $d; virsh -c xen:///system undefine $d; done >/dev/null 2>&1
       true'
   done
+  # A reboot of either member makes libvirt start it again as a new domain, as on a server.
   on host1 "sed -e 's|<memory unit=.MiB.>[0-9]*</memory>|<memory unit=\"MiB\">384</memory>|' \
       -e 's|rdinit=/init|rdinit=/init $monitor|' -e \"s|</devices>|$domm_disk</devices>|\" \
+      -e 's|<on_reboot>destroy</on_reboot>|<on_reboot>restart</on_reboot>|' \
       /mnt/rig/domains/domm.xml >/var/lib/virdomm/domm-pair.xml &&
+    sed 's|<on_reboot>destroy</on_reboot>|<on_reboot>restart</on_reboot>|' \
+      /mnt/rig/domains/domu.xml >/var/lib/virdomm/domu-pair.xml &&
     virsh -c xen:///system define /var/lib/virdomm/domm-pair.xml &&
-    virsh -c xen:///system define /mnt/rig/domains/domu.xml" || return 1
+    virsh -c xen:///system define /var/lib/virdomm/domu-pair.xml" || return 1
   [ -n "$monitor" ] || return 0
   on host1 "virdomm -c xen:///system pair --monitor rig-domm --target rig-domu \
       --interval $interval_ms --storage /dev/xvdb &&
@@ -222,16 +226,24 @@ storage_checks_name() { # HOST FROM COUNT: COUNT storage checks after line FROM 
   done <<<"$lines"
   echo "$n storage checks on $host name exactly: ${want:-nothing}"
 }
+# DomU's write is synced into ext4's journal, not checkpointed: M sees it by replaying the
+# journal. Prints the time from the write being on disk to M's first report naming the file.
 file_dropped_caught() { # HOST NAME
-  local host=$1 name=$2 from_u from_m
+  local host=$1 name=$2 from_u from_m t_written report
   from_u=$(lines_of "$host" rig-domu) from_m=$(lines_of "$host" rig-domm)
   send_domu "$host" "virdomm-drop $name" || return 1
   wait_line "$host" rig-domu "$from_u" "virdomm-domu: file /etc/$name written" 60 || return 1
+  t_written=$(date +%s%N)
   dropped+=("/etc/$name" /etc) # the new file, and /etc whose entries and times changed
   # The check running while DomU wrote may or may not have seen the file: judge the next ones.
   from_m=$(($(lines_of "$host" rig-domm)))
-  wait_line "$host" rig-domm "$from_m" "virdomm-domm: storage .*\"/etc/$name\"" 120 | cut -c1-300 &&
-    storage_checks_name "$host" "$(lines_of "$host" rig-domm)" 2
+  report=$(wait_line "$host" rig-domm "$from_m" "virdomm-domm: storage .*\"/etc/$name\"" 120) ||
+    return 1
+  echo "$report" | cut -c1-300
+  awk -v a="$t_written" -v b="$(date +%s%N)" -v n="$name" \
+    -v j="$(grep -o '"journal":{[^}]*}' <<<"$report" || echo 'no journal replayed')" \
+    'BEGIN {printf "write of /etc/%s to M'"'"'s report: %.1f s (%s)\n", n, (b - a) / 1e9, j}'
+  storage_checks_name "$host" "$(lines_of "$host" rig-domm)" 2
 }
 
 # Starts DomU, then Domain M, on host1; `mark_m` is M's console line count before.

@@ -172,6 +172,7 @@ TEST(HookDecision, ActionsDescribeThemselves) {
 TEST(HookDecision, PairStateValuesRoundTrip) {
   for (const PairState& s : {PairState{PairStateKind::kBound, 9, "u", ""},
                              PairState{PairStateKind::kUnbound, std::nullopt, "u", ""},
+                             PairState{PairStateKind::kRestart, 13, "u", ""},
                              PairState{PairStateKind::kError, std::nullopt, "", "no: reason"}}) {
     auto back = ParsePairStateValue(PairStateValue(s));
     ASSERT_TRUE(back);
@@ -179,6 +180,7 @@ TEST(HookDecision, PairStateValuesRoundTrip) {
     EXPECT_EQ(back->error, s.error);
   }
   EXPECT_FALSE(ParsePairStateValue("bounded"));
+  EXPECT_FALSE(ParsePairStateValue("restarting"));
 }
 
 }  // namespace

@@ -86,29 +86,56 @@ TEST_F(HookSequence, RestoreOfMonitorAloneBindsTheRestoredMonitor) {
   EXPECT_EQ(bench.xen.Calls().back(), "publish M=12 bound U=9");
 }
 
-TEST_F(HookSequence, RestoreOfTargetAloneCannotRetargetRunningMonitor) {
+TEST_F(HookSequence, RestoreOfTargetAloneTellsRunningMonitorToRestart) {
   bench.Start(m, 7);
   bench.Start(u, 9);
   // virsh save of U: M is told its target is gone, once.
   std::vector<HookOutcome> stop = bench.Stop(u, 9);
   EXPECT_EQ(stop[0].executed, (Actions{"unregister " + u.uuid, "publish M=7 unbound"}));
   EXPECT_EQ(stop[1].executed, Actions{"unregister " + u.uuid});
-  // Restored as 13: Xen keeps M's target at the old U (set once): the grant fails.
+  // Restored as 13: Xen keeps M's target at the old U (set once), so nothing is tried on Xen;
+  // U keeps running and M is told to restart as a new domain, which then binds.
   HookOutcome restored = bench.Start(u, 13);
-  EXPECT_EQ(restored.exit_code, 1);
-  EXPECT_NE(restored.reason.find("already has target 9"), std::string::npos) << restored.reason;
-  EXPECT_NE(restored.reason.find("restart Domain M"), std::string::npos) << restored.reason;
-  EXPECT_EQ(StateOf(bench.xen, 7), PairStateKind::kError);
+  EXPECT_EQ(restored.exit_code, 0) << LogText(bench.log);
+  EXPECT_EQ(restored.executed,
+            (Actions{"register web1 domid=13 role=target", "publish M=7 restart U=13"}));
+  EXPECT_FALSE(restored.decision.binds);
+  EXPECT_EQ(bench.xen.XenTarget(7), 9U);
+  auto published = bench.xen.ReadPairState(7);
+  ASSERT_TRUE(published);
+  EXPECT_EQ(published->state, (PairState{PairStateKind::kRestart, 13, u.uuid, ""}));
+  EXPECT_NE(LogText(bench.log).find("keeps Xen target 9"), std::string::npos) << LogText(bench.log);
 }
 
-TEST_F(HookSequence, RestoreOfTargetAloneWithWarnPolicyContinues) {
-  u.xml = Replace(u.xml, "on-grant-failure=\"abort\"", "on-grant-failure=\"warn\"");
+TEST_F(HookSequence, RebootOfTargetIsFollowedByTheRestartedMonitor) {
+  bench.Start(m, 7);
+  bench.Start(u, 9);
+  // A reboot of DomU: libvirt stops domain 9 and starts the same definition as domain 10.
+  bench.Stop(u, 9);
+  HookOutcome rebooted = bench.Start(u, 10);
+  EXPECT_EQ(rebooted.exit_code, 0) << LogText(bench.log);
+  EXPECT_EQ(StateOf(bench.xen, 7), PairStateKind::kRestart);
+  // Domain M restarts itself (on_reboot=restart): stopped as 7, started as 11, which binds.
+  bench.Stop(m, 7);
+  HookOutcome m_again = bench.Start(m, 11);
+  EXPECT_EQ(m_again.exit_code, 0) << LogText(bench.log);
+  EXPECT_EQ(m_again.executed,
+            (Actions{"register web1-ids domid=11 role=monitor", "publish M=11 unbound",
+                     "set-target M=11 U=10", "xs-set-target M=11 U=10", "write-target M=11 U=10",
+                     "publish M=11 bound U=10"}));
+  EXPECT_EQ(bench.xen.XenTarget(11), 10U);
+  EXPECT_EQ(StateOf(bench.xen, 11), PairStateKind::kBound);
+}
+
+TEST_F(HookSequence, ReconnectOfRebootedTargetRepeatsTheRestartRequest) {
   bench.Start(m, 7);
   bench.Start(u, 9);
   bench.Stop(u, 9);
-  HookOutcome restored = bench.Start(u, 13);
-  EXPECT_EQ(restored.exit_code, 0);
-  EXPECT_EQ(StateOf(bench.xen, 7), PairStateKind::kError) << "Domain M is told why";
+  bench.Start(u, 10);
+  HookOutcome again = bench.Reconnect(u, 10);
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_EQ(again.executed,
+            (Actions{"register web1 domid=10 role=target", "publish M=7 restart U=10"}));
 }
 
 TEST_F(HookSequence, ReconnectWithBothRunningChangesNothing) {
