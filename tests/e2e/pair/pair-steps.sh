@@ -185,6 +185,7 @@ no_alert_since() { # HOST FROM
 domm_disk="<disk type='file' device='disk'><driver name='phy' type='raw'/>\
 <source file='/var/lib/virdomm/shared-ro/domu/root.img'/><target dev='xvdb' bus='xen'/>\
 <readonly/></disk>"
+on_reboot=${on_reboot:-destroy}
 define_pair() {
   local h monitor="virdomm.monitor=memory,storage virdomm.interval=$interval_ms"
   [ "${1:-}" = --unmonitored ] && monitor=""
@@ -193,12 +194,14 @@ define_pair() {
         virsh -c xen:///system destroy $d; virsh -c xen:///system undefine $d; done >/dev/null 2>&1
       true'
   done
-  # A reboot of either member makes libvirt start it again as a new domain, as on a server.
+  # With on_reboot=restart a reboot of either member makes libvirt start it again as a new
+  # domain, as on a server; by default the rig's guests are destroyed instead, so that a TCG
+  # triple fault of a guest (which Xen turns into a reboot) ends it and the runner sees it.
   on host1 "sed -e 's|<memory unit=.MiB.>[0-9]*</memory>|<memory unit=\"MiB\">384</memory>|' \
       -e 's|rdinit=/init|rdinit=/init $monitor|' -e \"s|</devices>|$domm_disk</devices>|\" \
-      -e 's|<on_reboot>destroy</on_reboot>|<on_reboot>restart</on_reboot>|' \
+      -e 's|<on_reboot>destroy</on_reboot>|<on_reboot>$on_reboot</on_reboot>|' \
       /mnt/rig/domains/domm.xml >/var/lib/virdomm/domm-pair.xml &&
-    sed 's|<on_reboot>destroy</on_reboot>|<on_reboot>restart</on_reboot>|' \
+    sed 's|<on_reboot>destroy</on_reboot>|<on_reboot>$on_reboot</on_reboot>|' \
       /mnt/rig/domains/domu.xml >/var/lib/virdomm/domu-pair.xml &&
     virsh -c xen:///system define /var/lib/virdomm/domm-pair.xml &&
     virsh -c xen:///system define /var/lib/virdomm/domu-pair.xml" || return 1

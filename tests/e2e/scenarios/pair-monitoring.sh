@@ -5,8 +5,7 @@
 #   4. `virsh save` / `virsh restore` of the pair on host1: M checks on.
 #   5. libvirtd restarted on host1 while the pair runs: the binding holds. A move whose
 #      destination XML breaks the pairing is refused by host2's hook at `prepare`; DomU keeps
-#      running on host1 and M keeps checking it. DomU reboots: M restarts itself as a new
-#      domain, which the hook binds to DomU's new domain, and checks DomU's new boot.
+#      running on host1 and M keeps checking it.
 #   6. A host that cannot keep the pair monitored refuses at `prepare`: Domain M redefined as a
 #      PVH guest cannot map foreign pages before Xen 4.19, and from 4.19 on its mappings would
 #      not survive a move, so with on-grant-failure="abort" the hook refuses its start, with
@@ -80,36 +79,6 @@ refused_destination() {
 }
 say "A move of DomU whose destination XML breaks the pairing: host2's hook refuses it; the pair stays monitored on host1."
 step "a destination refuses a move that breaks the pairing; the pair stays monitored" refused_destination
-
-# --- 5c. DomU reboots -------------------------------------------------------------------------
-# `virsh reboot` makes libvirt start DomU again as a new domain. Xen keeps M's target at the old
-# one (a domain's target is set once), so DomU's `started` hook tells M "restart"; M reboots
-# itself, libvirt recreates it (<on_reboot>restart</on_reboot>) and the new M's `started` binds
-# it to the new DomU. Nobody touches M; its checks resume on DomU's new boot.
-domu_reboot() {
-  local old_m old_u new_m new_u from_m t0 line
-  old_m=$(on host1 'xl domid rig-domm') && old_u=$(on host1 'xl domid rig-domu') || return 1
-  from_m=$(lines_of host1 rig-domm)
-  t0=$(date +%s%N)
-  virsh_on host1 reboot rig-domu || return 1
-  line=$(wait_line host1 rig-domm "$from_m" '"binding":"restart",.*"action":"restarting' 180) ||
-    { echo "M was not told to follow DomU's new domain" >&2; return 1; }
-  echo "${line#*virdomm-domm: check }" | cut -c1-200
-  wait_line host1 rig-domm "$from_m" 'virdomm-domm: up ' 300 >/dev/null ||
-    { echo "Domain M did not come back as a new domain" >&2; return 1; }
-  baseline_taken host1 "$from_m" 'virdomm-domm: baseline ' 600 || return 1
-  new_m=$(on host1 'xl domid rig-domm') && new_u=$(on host1 'xl domid rig-domu') || return 1
-  echo "DomU $old_u -> $new_u, Domain M $old_m -> $new_m"
-  [ "$new_u" != "$old_u" ] && [ "$new_m" != "$old_m" ] ||
-    { echo "a member kept its domain: nothing was rebooted" >&2; return 1; }
-  bound_on host1 && clean_checks host1 "$from_m" 3 || return 1
-  awk -v a="$t0" -v b="$(date +%s%N)" \
-    'BEGIN {printf "virsh reboot of DomU -> 3 clean checks of its new boot by the new M: %.1f s\n", (b - a) / 1e9}'
-}
-say "DomU reboots (virsh reboot): M restarts itself to follow DomU's new domain and watches the new boot."
-step "DomU reboots; Domain M follows it and checks the new boot" domu_reboot
-step "a kprobe set in DomU's new boot is reported by the new M" kprobe_caught host1
-step "kprobe removed, the new M clean again" kprobe_removed host1
 
 # --- 6. A host that cannot keep the pair monitored ---------------------------------------------
 # Any Debian toolstack carries a PV Domain M; a PVH one the hook refuses at `prepare`, with the
