@@ -7,9 +7,12 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/error.h"
+#include "memory/btf_types.h"
 #include "memory/change_classifier.h"
 #include "memory/ftrace_trampoline.h"
 #include "memory/kernel_model.h"
+#include "memory/module_list.h"
 #include "memory/patch_target.h"
 
 namespace virdomm::monitor {
@@ -157,6 +160,25 @@ TEST(PatchTargetTest, TheImagesStaticCallTrampolinesReachFunctionStarts) {
   // The middle of a function is not a function start.
   uint64_t getpid = Model().symbols.RequireAddress("__x64_sys_getpid");
   EXPECT_FALSE(judge.Judge(TargetRule::kFunctionStart, getpid + 1).legal);
+}
+
+// struct module's offsets from the image's own .BTF: `state` then `list` then `name` have led the
+// struct for years, the code range sits behind them (6.1: core_layout; 6.12: mem[MOD_TEXT]).
+TEST(ModuleLayoutTest, TheImagesBtfGivesStructModule) {
+  uint64_t start = Model().symbols.RequireAddress("__start_BTF");
+  uint64_t stop = Model().symbols.RequireAddress("__stop_BTF");
+  BtfTypes btf(Model().LinkBytes(start, stop - start));
+  EXPECT_GT(btf.Count(), 50000u);
+  auto layout = ModuleLayoutFromBtf(btf);
+  ASSERT_TRUE(layout.has_value());
+  EXPECT_EQ(layout->list, 8u);
+  EXPECT_EQ(layout->name, 24u);  // after the 16-byte list_head
+  EXPECT_GT(layout->base, layout->name + kModuleNameLength);
+  EXPECT_EQ(layout->size, layout->base + 8);
+  EXPECT_FALSE(btf.OffsetOf("module", "no_such_member").has_value());
+  EXPECT_FALSE(btf.OffsetOf("no_such_struct", "list").has_value());
+  // Truncated BTF is refused, not misread.
+  EXPECT_THROW(BtfTypes(Model().LinkBytes(start, (stop - start) / 2)), Error);
 }
 
 }  // namespace
