@@ -14,8 +14,25 @@ constexpr std::size_t kMaxName = 256;
 constexpr unsigned kMaxDepth = 16;  // typedef/qualifier chains and path components
 
 enum Kind : unsigned {
-  kInt = 1, kPtr, kArray, kStruct, kUnion, kEnum, kFwd, kTypedef, kVolatile, kConst, kRestrict,
-  kFunc, kFuncProto, kVar, kDatasec, kFloat, kDeclTag, kTypeTag, kEnum64,
+  kInt = 1,
+  kPtr,
+  kArray,
+  kStruct,
+  kUnion,
+  kEnum,
+  kFwd,
+  kTypedef,
+  kVolatile,
+  kConst,
+  kRestrict,
+  kFunc,
+  kFuncProto,
+  kVar,
+  kDatasec,
+  kFloat,
+  kDeclTag,
+  kTypeTag,
+  kEnum64,
 };
 
 uint64_t ExtraSize(unsigned kind, uint32_t vlen) {

@@ -12,15 +12,15 @@ namespace virdomm::monitor {
 // What a change is, judged by where it is and what was written. Runtime patching that Linux
 // does itself is named; everything else is unknown.
 enum class ChangeKind {
-  kJumpLabel,     // static key flipped: NOP <-> JMP to the entry's own target
-  kFtrace,        // __fentry__ site: NOP <-> CALL/JMP (ftrace, livepatch, BPF trampoline)
-  kStaticCall,    // static_call site or __SCT__ trampoline retargeted
-  kKprobe,        // INT3 written over (or removed from) one instruction byte
+  kJumpLabel,       // static key flipped: NOP <-> JMP to the entry's own target
+  kFtrace,          // __fentry__ site: NOP <-> CALL/JMP (ftrace, livepatch, BPF trampoline)
+  kStaticCall,      // static_call site or __SCT__ trampoline retargeted
+  kKprobe,          // INT3 written over (or removed from) one instruction byte
   kRedirectedSite,  // a patch site branching where Linux would not send it (a hook)
-  kUnknownText,   // any other change in kernel text
-  kRodata,        // read-only data changed
-  kSyscallTable,  // an entry of sys_call_table changed
-  kUnreadable,    // a frame of the region could not be read
+  kUnknownText,     // any other change in kernel text
+  kRodata,          // read-only data changed
+  kSyscallTable,    // an entry of sys_call_table changed
+  kUnreadable,      // a frame of the region could not be read
 };
 std::string ToString(ChangeKind kind);
 std::optional<ChangeKind> ParseChangeKind(std::string_view text);

@@ -220,8 +220,8 @@ std::vector<Change> ClassifyRuns(const RegionDiff& diff, const std::vector<ByteR
     TargetKnowledge knowledge;
     knowledge.symbols = context.symbols;
     knowledge.image_start = context.symbols->AddressOf("_text").value_or(diff.base);
-    knowledge.image_end = context.symbols->AddressOf("_end").value_or(diff.base +
-                                                                      diff.old_bytes.size());
+    knowledge.image_end =
+        context.symbols->AddressOf("_end").value_or(diff.base + diff.old_bytes.size());
     knowledge.virtual_offset = context.virtual_offset;
     own_judge.emplace(std::move(knowledge));
   }

@@ -33,7 +33,8 @@ constexpr Form kForms[] = {
 std::optional<uint64_t> OffsetIn(const SymbolTable& symbols, const char* name, uint64_t start,
                                  uint64_t size, uint64_t length) {
   auto address = symbols.AddressOf(name);
-  if (!address || *address < start || *address - start > size || size - (*address - start) < length) {
+  if (!address || *address < start || *address - start > size ||
+      size - (*address - start) < length) {
     return std::nullopt;
   }
   return *address - start;
@@ -76,8 +77,8 @@ std::vector<FtraceTemplate> ReadFtraceTemplates(
         bytes[*call] != kCall32 || (jnz && bytes[*jnz] != kJnz8)) {
       continue;
     }
-    forms.push_back(FtraceTemplate{form.start, *start, std::vector<uint8_t>(bytes.begin(), bytes.end()),
-                                   *op_ptr, *call, jnz});
+    forms.push_back(FtraceTemplate{
+        form.start, *start, std::vector<uint8_t>(bytes.begin(), bytes.end()), *op_ptr, *call, jnz});
   }
   return forms;
 }

@@ -19,18 +19,18 @@
 namespace virdomm::monitor {
 
 struct FtraceTemplate {
-  std::string name;            // "ftrace_caller" or "ftrace_regs_caller"
-  uint64_t link = 0;           // link address of the original
-  std::vector<uint8_t> bytes;  // [name, name_end) as the running kernel has them
-  uint64_t op_ptr = 0;         // offset of the 7-byte `mov function_trace_op(%rip),%rdx`
-  uint64_t call = 0;           // offset of the 5-byte handler call
+  std::string name;             // "ftrace_caller" or "ftrace_regs_caller"
+  uint64_t link = 0;            // link address of the original
+  std::vector<uint8_t> bytes;   // [name, name_end) as the running kernel has them
+  uint64_t op_ptr = 0;          // offset of the 7-byte `mov function_trace_op(%rip),%rdx`
+  uint64_t call = 0;            // offset of the 5-byte handler call
   std::optional<uint64_t> jnz;  // regs only: offset of the 2-byte `jnz` ftrace turns into NOP2
 };
 
 struct TrampolineMatch {
-  std::string copy_of;              // the template's name
-  uint64_t handler = 0;             // what the trampoline calls (runtime address)
-  std::optional<uint64_t> ops;      // the ftrace_ops it serves, when the bytes hold it
+  std::string copy_of;          // the template's name
+  uint64_t handler = 0;         // what the trampoline calls (runtime address)
+  std::optional<uint64_t> ops;  // the ftrace_ops it serves, when the bytes hold it
 };
 
 // Bytes to read at a candidate so that MatchFtraceTrampoline sees the ops pointer too: the copy,

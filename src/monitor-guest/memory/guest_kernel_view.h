@@ -15,7 +15,7 @@ namespace virdomm::monitor {
 
 struct GuestKernelView {
   std::unique_ptr<KernelAddressSpace> module_area;  // null when the page tables are unusable
-  TargetKnowledge knowledge;                         // refers to *module_area
+  TargetKnowledge knowledge;                        // refers to *module_area
 };
 
 // Never throws for what the guest holds: an unusable page table or module list is a reason in

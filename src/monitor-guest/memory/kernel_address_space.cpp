@@ -43,10 +43,10 @@ std::optional<std::string> KernelAddressSpace::ReadEntry(uint64_t table_frame, u
     FrameView view = memory_.MapFrames(frames);
     const uint8_t* page = view.Frame(0);
     if (page == nullptr) {
-      return "page-table frame " + HexNumber(table_frame) + " unreadable: " +
-             std::generic_category().message(view.Error(0));
+      return "page-table frame " + HexNumber(table_frame) +
+             " unreadable: " + std::generic_category().message(view.Error(0));
     }
-    std::memcpy(&entry, page + index * 8, 8);
+    std::memcpy(&entry, page + std::size_t{index} * 8, 8);
   } catch (const Error& error) {
     return "page-table frame " + HexNumber(table_frame) + ": " + error.what();
   }
@@ -64,8 +64,7 @@ std::optional<std::string> KernelAddressSpace::Translate(uint64_t address, uint6
       return error;
     }
     if ((entry & kPresent) == 0) {
-      return std::string(LevelName(level)) + " entry for " + HexNumber(address) +
-             " not present";
+      return std::string(LevelName(level)) + " entry for " + HexNumber(address) + " not present";
     }
     uint64_t next = (entry & kFrameMask) >> kPageShift;
     if (level == 1 || ((level == 2 || level == 3) && (entry & kPageSizeBit) != 0)) {

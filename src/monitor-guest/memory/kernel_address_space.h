@@ -38,7 +38,7 @@ class KernelAddressSpace {
   // kMaxRead bytes); anything else is refused with its reason.
   VirtualRead Read(uint64_t address, std::span<uint8_t> out) const;
 
-  static constexpr std::size_t kMaxRead = 64 * 1024;
+  static constexpr std::size_t kMaxRead = std::size_t{64} << 10;
 
  private:
   // The frame holding `address` and the offset in it, or the reason it has none.

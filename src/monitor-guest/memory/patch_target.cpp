@@ -30,8 +30,7 @@ bool PatchTargetJudge::IsFunctionStart(uint64_t link) const {
   }
   // Several names can share the address (Containing gives the first); one function is enough.
   const auto& all = knowledge_.symbols->ByAddress();
-  for (const KernelSymbol* at = symbol; at < all.data() + all.size() && at->address == link;
-       ++at) {
+  for (const KernelSymbol* at = symbol; at < all.data() + all.size() && at->address == link; ++at) {
     if (IsFunctionType(at->type)) {
       return true;
     }
@@ -86,8 +85,8 @@ TargetVerdict PatchTargetJudge::JudgeOutside(TargetRule rule, uint64_t runtime) 
     return verdict;
   }
   if (knowledge_.module_area == nullptr) {
-    verdict.target = place + " (module area not readable: " + knowledge_.module_area_unreadable +
-                     ")";
+    verdict.target =
+        place + " (module area not readable: " + knowledge_.module_area_unreadable + ")";
     verdict.why = "a target that cannot be read cannot be attributed to ftrace";
     return verdict;
   }
@@ -123,8 +122,9 @@ TargetVerdict PatchTargetJudge::Judge(TargetRule rule, uint64_t target_link,
   if (!InImage(target_link)) {
     if (!knowledge_.virtual_offset) {
       TargetVerdict verdict;
-      verdict.target = "outside the kernel image (runtime address unknown: the baseline has no "
-                       "KASLR offset)";
+      verdict.target =
+          "outside the kernel image (runtime address unknown: the baseline has no "
+          "KASLR offset)";
       verdict.why = "a target outside the image that cannot be placed cannot be attributed";
       return verdict;
     }

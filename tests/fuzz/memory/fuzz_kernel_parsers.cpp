@@ -2,22 +2,24 @@
 // images (bzImage header, ELF), kallsyms tables, System.map text and baseline files; and, with
 // the input as a guest's physical memory, page walks of the module area and the ftrace
 // trampoline matcher (garbage page tables and target bytes must end in a reason, not a crash).
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
-#include <string>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/error.h"
 #include "memory/baseline.h"
+#include "memory/btf_types.h"
 #include "memory/elf_image.h"
 #include "memory/ftrace_trampoline.h"
 #include "memory/guest_memory.h"
-#include "memory/kernel_address_space.h"
 #include "memory/kallsyms_decoder.h"
+#include "memory/kernel_address_space.h"
 #include "memory/kernel_image_file.h"
+#include "memory/module_list.h"
 #include "memory/symbol_table.h"
 
 namespace {
@@ -66,8 +68,8 @@ void FuzzModuleArea(std::span<const uint8_t> input) {
   // A template whose patched spots sit where the input's first bytes say.
   FtraceTemplate form;
   form.name = "fuzz";
-  form.bytes.assign(input.begin(), input.begin() + static_cast<long>(std::min<std::size_t>(
-                                                       input.size(), 256)));
+  form.bytes.assign(input.begin(),
+                    input.begin() + static_cast<long>(std::min<std::size_t>(input.size(), 256)));
   if (form.bytes.size() < 16) {
     return;
   }
@@ -77,6 +79,9 @@ void FuzzModuleArea(std::span<const uint8_t> input) {
     form.jnz = input[3] % (form.bytes.size() - 2);
   }
   (void)MatchFtraceTrampoline(form, input, kModulesStart);
+  // A module list through the same garbage tables.
+  (void)ReadModuleList(space, ModuleLayout{8, 24, 0x150, 0x158}, kModulesStart + 0x40,
+                       kModulesStart + 0x1000);
 }
 
 }  // namespace
@@ -104,6 +109,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   try {
     static const std::vector<uint8_t> kKey(32, 0x42);
     (void)ParseBaseline(input, kKey);
+  } catch (const virdomm::Error&) {
+  }
+  try {
+    BtfTypes btf(input);
+    (void)ModuleLayoutFromBtf(btf);
   } catch (const virdomm::Error&) {
   }
   FuzzModuleArea(input);

@@ -312,9 +312,8 @@ TEST_F(LiveKernelTest, FentryHookOfAModuleIsCriticalAndNeverAcknowledged) {
   EXPECT_EQ(hook->GetSeverity(), Severity::kCritical);
   EXPECT_EQ(hook->new_bytes.at(0), 0xe8);
   EXPECT_EQ(HexNumber(hook->target_address, 16), "0x" + handler) << hooked;
-  EXPECT_EQ(hook->target,
-            "outside the kernel image: " + HexNumber(hook->target_address) +
-                " (in module virdomm_hook)");
+  EXPECT_EQ(hook->target, "outside the kernel image: " + HexNumber(hook->target_address) +
+                              " (in module virdomm_hook)");
   std::printf("hook: %s\n  target: %s\n", hook->detail.c_str(), hook->target.c_str());
 
   CommandResult check = Monitor("check " + Signed() + " --json");

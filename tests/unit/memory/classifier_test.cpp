@@ -259,10 +259,10 @@ TEST_F(ClassifierTest, OtherRodataIsCritical) {
 }
 
 TEST(ChangeKindTest, NamesRoundTrip) {
-  for (ChangeKind kind : {ChangeKind::kJumpLabel, ChangeKind::kFtrace, ChangeKind::kStaticCall,
-                          ChangeKind::kKprobe, ChangeKind::kRedirectedSite,
-                          ChangeKind::kUnknownText, ChangeKind::kRodata,
-                          ChangeKind::kSyscallTable, ChangeKind::kUnreadable}) {
+  for (ChangeKind kind :
+       {ChangeKind::kJumpLabel, ChangeKind::kFtrace, ChangeKind::kStaticCall, ChangeKind::kKprobe,
+        ChangeKind::kRedirectedSite, ChangeKind::kUnknownText, ChangeKind::kRodata,
+        ChangeKind::kSyscallTable, ChangeKind::kUnreadable}) {
     EXPECT_EQ(ParseChangeKind(ToString(kind)), kind);
   }
   EXPECT_FALSE(ParseChangeKind("bogus").has_value());

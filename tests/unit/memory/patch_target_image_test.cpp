@@ -18,7 +18,7 @@
 namespace virdomm::monitor {
 namespace {
 
-constexpr int64_t kOffset = 0x18e00000;           // a KASLR offset
+constexpr int64_t kOffset = 0x18e00000;               // a KASLR offset
 constexpr uint64_t kTrampoline = 0xffffffffc05fd000;  // where ftrace put one in the live test
 
 const KernelModel& Model() {
@@ -99,10 +99,10 @@ TEST(FtraceTemplateTest, AnythingElseIsNoTrampoline) {
     PutRelative(far, form.op_ptr + 3, kTrampoline + form.op_ptr + 7, kTrampoline + 0x10000);
     EXPECT_FALSE(MatchFtraceTrampoline(form, far, kTrampoline)) << form.name;
     // Short reads and a module's own function (getpid's bytes stand in for it).
-    EXPECT_FALSE(MatchFtraceTrampoline(form, std::span(good).first(form.bytes.size() - 1),
-                                       kTrampoline));
-    auto function = Model().LinkBytes(Model().symbols.RequireAddress("__x64_sys_getpid"),
-                                      good.size());
+    EXPECT_FALSE(
+        MatchFtraceTrampoline(form, std::span(good).first(form.bytes.size() - 1), kTrampoline));
+    auto function =
+        Model().LinkBytes(Model().symbols.RequireAddress("__x64_sys_getpid"), good.size());
     EXPECT_FALSE(MatchFtraceTrampoline(form, function, kTrampoline)) << form.name;
   }
   if (auto regs = Templates(); regs.size() == 2) {
