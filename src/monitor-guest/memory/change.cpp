@@ -7,11 +7,12 @@
 namespace virdomm::monitor {
 namespace {
 
-constexpr std::array<std::pair<ChangeKind, std::string_view>, 8> kKindNames = {{
+constexpr std::array<std::pair<ChangeKind, std::string_view>, 9> kKindNames = {{
     {ChangeKind::kJumpLabel, "jump_label"},
     {ChangeKind::kFtrace, "ftrace"},
     {ChangeKind::kStaticCall, "static_call"},
     {ChangeKind::kKprobe, "kprobe"},
+    {ChangeKind::kRedirectedSite, "redirected_site"},
     {ChangeKind::kUnknownText, "unknown_text"},
     {ChangeKind::kRodata, "rodata"},
     {ChangeKind::kSyscallTable, "sys_call_table"},

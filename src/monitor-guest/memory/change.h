@@ -12,14 +12,15 @@ namespace virdomm::monitor {
 // What a change is, judged by where it is and what was written. Runtime patching that Linux
 // does itself is named; everything else is unknown.
 enum class ChangeKind {
-  kJumpLabel,     // static key flipped: NOP <-> JMP to the entry's own target
-  kFtrace,        // __fentry__ site: NOP <-> CALL/JMP (ftrace, livepatch, BPF trampoline)
-  kStaticCall,    // static_call site or __SCT__ trampoline retargeted
-  kKprobe,        // INT3 written over (or removed from) one instruction byte
-  kUnknownText,   // any other change in kernel text
-  kRodata,        // read-only data changed
-  kSyscallTable,  // an entry of sys_call_table changed
-  kUnreadable,    // a frame of the region could not be read
+  kJumpLabel,       // static key flipped: NOP <-> JMP to the entry's own target
+  kFtrace,          // __fentry__ site: NOP <-> CALL/JMP (ftrace, livepatch, BPF trampoline)
+  kStaticCall,      // static_call site or __SCT__ trampoline retargeted
+  kKprobe,          // INT3 written over (or removed from) one instruction byte
+  kRedirectedSite,  // a patch site branching where Linux would not send it (a hook)
+  kUnknownText,     // any other change in kernel text
+  kRodata,          // read-only data changed
+  kSyscallTable,    // an entry of sys_call_table changed
+  kUnreadable,      // a frame of the region could not be read
 };
 std::string ToString(ChangeKind kind);
 std::optional<ChangeKind> ParseChangeKind(std::string_view text);
@@ -40,6 +41,10 @@ struct Change {
   std::vector<uint8_t> new_bytes;
   std::string detail;      // e.g. "sys_call_table[39] __x64_sys_getpid -> 0x..."
   std::string static_key;  // jump labels: the key that flips the site ("freezer_active")
+  // A CALL/JMP at a patch site: where it goes ("ftrace_caller+0x0", "outside the kernel
+  // image: 0x… (in module m)") and its runtime address (0 when unknown).
+  std::string target;
+  uint64_t target_address = 0;
   [[nodiscard]] Severity GetSeverity() const { return SeverityOf(kind); }
 };
 

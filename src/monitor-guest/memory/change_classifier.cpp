@@ -86,37 +86,81 @@ std::string DescribeSyscallEntries(const RegionDiff& diff, uint64_t start, uint6
   return text;
 }
 
-ChangeKind KindOfSite(const PatchSite& site, std::span<const uint8_t> live) {
-  bool mid_patch = !live.empty() && live[0] == kInt3;  // text_poke_bp() caught half-way
+// How a changed patch site was judged: its kind, what it branches to, and why.
+struct SiteVerdict {
+  ChangeKind kind = ChangeKind::kUnknownText;
+  std::string detail;
+  std::string target;
+  uint64_t target_address = 0;
+};
+
+// The static call forms of arch/x86/kernel/static_call.c that are no branch: `cs cs cs xor
+// %eax,%eax` (a call of __static_call_return0) and `ret; int3 ×4`.
+bool IsStaticCallConstant(std::span<const uint8_t> bytes) {
+  static constexpr uint8_t kXor5Rax[] = {0x2e, 0x2e, 0x2e, 0x31, 0xc0};
+  return (bytes.size() >= 5 && std::memcmp(bytes.data(), kXor5Rax, 5) == 0) ||
+         (!bytes.empty() && bytes[0] == kRet);
+}
+
+TargetRule RuleOf(const PatchSite& site) {
   switch (site.kind) {
     case SiteKind::kJumpLabel:
-      if (mid_patch) {
-        return ChangeKind::kJumpLabel;
-      }
-      break;
+      return TargetRule::kJumpLabelTarget;
     case SiteKind::kFtrace:
-      if (mid_patch) {
-        return ChangeKind::kFtrace;
-      }
-      break;
+      return site.in_ftrace_caller ? TargetRule::kFunctionStart : TargetRule::kFtraceEntry;
     case SiteKind::kStaticCall:
-      if (mid_patch) {
-        return ChangeKind::kStaticCall;
-      }
-      break;
+      return TargetRule::kFunctionStart;
   }
-  switch (site.kind) {
+  return TargetRule::kFunctionStart;
+}
+
+ChangeKind LegalKind(SiteKind kind) {
+  switch (kind) {
     case SiteKind::kJumpLabel:
-      return IsLegalJumpLabelBytes(live, site.address, site.jump_target) ? ChangeKind::kJumpLabel
-                                                                         : ChangeKind::kUnknownText;
+      return ChangeKind::kJumpLabel;
     case SiteKind::kFtrace:
-      return IsLegalCallSiteBytes(live) ? ChangeKind::kFtrace : ChangeKind::kUnknownText;
+      return ChangeKind::kFtrace;
     case SiteKind::kStaticCall:
-      return IsLegalCallSiteBytes(live) || (!live.empty() && live[0] == kRet)
-                 ? ChangeKind::kStaticCall
-                 : ChangeKind::kUnknownText;
+      return ChangeKind::kStaticCall;
   }
   return ChangeKind::kUnknownText;
+}
+
+SiteVerdict JudgeSite(const PatchSite& site, std::span<const uint8_t> live,
+                      const PatchTargetJudge& judge) {
+  SiteVerdict verdict;
+  const std::string what = ToString(site.kind) + " site";
+  if (!live.empty() && live[0] == kInt3) {  // text_poke_bp() caught half-way
+    verdict.kind = LegalKind(site.kind);
+    verdict.detail = what + ", INT3 while text_poke_bp() rewrites it";
+    return verdict;
+  }
+  bool constant = IsNop5(live) || (site.kind == SiteKind::kJumpLabel && IsNop2(live)) ||
+                  (site.kind == SiteKind::kStaticCall && IsStaticCallConstant(live));
+  if (constant) {
+    verdict.kind = LegalKind(site.kind);
+    verdict.detail = what;
+    return verdict;
+  }
+  std::optional<uint64_t> target = BranchTarget(live, site.address);
+  bool short_jump = !live.empty() && live[0] == kJmp8;
+  if (!target || (short_jump && site.kind != SiteKind::kJumpLabel)) {
+    verdict.kind = ChangeKind::kUnknownText;
+    verdict.detail = "this " + what + " holds bytes Linux does not write there";
+    return verdict;
+  }
+  TargetVerdict judged = judge.Judge(RuleOf(site), *target, site.jump_target);
+  verdict.target = judged.target;
+  verdict.target_address = judged.target_address;
+  std::string branch = live[0] == kCall32 ? "call" : "jmp";
+  if (judged.legal) {
+    verdict.kind = LegalKind(site.kind);
+    verdict.detail = what + ", " + branch + " to " + judged.target;
+  } else {
+    verdict.kind = ChangeKind::kRedirectedSite;
+    verdict.detail = what + " redirected: " + branch + " to " + judged.target + "; " + judged.why;
+  }
+  return verdict;
 }
 
 }  // namespace
@@ -140,20 +184,28 @@ std::vector<ByteRun> DiffRuns(std::span<const uint8_t> old_bytes,
   return runs;
 }
 
+std::optional<uint64_t> BranchTarget(std::span<const uint8_t> site_bytes, uint64_t site) {
+  if (site_bytes.size() >= 5 && (site_bytes[0] == kJmp32 || site_bytes[0] == kCall32)) {
+    auto rel = static_cast<int32_t>(ReadLe<uint32_t>(site_bytes, 1, "rel32"));
+    return site + 5 + static_cast<uint64_t>(static_cast<int64_t>(rel));
+  }
+  if (site_bytes.size() >= 2 && site_bytes[0] == kJmp8) {
+    auto rel = static_cast<int8_t>(site_bytes[1]);
+    return site + 2 + static_cast<uint64_t>(static_cast<int64_t>(rel));
+  }
+  return std::nullopt;
+}
+
 bool IsLegalJumpLabelBytes(std::span<const uint8_t> site_bytes, uint64_t site,
                            uint64_t jump_target) {
   if (IsNop5(site_bytes) || IsNop2(site_bytes)) {
     return true;
   }
-  if (site_bytes.size() >= 5 && site_bytes[0] == kJmp32) {
-    auto rel = static_cast<int32_t>(ReadLe<uint32_t>(site_bytes, 1, "jmp rel32"));
-    return site + 5 + static_cast<uint64_t>(static_cast<int64_t>(rel)) == jump_target;
+  if (site_bytes.empty() || site_bytes[0] == kCall32) {
+    return false;
   }
-  if (site_bytes.size() >= 2 && site_bytes[0] == kJmp8) {
-    auto rel = static_cast<int8_t>(site_bytes[1]);
-    return site + 2 + static_cast<uint64_t>(static_cast<int64_t>(rel)) == jump_target;
-  }
-  return false;
+  auto target = BranchTarget(site_bytes, site);
+  return target && *target == jump_target;
 }
 
 bool IsLegalCallSiteBytes(std::span<const uint8_t> site_bytes) {
@@ -163,6 +215,17 @@ bool IsLegalCallSiteBytes(std::span<const uint8_t> site_bytes) {
 
 std::vector<Change> ClassifyRuns(const RegionDiff& diff, const std::vector<ByteRun>& runs,
                                  const ClassifyContext& context) {
+  std::optional<PatchTargetJudge> own_judge;
+  if (context.targets == nullptr) {
+    TargetKnowledge knowledge;
+    knowledge.symbols = context.symbols;
+    knowledge.image_start = context.symbols->AddressOf("_text").value_or(diff.base);
+    knowledge.image_end =
+        context.symbols->AddressOf("_end").value_or(diff.base + diff.old_bytes.size());
+    knowledge.virtual_offset = context.virtual_offset;
+    own_judge.emplace(std::move(knowledge));
+  }
+  const PatchTargetJudge& judge = context.targets != nullptr ? *context.targets : *own_judge;
   std::vector<Change> changes;
   uint64_t region_end = diff.base + diff.old_bytes.size();
   bool is_text = diff.region == "text";
@@ -176,17 +239,17 @@ std::vector<Change> ClassifyRuns(const RegionDiff& diff, const std::vector<ByteR
         ++i;  // every run inside this site is part of one patch
       }
       auto live = diff.new_bytes.subspan(site->address - diff.base, site->length);
-      Change change = MakeChange(diff, site->address, site_end, KindOfSite(*site, live), context);
-      change.detail =
-          change.kind == ChangeKind::kUnknownText
-              ? "this " + ToString(site->kind) + " site holds bytes Linux does not write there"
-              : ToString(site->kind) + " site";
+      SiteVerdict verdict = JudgeSite(*site, live, judge);
+      Change change = MakeChange(diff, site->address, site_end, verdict.kind, context);
+      change.detail = verdict.detail;
+      change.target = verdict.target;
+      change.target_address = verdict.target_address;
       if (change.kind == ChangeKind::kJumpLabel) {
         const KernelSymbol* key = context.symbols->Containing(site->key);
         change.static_key = key != nullptr && key->address == site->key
                                 ? key->name
                                 : context.symbols->Describe(site->key);
-        change.detail += " of static key " + change.static_key;
+        change.detail += " (static key " + change.static_key + ")";
       }
       changes.push_back(std::move(change));
       continue;

@@ -10,6 +10,7 @@
 
 #include "memory/change.h"
 #include "memory/patch_sites.h"
+#include "memory/patch_target.h"
 #include "memory/symbol_table.h"
 
 namespace virdomm::monitor {
@@ -29,6 +30,9 @@ struct ClassifyContext {
   uint64_t sys_call_table = 0;  // link address, 0 if unknown
   uint64_t sys_call_entries = 0;
   std::optional<int64_t> virtual_offset;  // KASLR, to name pointers in sys_call_table
+  // Judges CALL/JMP targets at patch sites; without one, targets are judged by the symbols
+  // alone (nothing outside the image is readable, so nothing there is attributed).
+  const PatchTargetJudge* targets = nullptr;
 };
 
 // One region's old and live bytes (same length) and the runs found in them.
@@ -49,5 +53,7 @@ std::vector<Change> ClassifyRuns(const RegionDiff& diff, const std::vector<ByteR
 bool IsLegalJumpLabelBytes(std::span<const uint8_t> site_bytes, uint64_t site,
                            uint64_t jump_target);
 bool IsLegalCallSiteBytes(std::span<const uint8_t> site_bytes);
+// The link-time target of a CALL rel32, JMP rel32 or JMP rel8 at `site`, if the bytes are one.
+std::optional<uint64_t> BranchTarget(std::span<const uint8_t> site_bytes, uint64_t site);
 
 }  // namespace virdomm::monitor

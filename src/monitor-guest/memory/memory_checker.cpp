@@ -47,6 +47,7 @@ MemoryChecker::MemoryChecker(GuestMemory& memory, const KernelModel& model,
   }
   banner_frames_ = memory.MapFrames(banner_gfns);
   VerifyPlacement();
+  guest_view_ = ViewGuestKernel(memory, model, baseline);
   for (const BaselineRegion& copy : baseline.regions) {
     WatchedRegion watched;
     watched.baseline = &copy;
@@ -139,7 +140,11 @@ CheckReport MemoryChecker::Check() {
       continue;
     }
     RegionDiff diff{copy.name, copy.start, copy.bytes, live_copy};
-    for (Change& change : ClassifyRuns(diff, runs, context_)) {
+    // A judge per check: what the guest's module list says is read afresh, once, if needed.
+    PatchTargetJudge judge(guest_view_.knowledge);
+    ClassifyContext context = context_;
+    context.targets = &judge;
+    for (Change& change : ClassifyRuns(diff, runs, context)) {
       change.physical = baseline_.text_physical + (change.address - baseline_.text_link);
       report.changes.push_back(std::move(change));
     }

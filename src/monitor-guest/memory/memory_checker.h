@@ -9,6 +9,7 @@
 #include "memory/baseline.h"
 #include "memory/change.h"
 #include "memory/change_classifier.h"
+#include "memory/guest_kernel_view.h"
 #include "memory/guest_memory.h"
 #include "memory/kernel_model.h"
 
@@ -55,6 +56,7 @@ class MemoryChecker {
   const KernelBaseline& baseline_;
   Digest baseline_digest_{};
   ClassifyContext context_;
+  GuestKernelView guest_view_;  // the module area, to name patch-site targets outside the image
   std::vector<WatchedRegion> regions_;
 };
 

@@ -357,7 +357,7 @@ int RunCommand(const MemoryOptions& options) {
     }
     std::size_t accepted = AcknowledgeChanges(baseline, chosen);
     for (const Change& change : chosen) {
-      std::cout << (IsAcknowledgeable(change.kind) ? "accepted " : "refused (unknown) ")
+      std::cout << (IsAcknowledgeable(change.kind) ? "accepted " : "refused (critical) ")
                 << ToString(change.kind) << " at " << change.location << "\n";
     }
     if (accepted > 0) {

@@ -103,7 +103,7 @@ PatchSites ReadPatchSites(const ElfImage& vmlinux, const SymbolTable& symbols) {
   // ftrace_update_ftrace_func() when tracers come and go.
   for (const char* name : {"ftrace_call", "ftrace_regs_call", "ftrace_graph_call"}) {
     if (auto address = symbols.AddressOf(name)) {
-      sites.push_back(PatchSite{*address, 5, SiteKind::kFtrace, 0});
+      sites.push_back(PatchSite{*address, 5, SiteKind::kFtrace, 0, 0, true});
     }
   }
   // A site can appear in two tables (a static call inside a jump label's block cannot, but

@@ -21,6 +21,8 @@ struct PatchSite {
   SiteKind kind = SiteKind::kJumpLabel;
   uint64_t jump_target = 0;  // jump labels: the only legal jump destination
   uint64_t key = 0;          // jump labels: link address of the static key that flips it
+  // ftrace_call & co inside ftrace_caller: retargeted to ops handlers, functions of the image.
+  bool in_ftrace_caller = false;
 };
 
 class PatchSites {

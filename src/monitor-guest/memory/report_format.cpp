@@ -61,6 +61,9 @@ std::string FormatCheckText(const CheckReport& report) {
     if (!change.detail.empty()) {
       out << "      " << change.detail << "\n";
     }
+    if (!change.target.empty()) {
+      out << "      target: " << change.target << "\n";
+    }
   }
   return out.str();
 }
@@ -85,7 +88,14 @@ std::string FormatCheckJson(const CheckReport& report) {
         << ",\"physical\":" << JsonQuote(Hex(change.physical))
         << ",\"old\":" << JsonQuote(ToHex(change.old_bytes))
         << ",\"new\":" << JsonQuote(ToHex(change.new_bytes))
-        << ",\"detail\":" << JsonQuote(change.detail) << "}";
+        << ",\"detail\":" << JsonQuote(change.detail);
+    if (!change.target.empty()) {
+      out << ",\"target\":" << JsonQuote(change.target);
+    }
+    if (change.target_address != 0) {
+      out << ",\"target_address\":" << JsonQuote(Hex(change.target_address));
+    }
+    out << "}";
     first = false;
   }
   // Held-back jump-label flips: where they are, so a lasting one can be followed before it is

@@ -1,17 +1,90 @@
 // libFuzzer target over everything the memory checker parses from untrusted bytes: kernel
-// images (bzImage header, ELF), kallsyms tables, System.map text and baseline files.
+// images (bzImage header, ELF), kallsyms tables, System.map text and baseline files; and, with
+// the input as a guest's physical memory, page walks of the module area and the ftrace
+// trampoline matcher (garbage page tables and target bytes must end in a reason, not a crash).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/error.h"
 #include "memory/baseline.h"
+#include "memory/btf_types.h"
 #include "memory/elf_image.h"
+#include "memory/ftrace_trampoline.h"
+#include "memory/guest_memory.h"
 #include "memory/kallsyms_decoder.h"
+#include "memory/kernel_address_space.h"
 #include "memory/kernel_image_file.h"
+#include "memory/module_list.h"
 #include "memory/symbol_table.h"
+
+namespace {
+
+// The fuzz input as guest-physical frames; frames past its end are holes.
+class InputMemory : public virdomm::monitor::GuestMemory {
+ public:
+  explicit InputMemory(std::span<const uint8_t> input) {
+    frames_.resize((input.size() + virdomm::monitor::kPageSize - 1) / virdomm::monitor::kPageSize);
+    for (std::size_t i = 0; i < frames_.size(); ++i) {
+      std::size_t length = std::min<std::size_t>(virdomm::monitor::kPageSize,
+                                                 input.size() - i * virdomm::monitor::kPageSize);
+      frames_[i].assign(virdomm::monitor::kPageSize, 0);
+      std::copy_n(input.begin() + static_cast<long>(i * virdomm::monitor::kPageSize), length,
+                  frames_[i].begin());
+    }
+  }
+  [[nodiscard]] std::string Describe() const override { return "fuzz input"; }
+  [[nodiscard]] uint64_t FrameLimit() const override { return frames_.size(); }
+  [[nodiscard]] virdomm::monitor::FrameView MapFrames(std::span<const uint64_t> gfns) override {
+    std::vector<const uint8_t*> frames;
+    std::vector<int> errors;
+    for (uint64_t gfn : gfns) {
+      bool present = gfn < frames_.size();
+      frames.push_back(present ? frames_[gfn].data() : nullptr);
+      errors.push_back(present ? 0 : 14 /*EFAULT*/);
+    }
+    return {std::move(frames), std::move(errors), nullptr};
+  }
+
+ private:
+  std::vector<std::vector<uint8_t>> frames_;
+};
+
+void FuzzModuleArea(std::span<const uint8_t> input) {
+  using namespace virdomm::monitor;
+  if (input.empty()) {
+    return;
+  }
+  InputMemory memory(input);
+  KernelAddressSpace space(memory, 0, (input[0] & 1) != 0 ? 5 : 4);
+  std::vector<uint8_t> bytes(512);
+  for (uint64_t address : {kModulesStart, kModulesStart + 0x5fd000, kModulesEnd - 256}) {
+    (void)space.Read(address, bytes);
+  }
+  // A template whose patched spots sit where the input's first bytes say.
+  FtraceTemplate form;
+  form.name = "fuzz";
+  form.bytes.assign(input.begin(),
+                    input.begin() + static_cast<long>(std::min<std::size_t>(input.size(), 256)));
+  if (form.bytes.size() < 16) {
+    return;
+  }
+  form.op_ptr = input[1] % (form.bytes.size() - 7);
+  form.call = input[2] % (form.bytes.size() - 5);
+  if ((input[3] & 1) != 0) {
+    form.jnz = input[3] % (form.bytes.size() - 2);
+  }
+  (void)MatchFtraceTrampoline(form, input, kModulesStart);
+  // A module list through the same garbage tables.
+  (void)ReadModuleList(space, ModuleLayout{8, 24, 0x150, 0x158}, kModulesStart + 0x40,
+                       kModulesStart + 0x1000);
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   using namespace virdomm::monitor;
@@ -38,5 +111,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     (void)ParseBaseline(input, kKey);
   } catch (const virdomm::Error&) {
   }
+  try {
+    BtfTypes btf(input);
+    (void)ModuleLayoutFromBtf(btf);
+  } catch (const virdomm::Error&) {
+  }
+  FuzzModuleArea(input);
   return 0;
 }

@@ -21,6 +21,7 @@
 #include "common/error.h"
 #include "memory/baseline.h"
 #include "memory/file_memory.h"
+#include "memory/hex_text.h"
 #include "memory/kernel_locator.h"
 #include "memory/kernel_model.h"
 #include "memory/memory_checker.h"
@@ -43,8 +44,16 @@ class LiveKernelTest : public ::testing::Test {
     work_ = fs::path(VIRDOMM_BINARY_DIR) / ("memory-live-" + std::to_string(getpid()));
     fs::create_directories(work_);
     fs::path initramfs = work_ / "initramfs.cpio";
-    std::string build =
-        std::string(VIRDOMM_MEMORY_SCRIPTS) + "/make-initramfs.sh " + initramfs.string();
+    // The rootkit-style module, built against the headers of the very kernel the guest boots.
+    std::string abi = fs::canonical(VIRDOMM_MEMORY_KERNEL).filename().string().substr(8);
+    fs::path module_path = work_ / "hook-module.path";
+    std::string build_module = std::string(VIRDOMM_MEMORY_SCRIPTS) + "/build-hook-module.sh " +
+                               abi + " > " + module_path.string();
+    if (std::system(build_module.c_str()) == 0) {
+      std::ifstream(module_path) >> hook_module_;
+    }
+    std::string build = std::string(VIRDOMM_MEMORY_SCRIPTS) + "/make-initramfs.sh " +
+                        initramfs.string() + " " + hook_module_;
     ASSERT_EQ(std::system(build.c_str()), 0) << build;
     fs::path ram = fs::path("/dev/shm") / ("virdomm-memory-live-" + std::to_string(getpid()));
     guest_ = new testing::QemuGuest(VIRDOMM_MEMORY_KERNEL, initramfs, ram, work_ / "console.log");
@@ -152,6 +161,7 @@ class LiveKernelTest : public ::testing::Test {
   static inline testing::QemuGuest* guest_ = nullptr;
   static inline KernelModel* model_ = nullptr;
   static inline std::string guest_release_;
+  static inline std::string hook_module_;  // empty when it did not build
   static inline fs::path key_;
   static inline fs::path vmlinux_;
   static inline fs::path baseline_;
@@ -267,10 +277,64 @@ TEST_F(LiveKernelTest, FunctionTracerIsClassifiedAsFtrace) {
   ASSERT_NE(call, nullptr) << Describe(on);
   EXPECT_EQ(call->new_bytes.at(0), 0xe8);  // call to the ftrace trampoline
   EXPECT_LE(on.Worst(), Severity::kWarning) << Describe(on);
+  // One ops on the function: ftrace calls a trampoline it made in the module area, which the
+  // checker reads through the guest's page tables and recognises as a copy of ftrace's caller.
+  EXPECT_EQ(call->GetSeverity(), Severity::kWarning);
+  EXPECT_TRUE(call->target.starts_with("ftrace trampoline at 0xffffffffc") ||
+              call->target.starts_with("ftrace_caller+0x0") ||
+              call->target.starts_with("ftrace_regs_caller+0x0"))
+      << call->target;
+  std::printf("function tracer: %s\n  target: %s\n", call->detail.c_str(), call->target.c_str());
+  CommandResult json = Monitor("check " + Signed() + " --json");
+  EXPECT_EQ(json.status, 3) << json.output;
+  EXPECT_NE(json.output.find(R"("kind":"ftrace","severity":"warning")"), std::string::npos)
+      << json.output;
   GuestCommand("ftrace-off");
   CheckReport off = CheckNow();
   EXPECT_EQ(FindChange(off, ChangeKind::kFtrace, site), nullptr) << Describe(off);
   EXPECT_LE(off.Worst(), Severity::kWarning) << Describe(off);
+}
+
+// A module writes a CALL to its own code over a function's __fentry__ NOP with text_poke_bp()
+// (kallsyms_lookup_name found through a kprobe): bytes ftrace could have written, a target
+// ftrace never uses. Critical, named as outside the image, and never acknowledged.
+TEST_F(LiveKernelTest, FentryHookOfAModuleIsCriticalAndNeverAcknowledged) {
+  ASSERT_FALSE(hook_module_.empty()) << "the test module did not build (build-hook-module.sh)";
+  guest_->SendLine("hook-on");
+  std::string hooked = guest_->WaitForLine("VIRDOMM-HOOK", seconds(60));
+  ASSERT_EQ(guest_->WaitForLine("VIRDOMM-DONE hook-on", seconds(60)), "VIRDOMM-DONE hook-on 0");
+  std::string handler = hooked.substr(hooked.rfind(" to ") + 4);
+  std::string site = model_->symbols.Describe(model_->symbols.RequireAddress("__do_sys_getppid"));
+
+  CheckReport report = CheckNow();
+  const Change* hook = FindChange(report, ChangeKind::kRedirectedSite, site);
+  ASSERT_NE(hook, nullptr) << Describe(report) << hooked;
+  EXPECT_EQ(hook->GetSeverity(), Severity::kCritical);
+  EXPECT_EQ(hook->new_bytes.at(0), 0xe8);
+  EXPECT_EQ(HexNumber(hook->target_address, 16), "0x" + handler) << hooked;
+  EXPECT_EQ(hook->target, "outside the kernel image: " + HexNumber(hook->target_address) +
+                              " (in module virdomm_hook)");
+  std::printf("hook: %s\n  target: %s\n", hook->detail.c_str(), hook->target.c_str());
+
+  CommandResult check = Monitor("check " + Signed() + " --json");
+  EXPECT_EQ(check.status, 4) << check.output;
+  EXPECT_NE(check.output.find(R"("kind":"redirected_site","severity":"critical")"),
+            std::string::npos)
+      << check.output;
+  EXPECT_NE(check.output.find(R"("target":"outside the kernel image: )"), std::string::npos)
+      << check.output;
+  CommandResult ack = Monitor("ack " + Signed() + " --at " + site);
+  EXPECT_EQ(ack.status, 4) << ack.output;
+  EXPECT_NE(ack.output.find("refused (critical) redirected_site at " + site), std::string::npos)
+      << ack.output;
+  std::printf("ack: %s", ack.output.c_str());
+  EXPECT_NE(FindChange(CheckNow(), ChangeKind::kRedirectedSite, site), nullptr)
+      << "the refused hook must still be reported";
+
+  GuestCommand("hook-off");
+  CheckReport after = CheckNow();
+  EXPECT_EQ(FindChange(after, ChangeKind::kRedirectedSite, site), nullptr) << Describe(after);
+  EXPECT_TRUE(Critical(after).empty()) << Describe(after);
 }
 
 // Locations of jump-label changes in a watch's JSON lines: reported ones, and held-back ones

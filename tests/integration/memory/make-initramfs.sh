@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Builds the test guest's initramfs: busybox-static and an /init that mounts proc/sys/tracefs,
 # prints a ready marker with `uname -r` on the serial console, then runs commands it reads
-# from the console (kprobe on/off, function tracer on/off), each answered by a done marker.
-# Usage: make-initramfs.sh OUTPUT.cpio
+# from the console (kprobe on/off, function tracer on/off, the hook module in and out), each
+# answered by a done marker.
+# Usage: make-initramfs.sh OUTPUT.cpio [HOOK_MODULE.ko]   (the module: build-hook-module.sh)
 set -euo pipefail
 out=$1
+hook_module=${2:-}
 busybox=/bin/busybox
 [ -x "$busybox" ] && "$busybox" --list >/dev/null 2>&1 || {
   echo "make-initramfs: busybox-static is not installed" >&2; exit 1; }
@@ -12,6 +14,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work"/{bin,dev,proc,sys,tmp}
 cp "$busybox" "$work/bin/busybox"
+[ -z "$hook_module" ] || cp "$hook_module" "$work/virdomm_hook.ko"
 cat >"$work/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -39,6 +42,14 @@ while read -r command; do
     ftrace-off)
       echo nop > $t/current_tracer && echo > $t/set_ftrace_filter
       echo "VIRDOMM-DONE ftrace-off $?" ;;
+    hook-on)
+      # A rootkit-style CALL over __do_sys_getppid's __fentry__ NOP (hook-module/).
+      insmod /virdomm_hook.ko target=__do_sys_getppid &&
+        echo "VIRDOMM-HOOK $(dmesg | grep 'virdomm_hook: call at' | tail -n1)"
+      echo "VIRDOMM-DONE hook-on $?" ;;
+    hook-off)
+      rmmod virdomm_hook
+      echo "VIRDOMM-DONE hook-off $?" ;;
     tracepoint-on)
       # A static key the kernel flips on request: the sched_switch tracepoint's.
       echo 1 > $t/events/sched/sched_switch/enable

@@ -21,8 +21,11 @@ class ClassifierTest : public ::testing::Test {
                   {"func_b", kBase + 0x200, 'T'},
                   {"__x64_sys_read", kBase + 0x300, 'T'},
                   {"__x64_sys_getpid", kBase + 0x340, 'T'},
+                  {"ftrace_caller", kBase + 0x600, 'T'},
+                  {"ftrace_regs_caller", kBase + 0x680, 'T'},
                   {"sys_call_table", kBase + 0x800, 'R'},
-                  {"after_table", kBase + 0x810, 'R'}},
+                  {"after_table", kBase + 0x810, 'R'},
+                  {"_end", kBase + 0x1000, 'B'}},
                  SymbolSource::kSystemMap),
         sites_({{kBase + 0x110, 5, SiteKind::kJumpLabel, kBase + 0x150},
                 {kBase + 0x200, 5, SiteKind::kFtrace, 0},
@@ -71,20 +74,83 @@ TEST_F(ClassifierTest, JumpLabelToItsOwnTargetIsClassified) {
   EXPECT_EQ(changes[0].new_bytes, (std::vector<uint8_t>{0xe9, 0x3b, 0, 0, 0}));
 }
 
-TEST_F(ClassifierTest, JumpLabelToAnotherTargetIsUnknown) {
-  Write(0x110, {0xe9, 0x00, 0x10, 0x00, 0x00});
+TEST_F(ClassifierTest, JumpLabelToAnotherTargetIsARedirectedSite) {
+  // jmp from 0x110 to 0x200 (func_b) instead of the entry's 0x150.
+  Write(0x110, {0xe9, 0xeb, 0x00, 0x00, 0x00});
   auto changes = Classify("text");
   ASSERT_EQ(changes.size(), 1u);
-  EXPECT_EQ(changes[0].kind, ChangeKind::kUnknownText);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kRedirectedSite);
   EXPECT_EQ(changes[0].GetSeverity(), Severity::kCritical);
+  EXPECT_FALSE(IsAcknowledgeable(changes[0].kind));
+  EXPECT_EQ(changes[0].target, "func_b+0x0");
+  EXPECT_NE(changes[0].detail.find("the jump entry's target is func_a+0x50"), std::string::npos)
+      << changes[0].detail;
 }
 
-TEST_F(ClassifierTest, FtraceCallAtFentrySiteIsClassified) {
-  Write(0x200, {0xe8, 0x12, 0x34, 0x56, 0x78});
+TEST_F(ClassifierTest, JumpLabelNamesItsTarget) {
+  Write(0x110, {0xe9, 0x3b, 0x00, 0x00, 0x00});
+  auto changes = Classify("text");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].target, "func_a+0x50");
+  EXPECT_EQ(changes[0].target_address, kBase + 0x150 + 0x18e00000);
+}
+
+TEST_F(ClassifierTest, FtraceCallToFtraceCallerIsFtrace) {
+  // call from 0x200 to ftrace_caller at 0x600: rel = 0x600 - 0x205 = 0x3fb.
+  Write(0x200, {0xe8, 0xfb, 0x03, 0x00, 0x00});
   auto changes = Classify("text");
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].kind, ChangeKind::kFtrace);
+  EXPECT_EQ(changes[0].GetSeverity(), Severity::kWarning);
   EXPECT_EQ(changes[0].location, "func_b+0x0");
+  EXPECT_EQ(changes[0].target, "ftrace_caller+0x0");
+  EXPECT_EQ(changes[0].detail, "ftrace site, call to ftrace_caller+0x0");
+}
+
+TEST_F(ClassifierTest, FtraceCallToFtraceRegsCallerIsFtrace) {
+  Write(0x200, {0xe8, 0x7b, 0x04, 0x00, 0x00});
+  auto changes = Classify("text");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kFtrace);
+  EXPECT_EQ(changes[0].target, "ftrace_regs_caller+0x0");
+}
+
+TEST_F(ClassifierTest, FtraceSiteCallingAnotherImageFunctionIsRedirected) {
+  Write(0x200, {0xe8, 0xfb, 0xfe, 0xff, 0xff});  // to func_a at 0x100
+  auto changes = Classify("text");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kRedirectedSite);
+  EXPECT_EQ(changes[0].target, "func_a+0x0");
+  EXPECT_FALSE(IsAcknowledgeable(changes[0].kind));
+}
+
+// The rootkit's write: a call over the fentry NOP into its own code in the module area. With no
+// page tables to read that code, the report says so and the site is not ftrace's.
+TEST_F(ClassifierTest, FtraceSiteCallingIntoTheModuleAreaUnreadIsCritical) {
+  uint64_t site_runtime = kBase + 0x200 + 0x18e00000;
+  uint64_t hook = 0xffffffffc0a01230;
+  auto rel = static_cast<uint32_t>(hook - (site_runtime + 5));
+  Write(0x200, {0xe8, static_cast<uint8_t>(rel), static_cast<uint8_t>(rel >> 8),
+                static_cast<uint8_t>(rel >> 16), static_cast<uint8_t>(rel >> 24)});
+  auto changes = Classify("text");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kRedirectedSite);
+  EXPECT_EQ(changes[0].GetSeverity(), Severity::kCritical);
+  EXPECT_EQ(changes[0].target_address, hook);
+  EXPECT_NE(changes[0].target.find("outside the kernel image: 0xffffffffc0a01230 (module area "
+                                   "not readable"),
+            std::string::npos)
+      << changes[0].target;
+}
+
+TEST_F(ClassifierTest, OutsideTargetWithoutKaslrOffsetIsSaidSo) {
+  context_.virtual_offset.reset();
+  Write(0x200, {0xe8, 0x00, 0x00, 0x00, 0x40});
+  auto changes = Classify("text");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kRedirectedSite);
+  EXPECT_EQ(changes[0].target_address, 0u);
+  EXPECT_NE(changes[0].target.find("runtime address unknown"), std::string::npos);
 }
 
 TEST_F(ClassifierTest, GarbageAtFentrySiteIsUnknown) {
@@ -94,11 +160,46 @@ TEST_F(ClassifierTest, GarbageAtFentrySiteIsUnknown) {
   EXPECT_EQ(changes[0].kind, ChangeKind::kUnknownText);
 }
 
-TEST_F(ClassifierTest, StaticCallRetargetIsClassified) {
-  Write(0x220, {0xe8, 0x01, 0x02, 0x03, 0x04});
+TEST_F(ClassifierTest, StaticCallToAFunctionStartIsClassified) {
+  Write(0x220, {0xe8, 0xdb, 0xfe, 0xff, 0xff});  // to func_a at 0x100
   auto changes = Classify("text");
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].kind, ChangeKind::kStaticCall);
+  EXPECT_EQ(changes[0].target, "func_a+0x0");
+}
+
+TEST_F(ClassifierTest, StaticCallIntoTheMiddleOfAFunctionIsRedirected) {
+  Write(0x220, {0xe9, 0xde, 0xfe, 0xff, 0xff});  // jmp to func_a+0x3
+  auto changes = Classify("text");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kRedirectedSite);
+  EXPECT_EQ(changes[0].target, "func_a+0x3");
+}
+
+TEST_F(ClassifierTest, StaticCallToDataIsRedirected) {
+  Write(0x220, {0xe8, 0xdb, 0x05, 0x00, 0x00});  // to sys_call_table at 0x800
+  auto changes = Classify("text");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kRedirectedSite);
+}
+
+TEST_F(ClassifierTest, StaticCallReturnZeroAndRetAreClassified) {
+  Write(0x220, {0x2e, 0x2e, 0x2e, 0x31, 0xc0});  // cs cs cs xor %eax,%eax
+  auto xor_rax = Classify("text");
+  ASSERT_EQ(xor_rax.size(), 1u);
+  EXPECT_EQ(xor_rax[0].kind, ChangeKind::kStaticCall);
+  EXPECT_TRUE(xor_rax[0].target.empty());
+  Write(0x220, {0xc3, 0xcc, 0xcc, 0xcc, 0xcc});
+  auto ret = Classify("text");
+  ASSERT_EQ(ret.size(), 1u);
+  EXPECT_EQ(ret[0].kind, ChangeKind::kStaticCall);
+}
+
+TEST_F(ClassifierTest, ShortJumpAtACallSiteIsUnknown) {
+  Write(0x200, {0xeb, 0x10});
+  auto changes = Classify("text");
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kUnknownText);
 }
 
 TEST_F(ClassifierTest, SingleInt3IsKprobeBothWays) {
@@ -158,9 +259,10 @@ TEST_F(ClassifierTest, OtherRodataIsCritical) {
 }
 
 TEST(ChangeKindTest, NamesRoundTrip) {
-  for (ChangeKind kind : {ChangeKind::kJumpLabel, ChangeKind::kFtrace, ChangeKind::kStaticCall,
-                          ChangeKind::kKprobe, ChangeKind::kUnknownText, ChangeKind::kRodata,
-                          ChangeKind::kSyscallTable, ChangeKind::kUnreadable}) {
+  for (ChangeKind kind :
+       {ChangeKind::kJumpLabel, ChangeKind::kFtrace, ChangeKind::kStaticCall, ChangeKind::kKprobe,
+        ChangeKind::kRedirectedSite, ChangeKind::kUnknownText, ChangeKind::kRodata,
+        ChangeKind::kSyscallTable, ChangeKind::kUnreadable}) {
     EXPECT_EQ(ParseChangeKind(ToString(kind)), kind);
   }
   EXPECT_FALSE(ParseChangeKind("bogus").has_value());

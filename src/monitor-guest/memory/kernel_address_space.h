@@ -1,0 +1,55 @@
+// Reads the guest kernel's virtual memory outside its image (the module area: modules, ftrace
+// and BPF trampolines) by walking the kernel's own page tables from init_top_pgt, whose place
+// the trusted image gives. Guest memory is untrusted: every walk is bounded, every failure is a
+// reason in words, never an exception.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "memory/guest_memory.h"
+
+namespace virdomm::monitor {
+
+// x86-64 with CONFIG_RANDOMIZE_BASE (Debian's kernels): MODULES_VADDR is __START_KERNEL_map +
+// KERNEL_IMAGE_SIZE (1 GiB), whatever the KASLR offset; MODULES_END is where the fixmap starts.
+inline constexpr uint64_t kModulesStart = 0xffffffffc0000000;
+inline constexpr uint64_t kModulesEnd = 0xffffffffff000000;
+constexpr bool InModuleArea(uint64_t address) {
+  return address >= kModulesStart && address < kModulesEnd;
+}
+
+// What one read gave: the bytes, or why not.
+struct VirtualRead {
+  std::optional<std::string> error;  // empty when every byte was read
+  [[nodiscard]] bool Ok() const { return !error; }
+};
+
+class KernelAddressSpace {
+ public:
+  // `root_frame`: the frame of the top-level table as the guest's page-table entries name
+  // frames (guest-physical for a RAM file or an HVM/PVH guest, machine frames for a PV guest:
+  // what GuestMemory::MapFrames takes in either case). `levels`: 4, or 5 with LA57.
+  KernelAddressSpace(GuestMemory& memory, uint64_t root_frame, unsigned levels);
+
+  // Copies [address, address + out.size()) of the module area into `out` (at most
+  // kMaxRead bytes); anything else is refused with its reason.
+  VirtualRead Read(uint64_t address, std::span<uint8_t> out) const;
+
+  static constexpr std::size_t kMaxRead = std::size_t{64} << 10;
+
+ private:
+  // The frame holding `address` and the offset in it, or the reason it has none.
+  [[nodiscard]] std::optional<std::string> Translate(uint64_t address, uint64_t& frame,
+                                                     uint64_t& offset) const;
+  [[nodiscard]] std::optional<std::string> ReadEntry(uint64_t table_frame, unsigned index,
+                                                     uint64_t& entry) const;
+
+  GuestMemory& memory_;
+  uint64_t root_frame_;
+  unsigned levels_;
+};
+
+}  // namespace virdomm::monitor
