@@ -3,6 +3,7 @@
 #include <iostream>
 #include <span>
 
+#include "alerts/alerts_cli.h"
 #include "memory/memory_cli.h"
 #include "storage/storage_cli.h"
 
@@ -12,7 +13,8 @@ void PrintUsage(std::ostream& out) {
   out << "Usage: domm-monitor <checker> <command> [options]\n\n"
          "Checkers:\n"
          "  storage   file integrity of DomU's disk image (init, check, update)\n"
-         "  memory    kernel text and rodata integrity of DomU's memory\n\n"
+         "  memory    kernel text and rodata integrity of DomU's memory\n"
+         "  alerts    the alert spool, and its publisher to dom0\n\n"
          "Run 'domm-monitor <checker> --help' for the commands of one checker.\n";
 }
 
@@ -30,6 +32,9 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(args[1], "memory") == 0) {
     return virdomm::monitor::RunMemoryCli(rest);
+  }
+  if (std::strcmp(args[1], "alerts") == 0) {
+    return virdomm::monitor::RunAlertsCli(rest);
   }
   std::cerr << "domm-monitor: unknown checker '" << args[1] << "'\n";
   PrintUsage(std::cerr);

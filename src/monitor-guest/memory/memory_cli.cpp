@@ -22,6 +22,7 @@
 #include "memory/kernel_locator.h"
 #include "memory/kernel_model.h"
 #include "memory/memory_checker.h"
+#include "memory/memory_findings.h"
 #include "memory/report_format.h"
 #include "memory/xen_foreign_memory.h"
 
@@ -53,6 +54,7 @@ struct MemoryOptions {
   unsigned settle_ms = 30000;  // watch: how long a jump-label flip must last to be reported
   uint64_t count = 0;          // watch: checks to run, 0 = until stopped
   std::optional<std::string> ack_at;
+  std::optional<std::string> alert_spool;  // watch: raise alerts into this spool
 };
 
 void PrintUsage(std::ostream& out) {
@@ -86,6 +88,11 @@ void PrintUsage(std::ostream& out) {
          "  --symbols-elf FILE           the -dbg package's vmlinux, for its symbol table\n"
          "Baseline:\n"
          "  --baseline FILE --key KEYFILE  signed with HMAC-SHA256 under the key file\n"
+         "Alerts:\n"
+         "  --alert-spool DIR            watch: raise an alert into this spool (see\n"
+         "                               'domm-monitor alerts') whenever the set of changes\n"
+         "                               differs from the last one raised, and when it is\n"
+         "                               clean again; every check updates the health record\n"
          "Output and loop:\n"
          "  --json  --watch  --interval-ms N  --count N  --at LOCATION (ack: only this change)\n"
          "  --settle-ms N                watch: report a jump-label flip once it has lasted N ms\n"
@@ -155,6 +162,8 @@ MemoryOptions ParseOptions(std::span<char*> args) {
       options.key = value();
     } else if (option == "--json") {
       options.json = true;
+    } else if (option == "--alert-spool") {
+      options.alert_spool = value();
     } else if (option == "--restart-on-new-target") {
       options.restart_on_new_target = true;
     } else if (option == "--watch") {
@@ -288,6 +297,11 @@ int RunWatch(MemoryChecker& checker, const MemoryOptions& options, XenForeignMem
   BindingView binding{"bound", "", std::nullopt};  // the checker was just built over a bound target
   std::string settling_since = binding.instance;
   JumpLabelSettling settling{std::chrono::milliseconds(options.settle_ms)};
+  std::optional<AlertSpool> spool;
+  std::optional<MonitorAlerts> alerts;
+  if (options.alert_spool) {
+    alerts.emplace(spool.emplace(*options.alert_spool), "memory");
+  }
   for (uint64_t done = 0, round = 0; options.count == 0 || done < options.count; ++round) {
     if (round > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_ms));
@@ -312,6 +326,9 @@ int RunWatch(MemoryChecker& checker, const MemoryOptions& options, XenForeignMem
       std::cout << FormatCheckText(report) << std::flush;
     }
     LogToSyslog(report);
+    if (alerts) {
+      alerts->Observe(FindingsOf(report), report.memory);
+    }
   }
   closelog();
   return ExitFor(worst);

@@ -17,6 +17,7 @@
 #include "storage/progress.h"
 #include "storage/report_format.h"
 #include "storage/rules.h"
+#include "storage/storage_findings.h"
 #include "storage/storage_scan.h"
 
 namespace virdomm::monitor {
@@ -72,6 +73,7 @@ struct Options {
   std::string key;
   std::string rules_path;
   std::vector<std::string> explain_paths;
+  std::string alert_spool;
   bool json = false;
   bool force = false;
   ScanOptions scan;
@@ -119,6 +121,10 @@ int RunScanCommand(const Options& options) {
   }
   std::cout << (options.json ? FormatReportJson(report) : FormatReportText(report));
   std::cout.flush();
+  if (!options.alert_spool.empty()) {
+    AlertSpool spool(options.alert_spool);
+    MonitorAlerts(spool, "storage").Observe(FindingsOf(report), scan.source);
+  }
   if (options.command == "update") {
     WriteBaselineFile(options.db, new_baseline, key);
     std::cerr << "domm-monitor storage: baseline " << options.db << " replaced ("
@@ -168,7 +174,10 @@ int RunStorageCli(std::span<char*> args) {
       "force", po::bool_switch(&options.force), "init: overwrite an existing baseline")(
       "max-file-size", po::value(&options.scan.limits.max_file_size),
       "bytes; larger files are recorded but not hashed")(
-      "path", po::value(&options.explain_paths)->composing(), "explain: a guest path");
+      "path", po::value(&options.explain_paths)->composing(), "explain: a guest path")(
+      "alert-spool", po::value(&options.alert_spool),
+      "check/update: raise an alert into this spool (see 'domm-monitor alerts') when the\n"
+      "differences are not those last raised, and when they are gone");
   po::options_description hidden;
   hidden.add_options()("command", po::value(&options.command));
   po::options_description all;

@@ -7,6 +7,8 @@
 #include <charconv>
 #include <sstream>
 
+#include "alerts/alert_log.h"
+#include "alerts/alerts_commands.h"
 #include "cli/commands.h"
 #include "common/error.h"
 #include "libvirt/libvirt_handles.h"
@@ -35,6 +37,9 @@ constexpr const char* kProgramHelp =
     "  list [--json]                          every pair on the connection with its state\n"
     "  check [DOMAIN]                         verify every pair (or DOMAIN's); exit 0 only if\n"
     "                                         all holds\n"
+    "  alerts [DOMAIN] [--follow] [--json]    alerts Domain Ms raised, as delivered on this host\n"
+    "  collect-alerts                         carry Domain Ms' alerts to the alert log and the\n"
+    "                                         journal (the virdomm-alerts service)\n"
     "\n"
     "Domains are named by id, UUID or name, as virsh accepts them.\n"
     "Run `virdomm COMMAND --help` for a command's options.\n"
@@ -83,6 +88,21 @@ constexpr Command kCommands[] = {
      "Domain M is PV and DomU is HVM or PVH (what Xen 4.17 can serve); and the live and\n"
      "saved definitions agree (only the live one migrates). Exit status 0 only when all\n"
      "holds."},
+    {"alerts", "virdomm alerts [DOMAIN] [--follow] [--json] [--log FILE]",
+     "Prints the alerts Domain Ms raised (memory, storage) as this host's collector delivered\n"
+     "them, oldest first: time, host, DomU, severity, monitor and summary, with one line per\n"
+     "finding; --json prints the log's JSON lines (for a SIEM) unchanged. DOMAIN (a name or\n"
+     "UUID of either member) keeps only that pair's alerts; --follow keeps printing new ones.\n"
+     "Reads the alert log only: no libvirt connection is made."},
+    {"collect-alerts", "virdomm collect-alerts [--log FILE] [--interval-ms MS] [--once]",
+     "Runs dom0's end of the alert channel: every interval it reads the alerts each Domain M\n"
+     "published in its own xenstore home (DomU cannot write there), appends the new ones in\n"
+     "order to the alert log (fdatasync'ed), sends them to the journal with the pair's names\n"
+     "and UUIDs (VIRDOMM_DOMU_NAME, VIRDOMM_DOMU_UUID, VIRDOMM_DOMM_NAME, ...), then tells\n"
+     "Domain M how far it got, so M drops them from its spool. Alerts raised while this is\n"
+     "stopped wait in M's spool and are delivered when it runs again. A repeat is possible\n"
+     "only for alerts delivered just before a crash or just before Domain M moved; each\n"
+     "carries an id (spool:seq) to recognise it. Runs until stopped (--once: one round)."},
 };
 
 const Command* FindCommand(const std::string& name) {
@@ -126,6 +146,16 @@ po::options_description CommandOptions(const std::string& name, PairOptions& pai
         "force", po::bool_switch(&pair.force), "overwrite existing pairing metadata of M and U");
   } else if (name == "show" || name == "list") {
     opts.add_options()("json", "print JSON instead of text");
+  } else if (name == "alerts") {
+    opts.add_options()("json", "print the log's JSON lines")("follow,f",
+                                                             "keep printing alerts as they come")(
+        "log", po::value<std::string>()->value_name("FILE")->default_value(kDefaultAlertLog),
+        "the alert log");
+  } else if (name == "collect-alerts") {
+    opts.add_options()(
+        "log", po::value<std::string>()->value_name("FILE")->default_value(kDefaultAlertLog),
+        "the alert log")("interval-ms", po::value<unsigned>()->value_name("MS")->default_value(500),
+                         "milliseconds between rounds")("once", "one round, then exit");
   }
   return opts;
 }
@@ -259,7 +289,7 @@ int RunVirdomm(const std::vector<std::string>& args, std::ostream& out, std::ost
       domains = cvm["domain"].as<std::vector<std::string>>();
     }
     std::size_t want_min = (name == "unpair" || name == "show") ? 1 : 0;
-    std::size_t want_max = (name == "pair" || name == "list") ? 0 : 1;
+    std::size_t want_max = (name == "pair" || name == "list" || name == "collect-alerts") ? 0 : 1;
     if (domains.size() < want_min || domains.size() > want_max) {
       throw po::error(want_max == 0 ? "takes no DOMAIN argument"
                                     : (want_min == 1 ? "needs exactly one DOMAIN"
@@ -276,6 +306,23 @@ int RunVirdomm(const std::vector<std::string>& args, std::ostream& out, std::ost
     err << "virdomm " << name << ": " << e.what() << "\nUsage: " << command->usage
         << "\nRun `virdomm " << name << " --help` for details.\n";
     return kExitUsage;
+  }
+
+  if (name == "alerts" || name == "collect-alerts") {
+    try {
+      if (name == "alerts") {
+        AlertsOptions alerts{cvm["log"].as<std::string>(),
+                             domains.empty() ? std::nullopt : std::optional(domains.front()),
+                             cvm.count("json") != 0U, cvm.count("follow") != 0U};
+        return RunAlerts(alerts, out, err);
+      }
+      CollectOptions collect{cvm["log"].as<std::string>(), cvm["interval-ms"].as<unsigned>(),
+                             cvm.count("once") != 0U};
+      return RunCollectAlerts(collect, out, err);
+    } catch (const std::exception& e) {
+      err << "virdomm " << name << ": " << e.what() << "\n";
+      return kExitFailed;
+    }
   }
 
   SilenceLibvirtErrorPrinting();

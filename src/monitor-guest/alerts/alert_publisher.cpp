@@ -1,0 +1,86 @@
+#include "alerts/alert_publisher.h"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace virdomm::monitor {
+namespace {
+
+std::optional<std::uint64_t> ParseDecimal(std::string_view text) {
+  std::uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+}  // namespace
+
+AlertPublisher::AlertPublisher(AlertSpool& spool, std::size_t window)
+    : spool_(spool), window_(std::max<std::size_t>(window, 1)) {}
+
+PublishRound AlertPublisher::RunOnce(HomeKeys& keys) {
+  PublishRound round;
+  if (std::optional<std::string> ack = keys.Read(kAlertsAckedKey); ack && !ack->empty()) {
+    std::string_view text(*ack);
+    std::size_t space = text.find(' ');
+    std::optional<std::uint64_t> seq =
+        space == std::string_view::npos ? std::nullopt : ParseDecimal(text.substr(space + 1));
+    if (!seq || text.substr(0, space) != spool_.Id()) {
+      round.refused_ack = "'" + *ack + "' is not an acknowledgement of spool " + spool_.Id();
+    } else if (*seq > spool_.Acknowledged()) {
+      if (spool_.AcknowledgeThrough(*seq)) {
+        round.acknowledged = *seq;
+      } else {
+        round.refused_ack = "seq " + std::to_string(*seq) + " is beyond the last alert (" +
+                            std::to_string(spool_.LastSeq()) + ")";
+      }
+    }
+  }
+  std::uint64_t acked = spool_.Acknowledged();
+  std::set<std::uint64_t> present;
+  for (const std::string& name : keys.List(kAlertsDir)) {
+    std::optional<std::uint64_t> seq = ParseDecimal(name);
+    if (!seq || *seq <= acked) {
+      keys.Remove(std::string(kAlertsDir) + "/" + name);  // delivered, or not ours
+    } else {
+      present.insert(*seq);
+    }
+  }
+  std::vector<SpooledAlert> pending = spool_.Pending(window_);
+  for (const SpooledAlert& alert : pending) {
+    if (present.count(alert.seq) == 0) {
+      keys.Write(std::string(kAlertsDir) + "/" + std::to_string(alert.seq), alert.json);
+      ++round.published;
+    }
+  }
+  round.pending = pending.size();
+  MirrorHealth(keys);
+  return round;
+}
+
+void AlertPublisher::MirrorHealth(HomeKeys& keys) {
+  for (const auto& entry : std::filesystem::directory_iterator(spool_.Directory())) {
+    std::string name = entry.path().filename().string();
+    if (!name.starts_with("health-")) {
+      continue;
+    }
+    std::ifstream in(entry.path());
+    std::string value;
+    std::getline(in, value);
+    std::string monitor = name.substr(7);
+    std::string path = std::string(kHealthDir) + "/" + monitor;
+    // Written again when xenstore lost it (a move), not only when it changed.
+    if (value.empty() || (health_written_[monitor] == value && keys.Read(path) == value)) {
+      continue;
+    }
+    keys.Write(path, value);
+    health_written_[monitor] = value;
+  }
+}
+
+}  // namespace virdomm::monitor

@@ -1,0 +1,177 @@
+#include "alerts/alerts_cli.h"
+
+#include <array>
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "alerts/alert_publisher.h"
+#include "alerts/alert_spool.h"
+#include "alerts/xenstore_home_keys.h"
+#include "common/error.h"
+
+namespace virdomm::monitor {
+namespace {
+
+namespace po = boost::program_options;
+
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+
+constexpr const char* kUsage =
+    "Usage: domm-monitor alerts <command> --spool DIR [options]\n\n"
+    "Commands:\n"
+    "  publish  carry the spool's alerts and the monitors' health to dom0 through this\n"
+    "           domain's xenstore home, and drop what dom0 acknowledged; runs until stopped\n"
+    "           (with --once: one round)\n"
+    "  raise    add one alert to the spool (--monitor, --severity, --summary, --finding)\n"
+    "  list     print the alerts dom0 has not acknowledged yet, one JSON object a line\n\n"
+    "The memory and storage checkers raise alerts themselves with --alert-spool DIR.\n";
+
+struct Options {
+  std::string command;
+  std::string spool;
+  unsigned interval_ms = 500;
+  bool once = false;
+  std::size_t capacity = AlertSpool::kDefaultCapacity;
+  Alert alert{"", "", "warning", "", {}};
+};
+
+std::string NowUtc() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::array<char, 32> text{};
+  (void)std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text.data();
+}
+
+// Xenstore errors (dom0's xenstored restarting, this domain moving) are retried with a fresh
+// connection; each distinct message is printed once, so a long outage is one line, not many.
+int RunPublisher(AlertSpool& spool, const Options& options) {
+  AlertPublisher publisher(spool);
+  std::unique_ptr<XenstoreHomeKeys> keys;
+  std::string last_error;
+  std::cerr << "domm-monitor alerts: publishing spool " << spool.Id() << " from "
+            << spool.Directory().string() << "\n";
+  while (true) {
+    try {
+      if (!keys) {
+        keys = std::make_unique<XenstoreHomeKeys>();
+      }
+      PublishRound round = publisher.RunOnce(*keys);
+      if (round.published > 0 || round.acknowledged > 0) {
+        std::cerr << "domm-monitor alerts: published " << round.published
+                  << (round.acknowledged > 0
+                          ? ", dom0 acknowledged through seq " + std::to_string(round.acknowledged)
+                          : std::string())
+                  << ", " << round.pending << " waiting\n";
+      }
+      if (round.refused_ack && *round.refused_ack != last_error) {
+        std::cerr << "domm-monitor alerts: acknowledgement refused: " << *round.refused_ack << "\n";
+        last_error = *round.refused_ack;
+      }
+    } catch (const std::exception& error) {
+      if (error.what() != last_error) {
+        std::cerr << "domm-monitor alerts: " << error.what()
+                  << (options.once ? "\n" : " (retrying)\n");
+        last_error = error.what();
+      }
+      keys.reset();
+      if (options.once) {
+        return kExitError;
+      }
+    }
+    if (options.once) {
+      return kExitOk;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_ms));
+  }
+}
+
+int RunCommand(const Options& options) {
+  AlertSpool spool(options.spool, options.capacity);
+  if (options.command == "publish") {
+    return RunPublisher(spool, options);
+  }
+  if (options.command == "raise") {
+    Alert alert = options.alert;
+    alert.time = NowUtc();
+    std::cout << "alert seq " << spool.Append(alert) << " in spool " << spool.Id() << "\n";
+    return kExitOk;
+  }
+  if (options.command == "list") {
+    for (const SpooledAlert& alert : spool.Pending(options.capacity + 1)) {
+      std::cout << alert.json << "\n";
+    }
+    return kExitOk;
+  }
+  throw Error("unknown command '" + options.command + "' (publish, raise, list)");
+}
+
+}  // namespace
+
+int RunAlertsCli(std::span<char*> args) {
+  Options options;
+  po::options_description described("Options");
+  described.add_options()("help,h", "show this help")(
+      "spool", po::value(&options.spool), "the spool directory (on Domain M's own disk)")(
+      "interval-ms", po::value(&options.interval_ms), "publish: milliseconds between rounds")(
+      "once", po::bool_switch(&options.once), "publish: one round, then exit")(
+      "capacity", po::value(&options.capacity),
+      "alerts the spool keeps at most; the oldest go first (default 1000)")(
+      "monitor", po::value(&options.alert.monitor), "raise: the monitor's name")(
+      "severity", po::value(&options.alert.severity), "raise: info, warning or critical")(
+      "summary", po::value(&options.alert.summary), "raise: one line")(
+      "finding", po::value(&options.alert.findings)->composing(), "raise: a finding; repeatable");
+  po::options_description hidden;
+  hidden.add_options()("command", po::value(&options.command));
+  po::options_description all;
+  all.add(described).add(hidden);
+  po::positional_options_description positional;
+  positional.add("command", 1);
+  po::variables_map vm;
+  try {
+    auto argc = static_cast<int>(args.size());
+    po::store(po::command_line_parser(argc, args.data()).options(all).positional(positional).run(),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& error) {
+    std::cerr << "domm-monitor alerts: " << error.what() << "\n" << kUsage;
+    return kExitUsage;
+  }
+  if (vm.count("help") != 0) {
+    std::cout << kUsage << "\n" << described;
+    return kExitOk;
+  }
+  std::string problem;
+  if (options.command.empty()) {
+    problem = "no command given";
+  } else if (options.spool.empty()) {
+    problem = "--spool DIR is required";
+  } else if (options.command == "raise" &&
+             (options.alert.monitor.empty() || options.alert.summary.empty())) {
+    problem = "raise needs --monitor and --summary";
+  } else if (options.command == "raise" && options.alert.severity != "info" &&
+             options.alert.severity != "warning" && options.alert.severity != "critical") {
+    problem = "--severity takes info, warning or critical";
+  }
+  if (!problem.empty()) {
+    std::cerr << "domm-monitor alerts: " << problem << "\n\n" << kUsage << "\n" << described;
+    return kExitUsage;
+  }
+  try {
+    return RunCommand(options);
+  } catch (const std::exception& error) {
+    std::cerr << "domm-monitor alerts " << options.command << ": " << error.what() << "\n";
+    return kExitError;
+  }
+}
+
+}  // namespace virdomm::monitor
