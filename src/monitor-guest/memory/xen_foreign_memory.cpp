@@ -160,8 +160,12 @@ BindingView ReadBindingFrom(xs_handle* xs) {
         // Not a binding M can use: nothing to map. Reported as its own state, which pauses
         // checks until the hook publishes a whole one.
         view.state.reset();
-        view.description = std::string(protocol::ToString(protocol::BindingState::kBound)) +
-                           ", but " + target_key + " is '" + target + "'";
+        view.description = protocol::ToString(protocol::BindingState::kBound);
+        view.description.append(", but ")
+            .append(target_key)
+            .append(" is '")
+            .append(target)
+            .append("'");
       }
       return view;
     }
