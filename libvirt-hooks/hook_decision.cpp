@@ -35,9 +35,9 @@ std::string Action::Describe() const {
     case ActionKind::kWriteTargetKey:
       return out + pair();
     case ActionKind::kPublishState:
-      out += " M=" + std::to_string(monitor) + " " + PairStateValue(state);
-      if (state.target_domid) {
-        out += " U=" + std::to_string(*state.target_domid);
+      out += " M=" + std::to_string(monitor) + " " + protocol::FormatStateValue(binding);
+      if (binding.target_domid) {
+        out += " U=" + std::to_string(*binding.target_domid);
       }
       return out;
   }
@@ -78,9 +78,9 @@ Action Make(ActionKind kind, DomId monitor = 0, DomId target = 0) {
   return a;
 }
 
-Action Publish(DomId monitor, PairState state) {
+Action Publish(DomId monitor, Binding binding) {
   Action a = Make(ActionKind::kPublishState, monitor);
-  a.state = std::move(state);
+  a.binding = std::move(binding);
   return a;
 }
 
@@ -101,7 +101,7 @@ void FailGrant(Decision& d, int exit_code, const std::string& message,
                std::optional<DomId> monitor = std::nullopt, const std::string& target_uuid = "") {
   if (monitor) {
     d.actions.push_back(
-        Publish(*monitor, PairState{PairStateKind::kError, std::nullopt, target_uuid, message}));
+        Publish(*monitor, Binding{BindingState::kError, std::nullopt, target_uuid, message}));
   }
   if (exit_code != 0) {
     d.exit_code = exit_code;
@@ -198,7 +198,7 @@ Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom
   }
   if (self_is_monitor && !facts.monitor_state) {
     d.actions.push_back(
-        Publish(self_id, PairState{PairStateKind::kUnbound, std::nullopt, p.partner.uuid, ""}));
+        Publish(self_id, Binding{BindingState::kUnbound, std::nullopt, p.partner.uuid, ""}));
   }
   const std::string partner =
       PartnerWord(p.role) + " '" + p.partner.name + "' (" + p.partner.uuid + ")";
@@ -222,8 +222,8 @@ Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom
                           "; not binding (restart it to pair)";
     d.warnings.push_back(message);
     if (self_is_monitor) {
-      d.actions.push_back(Publish(
-          self_id, PairState{PairStateKind::kError, std::nullopt, p.partner.uuid, message}));
+      d.actions.push_back(
+          Publish(self_id, Binding{BindingState::kError, std::nullopt, p.partner.uuid, message}));
     }
     return d;
   }
@@ -231,8 +231,8 @@ Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom
     std::string message = what + ": " + fault + "; not binding";
     d.warnings.push_back(message);
     if (self_is_monitor) {
-      d.actions.push_back(Publish(
-          self_id, PairState{PairStateKind::kError, std::nullopt, p.partner.uuid, message}));
+      d.actions.push_back(
+          Publish(self_id, Binding{BindingState::kError, std::nullopt, p.partner.uuid, message}));
     }
     return d;
   }
@@ -253,9 +253,9 @@ Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom
               m.domid, u.uuid);
     return d;
   }
-  if (facts.monitor_state && facts.monitor_state->state.kind == PairStateKind::kBound &&
-      facts.monitor_state->state.target_domid == u.domid &&
-      facts.monitor_state->state.target_uuid == u.uuid) {
+  if (facts.monitor_state && facts.monitor_state->binding.state == BindingState::kBound &&
+      facts.monitor_state->binding.target_domid == u.domid &&
+      facts.monitor_state->binding.target_uuid == u.uuid) {
     d.notes.push_back(what + ": pair already bound (M=" + std::to_string(m.domid) +
                       ", U=" + std::to_string(u.domid) + ")");
     return d;
@@ -268,7 +268,7 @@ Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom
                       std::to_string(*facts.monitor_target) + " (Xen sets a target once); DomU " +
                       "now runs as domain " + std::to_string(u.domid) +
                       ": telling Domain M to restart to follow it");
-    d.actions.push_back(Publish(m.domid, PairState{PairStateKind::kRestart, u.domid, u.uuid, ""}));
+    d.actions.push_back(Publish(m.domid, Binding{BindingState::kRestart, u.domid, u.uuid, ""}));
     return d;
   }
   d.binds = true;
@@ -276,7 +276,7 @@ Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom
   d.actions.push_back(Make(ActionKind::kSetTarget, m.domid, u.domid));
   d.actions.push_back(Make(ActionKind::kXsSetTarget, m.domid, u.domid));
   d.actions.push_back(Make(ActionKind::kWriteTargetKey, m.domid, u.domid));
-  d.actions.push_back(Publish(m.domid, PairState{PairStateKind::kBound, u.domid, u.uuid, ""}));
+  d.actions.push_back(Publish(m.domid, Binding{BindingState::kBound, u.domid, u.uuid, ""}));
   return d;
 }
 
@@ -301,13 +301,13 @@ Decision DecideStopped(const HookEvent& event, const DomainFacts& dom, const Hoo
     return d;
   }
   const DomId m = facts.partner_xen->domid;
-  if (!facts.monitor_state || facts.monitor_state->state.kind != PairStateKind::kBound ||
-      facts.monitor_state->state.target_uuid != dom.uuid) {
+  if (!facts.monitor_state || facts.monitor_state->binding.state != BindingState::kBound ||
+      facts.monitor_state->binding.target_uuid != dom.uuid) {
     d.notes.push_back(what + ": Domain M " + std::to_string(m) +
                       " is not bound to this domain; nothing to tell");
     return d;
   }
-  const std::optional<DomId> bound_to = facts.monitor_state->state.target_domid;
+  const std::optional<DomId> bound_to = facts.monitor_state->binding.target_domid;
   if (facts.self_xen && bound_to == facts.self_xen->domid) {
     // Another live instance with this UUID (e.g. a local migration's copy) holds the binding.
     d.notes.push_back(what + ": Domain M " + std::to_string(m) + " is bound to live domain " +
@@ -320,7 +320,7 @@ Decision DecideStopped(const HookEvent& event, const DomainFacts& dom, const Hoo
                       "; leaving it");
     return d;
   }
-  d.actions.push_back(Publish(m, PairState{PairStateKind::kUnbound, std::nullopt, dom.uuid, ""}));
+  d.actions.push_back(Publish(m, Binding{BindingState::kUnbound, std::nullopt, dom.uuid, ""}));
   return d;
 }
 

@@ -26,7 +26,7 @@ struct Action {
   DomId target = 0;
   Registration registration;  // kRegister
   std::string uuid;           // kUnregister
-  PairState state;            // kPublishState
+  Binding binding;            // kPublishState
   // One line, e.g. "set-target M=7 U=9", "publish M=7 bound U=9", "register web1 domid=9".
   [[nodiscard]] std::string Describe() const;
 };

@@ -61,7 +61,7 @@ void GatherXenFacts(const HookEvent& event, XenHost& xen, HookFacts& facts) {
     monitor = facts.partner_xen->domid;
   }
   if (monitor) {
-    facts.monitor_state = xen.ReadPairState(*monitor);
+    facts.monitor_state = xen.ReadBinding(*monitor);
     facts.monitor_target = xen.ReadTargetKey(*monitor);
   }
 }
@@ -92,7 +92,7 @@ void Execute(const Action& action, HookContext& context, const PairRegistry& reg
       context.xen().WriteTargetKey(action.monitor, action.target);
       return;
     case ActionKind::kPublishState:
-      (void)context.xen().PublishPairState(action.monitor, action.state);
+      (void)context.xen().PublishBinding(action.monitor, action.binding);
       return;
   }
 }
@@ -159,9 +159,9 @@ HookOutcome RunHook(const HookEvent& event, HookContext& context) {
                             action.Describe() + " failed: " + e.what();
       if (decision.tell_monitor_on_failure) {
         try {
-          (void)context.xen().PublishPairState(
+          (void)context.xen().PublishBinding(
               *decision.tell_monitor_on_failure,
-              PairState{PairStateKind::kError, std::nullopt, "", message});
+              Binding{BindingState::kError, std::nullopt, "", message});
         } catch (const Error& tell) {
           log.Write(LogLevel::kWarning, "could not tell Domain M: " + std::string(tell.what()));
         }

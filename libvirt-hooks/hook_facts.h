@@ -43,10 +43,10 @@ struct HookFacts {
   std::string mapping_fault;
   // Xen's view; only gathered for events that act on Xen and for paired domains.
   bool xen_consulted = false;
-  std::string xen_error;                            // Xen could not be asked: why
-  std::optional<XenDomainInfo> self_xen;            // this domain, by the domid in its XML
-  std::optional<XenDomainInfo> partner_xen;         // the partner by UUID, not dying
-  std::optional<PublishedPairState> monitor_state;  // keys of Domain M when M runs
+  std::string xen_error;                          // Xen could not be asked: why
+  std::optional<XenDomainInfo> self_xen;          // this domain, by the domid in its XML
+  std::optional<XenDomainInfo> partner_xen;       // the partner by UUID, not dying
+  std::optional<PublishedBinding> monitor_state;  // keys of Domain M when M runs
   // Domain M's Xen target as its `target` key records it (written at every bind); Xen sets a
   // target once, so a DomU under another domid can only be followed by a new Domain M.
   std::optional<DomId> monitor_target;

@@ -11,4 +11,12 @@ cmake --build "$build" -j"$(nproc)"
 # The default suite leaves out the tests labelled `extra` (ctest -L extra runs them); extra
 # arguments replace that selection.
 [ $# -gt 0 ] || set -- -LE extra
-ctest --test-dir "$build" --output-on-failure --timeout 3600 "$@"
+status=0
+ctest --test-dir "$build" --output-on-failure --timeout 3600 "$@" || status=$?
+# A test's exit 77 is a skip only where it is declared (tests/cmake/allow_skip.cmake); ctest's
+# summary names the tests it skipped, and this says why each of them may.
+if [ -s "$build/declared-skips.txt" ]; then
+  echo "Tests allowed to skip (exit 77), and when:"
+  sed 's/^/  /' "$build/declared-skips.txt"
+fi
+exit "$status"

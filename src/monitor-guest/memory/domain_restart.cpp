@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "common/error.h"
+#include "common/protocol/binding_state.h"
 
 namespace virdomm::monitor {
 namespace {
@@ -33,7 +34,7 @@ RestartOnNewTarget::RestartOnNewTarget(std::function<void(const BindingView&)> a
         while (!stop.stop_requested()) {
           try {
             BindingView view = ReadBinding();
-            if (view.state == "restart") {
+            if (view.Is(protocol::BindingState::kRestart)) {
               announce(view);
               std::this_thread::sleep_for(kAnnounceGrace);
               RestartThisDomain();

@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "common/json_writer.h"
+#include "common/protocol/binding_state.h"
 #include "memory/baseline.h"
 #include "memory/domain_restart.h"
 #include "memory/file_memory.h"
@@ -239,10 +240,12 @@ void AnnounceNewTarget(const MemoryOptions& options, const BindingView& now) {
                            ? "restarting Domain M to follow it"
                            : "checks stay paused until Domain M is restarted";
   std::string line =
-      options.json ? "{\"time\":" + JsonQuote(UtcNow()) +
-                         ",\"binding\":\"restart\",\"new-target-domid\":" + JsonQuote(target) +
-                         ",\"action\":" + JsonQuote(action) + "}\n"
-                   : "DomU now runs as domain " + target + ": " + action + "\n";
+      options.json
+          ? "{\"time\":" + JsonQuote(UtcNow()) + ",\"binding\":" +
+                JsonQuote(std::string(protocol::ToString(protocol::BindingState::kRestart))) +
+                ",\"new-target-domid\":" + JsonQuote(target) + ",\"action\":" + JsonQuote(action) +
+                "}\n"
+          : "DomU now runs as domain " + target + ": " + action + "\n";
   // One write: the restart thread's line must not tear a check's line on the same stdout.
   std::cout << line << std::flush;
   syslog(LOG_NOTICE, "DomU now runs as domain %s: %s", target.c_str(), action.c_str());
@@ -260,31 +263,31 @@ bool PausedForBinding(const MemoryOptions& options, XenForeignMemory* bound_targ
     return false;
   }
   BindingView now = ReadBinding();
-  bool rebound = now.state == "bound" && !last.instance.empty() && now.instance != last.instance;
-  if (now.state != last.state || rebound) {
-    if (now.state == "bound" && bound_target != nullptr) {
-      bound_target->Retarget(*now.target_domid);  // "bound" always comes with a target domid
+  const bool bound = now.Is(protocol::BindingState::kBound);
+  bool rebound = bound && !last.instance.empty() && now.instance != last.instance;
+  if (now.description != last.description || rebound) {
+    if (bound && bound_target != nullptr) {
+      bound_target->Retarget(*now.target_domid);  // kBound always comes with a target domid
     }
     std::string time = UtcNow();
     if (options.json) {
       // Each line in one write (see AnnounceNewTarget).
-      std::cout << "{\"time\":" + JsonQuote(time) + ",\"binding\":" + JsonQuote(now.state) +
-                       (now.state == "bound" ? ",\"checks\":\"resumed\"}\n"
-                                             : ",\"checks\":\"paused\"}\n")
+      std::cout << "{\"time\":" + JsonQuote(time) + ",\"binding\":" + JsonQuote(now.description) +
+                       (bound ? ",\"checks\":\"resumed\"}\n" : ",\"checks\":\"paused\"}\n")
                 << std::flush;
     } else {
-      std::cout << time << " binding " << now.state
-                << (now.state == "bound" ? ": checks resume\n" : ": checks paused\n") << std::flush;
+      std::cout << time << " binding " << now.description
+                << (bound ? ": checks resume\n" : ": checks paused\n") << std::flush;
     }
-    if (now.state != "bound") {
-      syslog(LOG_NOTICE, "checks paused: binding state '%s'", now.state.c_str());
+    if (!bound) {
+      syslog(LOG_NOTICE, "checks paused: binding state '%s'", now.description.c_str());
     }
-    if (now.state == "restart" && !options.restart_on_new_target) {
+    if (now.Is(protocol::BindingState::kRestart) && !options.restart_on_new_target) {
       AnnounceNewTarget(options, now);  // with the option, RestartOnNewTarget acts on it
     }
   }
   last = now;
-  return now.state != "bound" || (rebound && after_check);
+  return !bound || (rebound && after_check);
 }
 
 int RunWatch(MemoryChecker& checker, const MemoryOptions& options, XenForeignMemory* bound_target) {
@@ -294,7 +297,10 @@ int RunWatch(MemoryChecker& checker, const MemoryOptions& options, XenForeignMem
     restarter.emplace([&options](const BindingView& now) { AnnounceNewTarget(options, now); });
   }
   Severity worst = Severity::kNone;
-  BindingView binding{"bound", "", std::nullopt};  // the checker was just built over a bound target
+  // The checker was just built over a bound target.
+  BindingView binding{protocol::BindingState::kBound,
+                      std::string(protocol::ToString(protocol::BindingState::kBound)), "",
+                      std::nullopt};
   std::string settling_since = binding.instance;
   JumpLabelSettling settling{std::chrono::milliseconds(options.settle_ms)};
   std::optional<AlertSpool> spool;

@@ -19,20 +19,12 @@ extern "C" {
 #include <vector>
 
 #include "common/error.h"
+#include "common/protocol/key_values.h"
+#include "common/protocol/xenstore_keys.h"
 #include "common/unique_handle.h"
 
 namespace virdomm::monitor {
 namespace {
-
-// A domid as the hook writes it: decimal, not 0 (dom0 is never a target).
-std::optional<uint32_t> ParseDomid(std::string_view text) {
-  uint32_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size() || value == 0) {
-    return std::nullopt;
-  }
-  return value;
-}
 
 constexpr uint64_t kFourGiB = uint64_t{4} << 30;
 constexpr const char* kDropOnSuspendParameter =
@@ -80,7 +72,7 @@ uint64_t ReadStaticMaxBytes(uint32_t domid) {
     ThrowErrno("xenstore open (to read domain " + std::to_string(domid) +
                "'s memory size; pass --guest-memory SIZE instead)");
   }
-  std::string key = "/local/domain/" + std::to_string(domid) + "/memory/static-max";
+  std::string key = protocol::DomainHome(domid) + "/memory/static-max";  // Xen's own key
   std::optional<std::string> value = ReadKey(xs.get(), key.c_str());
   if (!value) {
     ThrowErrno("xenstore read " + key + " (pass --guest-memory SIZE instead)");
@@ -142,22 +134,38 @@ namespace {
 // hook writes them in one, so that a state of one publish never meets the target of another.
 BindingView ReadBindingFrom(xs_handle* xs) {
   constexpr int kAttempts = 20;
+  // Relative paths: this domain's xenstore connection resolves them in its own home.
+  const std::string state_key = protocol::OwnBindingKey(protocol::kStateKey);
+  const std::string target_key = protocol::OwnBindingKey(protocol::kTargetDomidKey);
+  const std::string generation_key = protocol::OwnBindingKey(protocol::kGenerationKey);
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     xs_transaction_t transaction = xs_transaction_start(xs);
     if (transaction == XBT_NULL) {
       ThrowErrno("xenstore transaction start (to read this Domain M's binding)");
     }
     BindingView view;
-    view.state = ReadKey(xs, "virdomm/state", transaction).value_or("(none)");
-    std::string target = ReadKey(xs, "virdomm/target-domid", transaction).value_or("?");
+    std::optional<std::string> state = ReadKey(xs, state_key.c_str(), transaction);
+    std::string target = ReadKey(xs, target_key.c_str(), transaction).value_or("?");
     view.instance = ReadKey(xs, "domid", transaction).value_or("?") + "/" + target + "/" +
-                    ReadKey(xs, "virdomm/generation", transaction).value_or("?");
-    view.target_domid = ParseDomid(target);
+                    ReadKey(xs, generation_key.c_str(), transaction).value_or("?");
     if (xs_transaction_end(xs, transaction, false)) {
-      if (view.state == "bound" && !view.target_domid) {
+      view.description = state.value_or("(none)");
+      view.target_domid = protocol::ParseDomid(target);
+      std::optional<protocol::Binding> parsed =
+          state ? protocol::ParseStateValue(*state) : std::nullopt;
+      if (parsed) {
+        view.state = parsed->state;
+      }
+      if (view.Is(protocol::BindingState::kBound) && !view.target_domid) {
         // Not a binding M can use: nothing to map. Reported as its own state, which pauses
         // checks until the hook publishes a whole one.
-        view.state = "bound, but virdomm/target-domid is '" + target + "'";
+        view.state.reset();
+        view.description = protocol::ToString(protocol::BindingState::kBound);
+        view.description.append(", but ")
+            .append(target_key)
+            .append(" is '")
+            .append(target)
+            .append("'");
       }
       return view;
     }
@@ -177,17 +185,17 @@ uint32_t WaitForBoundTarget(std::chrono::milliseconds wait) {
     ThrowErrno("xenstore open (to learn this Domain M's target)");
   }
   const auto deadline = std::chrono::steady_clock::now() + wait;
-  std::string last_state = "(no virdomm/state key yet)";
+  std::string last_state = "(no " + protocol::OwnBindingKey(protocol::kStateKey) + " key yet)";
   while (true) {
     BindingView view = ReadBindingFrom(xs.get());
-    last_state = view.state;
-    if (view.state == "bound" && view.target_domid) {
+    last_state = view.description;
+    if (view.Is(protocol::BindingState::kBound)) {
       return *view.target_domid;
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       throw Error("this domain was not bound to its target within " +
-                  std::to_string(wait.count() / 1000) +
-                  " s; xenstore virdomm/state: " + last_state);
+                  std::to_string(wait.count() / 1000) + " s; xenstore " +
+                  protocol::OwnBindingKey(protocol::kStateKey) + ": " + last_state);
     }
     // Polling, not xs_watch: a watch needs its own thread to bound the wait, and this runs once
     // per monitor start.

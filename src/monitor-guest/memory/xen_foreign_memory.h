@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "common/protocol/binding_state.h"
 #include "memory/guest_memory.h"
 
 struct xenforeignmemory_handle;
@@ -41,19 +42,23 @@ class XenForeignMemory final : public GuestMemory {
 };
 
 // Run inside Domain M: waits until the host's hook has bound this domain to its DomU (this
-// domain's own xenstore keys virdomm/state = "bound", virdomm/target-domid, libvirt-hooks/
+// domain's own xenstore binding keys say bound, with a target-domid, libvirt-hooks/
 // PROTOCOL.md) and returns that DomU's domid. Throws Error with the last state seen (e.g. the
 // hook's "error: ..." message) when `wait` runs out.
 uint32_t WaitForBoundTarget(std::chrono::milliseconds wait);
 
 // Run inside Domain M: its binding as the host's hook published it right now.
 struct BindingView {
-  // virdomm/state: "bound", "unbound", "restart", "error: ..."; "(none)" when absent; "bound,
-  // but virdomm/target-domid is '...'" when the hook published a binding without a usable
-  // target. While it is not "bound" the DomU is stopped, moving or not yet here, and nothing
-  // of it may be read as a running DomU. "bound" always comes with `target_domid`; all keys
-  // are read in one xenstore transaction.
-  std::string state;
+  // virdomm/state parsed; nullopt when the key is absent or holds none of the protocol's
+  // forms, and when the hook published "bound" without a usable target-domid. While it is not
+  // kBound the DomU is stopped, moving or not yet here, and nothing of it may be read as a
+  // running DomU. kBound always comes with `target_domid`; all keys are read in one xenstore
+  // transaction.
+  std::optional<protocol::BindingState> state;
+  // What is printed and logged: the `state` value as published ("bound", "error: ..."),
+  // "(none)" when absent, "bound, but virdomm/target-domid is '...'" for a bound state
+  // without a usable target. Two views with the same description are the same state.
+  std::string description;
   // What tells one binding from the next: this domain's own domid (a move or a restore makes a
   // new domain), the target's domid and the hook's generation counter. A move can begin and
   // end while one check is blocked on the carried mappings, so that "bound" is all the monitor
@@ -61,6 +66,8 @@ struct BindingView {
   std::string instance;
   // virdomm/target-domid when it holds a domid (it is empty while unbound).
   std::optional<uint32_t> target_domid;
+
+  [[nodiscard]] bool Is(protocol::BindingState wanted) const { return state == wanted; }
 };
 BindingView ReadBinding();
 

@@ -196,7 +196,7 @@ int RunShow(const CliContext& ctx, const std::string& domain_ref, bool json) {
   if (row == nullptr) {
     return kExitOk;  // not paired: nothing is wrong with showing that
   }
-  return row->state == PairState::kMutual && report.Ok() ? kExitOk : kExitCheckFailed;
+  return row->state == PairingConsent::kMutual && report.Ok() ? kExitOk : kExitCheckFailed;
 }
 
 int RunList(const CliContext& ctx, bool json) {

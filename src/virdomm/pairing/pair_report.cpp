@@ -81,7 +81,7 @@ PairEnd EndOf(const DomainView& view) { return EndOf(&view, PartnerRef{}); }
 
 // Whether `partner` answers `self`'s claim, and if not, why not (plain words).
 struct Answer {
-  PairState state;
+  PairingConsent state;
   std::string why;
 };
 
@@ -89,35 +89,36 @@ Answer AnswerOf(const DomainView& self, const DomainView* partner) {
   const Pairing& mine = *self.effective.pairing;
   const char* want = PartnerRoleWord(mine.role);
   if (partner == nullptr) {
-    return {PairState::kBroken, Quote(self.effective.name) + " names " +
-                                    Called(nullptr, mine.partner) + " as its " + want +
-                                    ", but no domain with that UUID is defined here"};
+    return {PairingConsent::kBroken, Quote(self.effective.name) + " names " +
+                                         Called(nullptr, mine.partner) + " as its " + want +
+                                         ", but no domain with that UUID is defined here"};
   }
   if (partner == &self) {
-    return {PairState::kBroken, Quote(self.effective.name) + " names itself as its " + want};
+    return {PairingConsent::kBroken, Quote(self.effective.name) + " names itself as its " + want};
   }
   if (!partner->effective.pairing_error.empty()) {
-    return {PairState::kBroken, Quote(self.effective.name) + " names " +
-                                    Quote(partner->effective.name) + " as its " + want +
-                                    ", whose pairing metadata is malformed"};
+    return {PairingConsent::kBroken, Quote(self.effective.name) + " names " +
+                                         Quote(partner->effective.name) + " as its " + want +
+                                         ", whose pairing metadata is malformed"};
   }
   if (!partner->effective.pairing) {
-    return {PairState::kOneSided, Quote(partner->effective.name) + " has no pairing metadata; " +
-                                      "it does not consent to " + Quote(self.effective.name)};
+    return {PairingConsent::kOneSided, Quote(partner->effective.name) +
+                                           " has no pairing metadata; " +
+                                           "it does not consent to " + Quote(self.effective.name)};
   }
   const Pairing& theirs = *partner->effective.pairing;
   if (theirs.role == mine.role) {
-    return {PairState::kBroken, "both " + Quote(self.effective.name) + " and " +
-                                    Quote(partner->effective.name) + " claim role '" +
-                                    std::string(ToString(mine.role)) + "'"};
+    return {PairingConsent::kBroken, "both " + Quote(self.effective.name) + " and " +
+                                         Quote(partner->effective.name) + " claim role '" +
+                                         std::string(ToString(mine.role)) + "'"};
   }
   if (theirs.partner.uuid != self.effective.uuid) {
-    return {PairState::kOneSided,
+    return {PairingConsent::kOneSided,
             Quote(partner->effective.name) + " names UUID " + theirs.partner.uuid + " as its " +
                 PartnerRoleWord(theirs.role) + ", not " + Quote(self.effective.name) + " (" +
                 self.effective.uuid + ")"};
   }
-  return {PairState::kMutual, {}};
+  return {PairingConsent::kMutual, {}};
 }
 
 void AddProblem(CheckReport& report, const DomainView& about, std::string message,
@@ -222,13 +223,13 @@ DomainView MakeDomainView(std::string_view live_xml, const std::optional<std::st
   return view;
 }
 
-std::string_view ToString(PairState state) {
+std::string_view ToString(PairingConsent state) {
   switch (state) {
-    case PairState::kMutual:
+    case PairingConsent::kMutual:
       return "mutual";
-    case PairState::kOneSided:
+    case PairingConsent::kOneSided:
       return "one-sided";
-    case PairState::kBroken:
+    case PairingConsent::kBroken:
       return "broken";
   }
   return "unknown";
@@ -243,7 +244,7 @@ std::vector<PairRow> ListPairs(const std::vector<DomainView>& domains) {
       PairRow row;
       (d.claimed_role == "target" ? row.target : row.monitor) = EndOf(d);
       (d.claimed_role == "target" ? row.monitor : row.target).name = "(unreadable)";
-      row.state = PairState::kBroken;
+      row.state = PairingConsent::kBroken;
       row.why =
           Quote(d.effective.name) + " has malformed pairing metadata: " + d.effective.pairing_error;
       rows.push_back(std::move(row));
@@ -302,7 +303,7 @@ CheckReport CheckPairs(const std::vector<DomainView>& domains,
     const Pairing& p = *d.effective.pairing;
     const DomainView* partner = index.Find(p.partner.uuid);
     Answer answer = AnswerOf(d, partner);
-    if (answer.state != PairState::kMutual) {
+    if (answer.state != PairingConsent::kMutual) {
       AddProblem(report, d,
                  answer.why + ". A pairing needs both sides to name each other by UUID; " +
                      "a one-sided claim grants nothing. Run `virdomm pair` to write both sides, "

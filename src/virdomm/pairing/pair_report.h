@@ -35,8 +35,11 @@ struct DomainView {
 DomainView MakeDomainView(std::string_view live_xml, const std::optional<std::string>& config_xml,
                           bool running, const PairingSchema& schema);
 
-enum class PairState { kMutual, kOneSided, kBroken };
-std::string_view ToString(PairState state);
+// How far the two domains of a pair agree in their pairing metadata: each names the other
+// (mutual), one does and the other has none (one-sided), or the claims contradict (broken).
+// Not the binding dom0 publishes in xenstore, which is protocol::Binding.
+enum class PairingConsent { kMutual, kOneSided, kBroken };
+std::string_view ToString(PairingConsent state);
 
 // One member of a pair as seen on this connection.
 struct PairEnd {
@@ -50,7 +53,7 @@ struct PairEnd {
 struct PairRow {
   PairEnd monitor;
   PairEnd target;
-  PairState state = PairState::kBroken;
+  PairingConsent state = PairingConsent::kBroken;
   std::string why;  // empty for mutual pairs; otherwise what is wrong, in plain words
 };
 

@@ -13,13 +13,15 @@ extern "C" {
 }
 
 #include <cerrno>
-#include <charconv>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
 
 #include "common/error.h"
+#include "common/protocol/binding_state.h"
+#include "common/protocol/key_values.h"
+#include "common/protocol/xenstore_keys.h"
 #include "common/unique_handle.h"
 #include "pairing/pairing.h"
 
@@ -82,20 +84,6 @@ std::string Pair(const char* op, DomId monitor, DomId target) {
   return std::string(op) + "(M=" + std::to_string(monitor) + ", U=" + std::to_string(target) + ")";
 }
 
-std::optional<std::uint64_t> ParseUnsigned(std::string_view text) {
-  std::uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-    return std::nullopt;
-  }
-  return value;
-}
-
-std::string DomainPath(DomId domid) { return "/local/domain/" + std::to_string(domid); }
-std::string PairKey(DomId monitor, const char* key) {
-  return DomainPath(monitor) + "/virdomm/" + key;
-}
-
 // xs_read returns malloc()ed memory that the caller frees.
 void FreeXs(void* p) { std::free(p); }  // NOLINT(cppcoreguidelines-owning-memory)
 
@@ -152,8 +140,8 @@ class LibxenHost final : public XenHost {
   void XsSetTarget(DomId monitor, DomId target) override;
   void WriteTargetKey(DomId monitor, DomId target) override;
   std::optional<DomId> ReadTargetKey(DomId monitor) override;
-  std::optional<PublishedPairState> ReadPairState(DomId monitor) override;
-  std::uint64_t PublishPairState(DomId monitor, const PairState& state) override;
+  std::optional<PublishedBinding> ReadBinding(DomId monitor) override;
+  std::uint64_t PublishBinding(DomId monitor, const Binding& binding) override;
 
  private:
   std::vector<XenDomainInfo> ListDomains();
@@ -294,51 +282,44 @@ void LibxenHost::XsWrite(xs_transaction_t t, const std::string& path, const std:
 }
 
 void LibxenHost::WriteTargetKey(DomId monitor, DomId target) {
-  XsWrite(XBT_NULL, DomainPath(monitor) + "/target", std::to_string(target), monitor);
+  XsWrite(XBT_NULL, protocol::XenTargetPath(monitor), std::to_string(target), monitor);
 }
 
 std::optional<DomId> LibxenHost::ReadTargetKey(DomId monitor) {
-  auto value = XsRead(XBT_NULL, DomainPath(monitor) + "/target");
-  if (!value) {
-    return std::nullopt;
-  }
-  auto domid = ParseUnsigned(*value);
-  if (!domid || *domid > DOMID_MASK) {
-    return std::nullopt;
-  }
-  return static_cast<DomId>(*domid);
+  auto value = XsRead(XBT_NULL, protocol::XenTargetPath(monitor));
+  return value ? protocol::ParseDomid(*value) : std::nullopt;
 }
 
-std::optional<PublishedPairState> LibxenHost::ReadPairState(DomId monitor) {
-  auto state_value = XsRead(XBT_NULL, PairKey(monitor, "state"));
+std::optional<PublishedBinding> LibxenHost::ReadBinding(DomId monitor) {
+  auto state_value = XsRead(XBT_NULL, protocol::BindingKeyPath(monitor, protocol::kStateKey));
   if (!state_value) {
     return std::nullopt;
   }
-  PublishedPairState published;
-  published.state = ParsePairStateValue(*state_value)
-                        .value_or(PairState{PairStateKind::kError, std::nullopt, "",
+  PublishedBinding published;
+  published.binding = protocol::ParseStateValue(*state_value)
+                          .value_or(Binding{BindingState::kError, std::nullopt, "",
                                             "unreadable state '" + *state_value + "'"});
-  if (auto domid = XsRead(XBT_NULL, PairKey(monitor, "target-domid"))) {
-    if (auto value = ParseUnsigned(*domid); value && *value <= DOMID_MASK) {
-      published.state.target_domid = static_cast<DomId>(*value);
-    }
+  if (auto domid = XsRead(XBT_NULL, protocol::BindingKeyPath(monitor, protocol::kTargetDomidKey))) {
+    published.binding.target_domid = protocol::ParseDomid(*domid);
   }
-  published.state.target_uuid = XsRead(XBT_NULL, PairKey(monitor, "target-uuid")).value_or("");
-  if (auto gen = XsRead(XBT_NULL, PairKey(monitor, "generation"))) {
-    published.generation = ParseUnsigned(*gen).value_or(0);
+  published.binding.target_uuid =
+      XsRead(XBT_NULL, protocol::BindingKeyPath(monitor, protocol::kTargetUuidKey)).value_or("");
+  if (auto gen = XsRead(XBT_NULL, protocol::BindingKeyPath(monitor, protocol::kGenerationKey))) {
+    published.generation = protocol::ParseGeneration(*gen).value_or(0);
   }
   return published;
 }
 
-std::uint64_t LibxenHost::PublishPairState(DomId monitor, const PairState& state) {
+std::uint64_t LibxenHost::PublishBinding(DomId monitor, const Binding& binding) {
+  const std::string generation_path = protocol::BindingKeyPath(monitor, protocol::kGenerationKey);
   for (int attempt = 1;; ++attempt) {
     XsTransaction t(xsh_.get());
     std::uint64_t generation = 0;
-    if (auto gen = XsRead(t.Get(), PairKey(monitor, "generation"))) {
-      generation = ParseUnsigned(*gen).value_or(0);
+    if (auto gen = XsRead(t.Get(), generation_path)) {
+      generation = protocol::ParseGeneration(*gen).value_or(0);
     }
     ++generation;
-    std::string dir = DomainPath(monitor) + "/virdomm";
+    std::string dir = protocol::BindingDirectoryPath(monitor);
     if (!xs_mkdir(xsh_.get(), t.Get(), dir.c_str())) {
       ThrowErrno("xenstore: creating " + dir);
     }
@@ -346,16 +327,18 @@ std::uint64_t LibxenHost::PublishPairState(DomId monitor, const PairState& state
     if (!xs_set_permissions(xsh_.get(), t.Get(), dir.c_str(), perms, 2)) {
       ThrowErrno("xenstore: setting permissions of " + dir);
     }
-    XsWrite(t.Get(), PairKey(monitor, "target-domid"),
-            state.target_domid ? std::to_string(*state.target_domid) : "", monitor);
-    XsWrite(t.Get(), PairKey(monitor, "target-uuid"), state.target_uuid, monitor);
-    XsWrite(t.Get(), PairKey(monitor, "state"), PairStateValue(state), monitor);
-    XsWrite(t.Get(), PairKey(monitor, "generation"), std::to_string(generation), monitor);
+    XsWrite(t.Get(), protocol::BindingKeyPath(monitor, protocol::kTargetDomidKey),
+            protocol::FormatTargetDomid(binding.target_domid), monitor);
+    XsWrite(t.Get(), protocol::BindingKeyPath(monitor, protocol::kTargetUuidKey),
+            binding.target_uuid, monitor);
+    XsWrite(t.Get(), protocol::BindingKeyPath(monitor, protocol::kStateKey),
+            protocol::FormatStateValue(binding), monitor);
+    XsWrite(t.Get(), generation_path, std::to_string(generation), monitor);
     if (t.Commit()) {
       return generation;
     }
     if (errno != EAGAIN || attempt == kTransactionAttempts) {
-      ThrowErrno("xenstore: committing the pair state of Domain M " + std::to_string(monitor));
+      ThrowErrno("xenstore: committing the binding of Domain M " + std::to_string(monitor));
     }
   }
 }

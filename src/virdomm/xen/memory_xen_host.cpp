@@ -88,20 +88,21 @@ std::optional<DomId> MemoryXenHost::ReadTargetKey(DomId monitor) {
   return it == target_key_.end() ? std::nullopt : std::optional<DomId>(it->second);
 }
 
-std::optional<PublishedPairState> MemoryXenHost::ReadPairState(DomId monitor) {
-  auto it = pair_state_.find(monitor);
-  return it == pair_state_.end() ? std::nullopt : std::optional<PublishedPairState>(it->second);
+std::optional<PublishedBinding> MemoryXenHost::ReadBinding(DomId monitor) {
+  auto it = bindings_.find(monitor);
+  return it == bindings_.end() ? std::nullopt : std::optional<PublishedBinding>(it->second);
 }
 
-std::uint64_t MemoryXenHost::PublishPairState(DomId monitor, const PairState& state) {
-  std::string call = "publish M=" + std::to_string(monitor) + " " + PairStateValue(state);
-  if (state.target_domid) {
-    call += " U=" + std::to_string(*state.target_domid);
+std::uint64_t MemoryXenHost::PublishBinding(DomId monitor, const Binding& binding) {
+  std::string call =
+      "publish M=" + std::to_string(monitor) + " " + protocol::FormatStateValue(binding);
+  if (binding.target_domid) {
+    call += " U=" + std::to_string(*binding.target_domid);
   }
   calls_.push_back(call);
   MaybeFail("publish", "xenstore: writing the pair state of Domain M " + std::to_string(monitor));
-  PublishedPairState& published = pair_state_[monitor];
-  published.state = state;
+  PublishedBinding& published = bindings_[monitor];
+  published.binding = binding;
   return ++published.generation;
 }
 

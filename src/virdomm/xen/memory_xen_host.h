@@ -33,8 +33,8 @@ class MemoryXenHost final : public XenHost {
   void XsSetTarget(DomId monitor, DomId target) override;
   void WriteTargetKey(DomId monitor, DomId target) override;
   std::optional<DomId> ReadTargetKey(DomId monitor) override;
-  std::optional<PublishedPairState> ReadPairState(DomId monitor) override;
-  std::uint64_t PublishPairState(DomId monitor, const PairState& state) override;
+  std::optional<PublishedBinding> ReadBinding(DomId monitor) override;
+  std::uint64_t PublishBinding(DomId monitor, const Binding& binding) override;
 
  private:
   void MaybeFail(const std::string& operation, const std::string& what);
@@ -43,7 +43,7 @@ class MemoryXenHost final : public XenHost {
   std::map<DomId, DomId> xen_target_;
   std::map<DomId, DomId> xs_target_;
   std::map<DomId, DomId> target_key_;
-  std::map<DomId, PublishedPairState> pair_state_;
+  std::map<DomId, PublishedBinding> bindings_;
   std::map<std::string, int> fail_next_;
   std::vector<std::string> calls_;
 };

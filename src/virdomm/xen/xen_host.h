@@ -8,11 +8,12 @@
 #include <string>
 #include <string_view>
 
+#include "common/protocol/binding_state.h"
 #include "domain/domain_xml.h"
 
 namespace virdomm {
 
-using DomId = std::uint32_t;
+using DomId = protocol::DomId;
 
 // What Xen reports about one domain.
 struct XenDomainInfo {
@@ -25,28 +26,14 @@ struct XenDomainInfo {
   bool operator==(const XenDomainInfo&) const = default;
 };
 
-// The pair's state as published under /local/domain/<M>/virdomm/ (PROTOCOL.md).
-// kRestart: DomU runs as a new domain (a reboot, a restore of DomU alone) that Xen cannot make
-// Domain M's target, since Xen sets a domain's target once; Domain M restarts to follow it.
-enum class PairStateKind { kBound, kUnbound, kRestart, kError };
-std::string_view ToString(PairStateKind kind);
-
-struct PairState {
-  PairStateKind kind = PairStateKind::kUnbound;
-  std::optional<DomId> target_domid;  // bound: the target; restart: the DomU to follow; else empty
-  std::string target_uuid;
-  std::string error;  // only for kError
-  bool operator==(const PairState&) const = default;
-};
-
-// The value of the `state` key: "bound", "unbound", "restart" or "error: <message>".
-std::string PairStateValue(const PairState& state);
-// Parses a `state` value back; nullopt when it is none of the four forms.
-std::optional<PairState> ParsePairStateValue(std::string_view value);
+// The binding published under /local/domain/<M>/virdomm/ is the protocol's own type
+// (common/protocol/, PROTOCOL.md), which Domain M parses with the same code.
+using protocol::Binding;
+using protocol::BindingState;
 
 // What is currently published for Domain M, with the generation counter.
-struct PublishedPairState {
-  PairState state;
+struct PublishedBinding {
+  Binding binding;
   std::uint64_t generation = 0;
 };
 
@@ -70,10 +57,10 @@ class XenHost {
   virtual std::optional<DomId> ReadTargetKey(DomId monitor) = 0;
 
   // The keys under /local/domain/<M>/virdomm/, nullopt when there are none.
-  virtual std::optional<PublishedPairState> ReadPairState(DomId monitor) = 0;
+  virtual std::optional<PublishedBinding> ReadBinding(DomId monitor) = 0;
   // Writes the keys (readable by M, owned by dom0) and increments `generation` in one
   // transaction; returns the new generation.
-  virtual std::uint64_t PublishPairState(DomId monitor, const PairState& state) = 0;
+  virtual std::uint64_t PublishBinding(DomId monitor, const Binding& binding) = 0;
 };
 
 }  // namespace virdomm

@@ -163,24 +163,10 @@ TEST(HookDecision, ActionsDescribeThemselves) {
   Action a;
   a.kind = ActionKind::kPublishState;
   a.monitor = 7;
-  a.state = PairState{PairStateKind::kBound, 9, "u", ""};
+  a.binding = Binding{BindingState::kBound, 9, "u", ""};
   EXPECT_EQ(a.Describe(), "publish M=7 bound U=9");
   EXPECT_EQ(ExitCodeFor(GrantFailurePolicy::kAbort), 1);
   EXPECT_EQ(ExitCodeFor(GrantFailurePolicy::kWarn), 0);
-}
-
-TEST(HookDecision, PairStateValuesRoundTrip) {
-  for (const PairState& s : {PairState{PairStateKind::kBound, 9, "u", ""},
-                             PairState{PairStateKind::kUnbound, std::nullopt, "u", ""},
-                             PairState{PairStateKind::kRestart, 13, "u", ""},
-                             PairState{PairStateKind::kError, std::nullopt, "", "no: reason"}}) {
-    auto back = ParsePairStateValue(PairStateValue(s));
-    ASSERT_TRUE(back);
-    EXPECT_EQ(back->kind, s.kind);
-    EXPECT_EQ(back->error, s.error);
-  }
-  EXPECT_FALSE(ParsePairStateValue("bounded"));
-  EXPECT_FALSE(ParsePairStateValue("restarting"));
 }
 
 }  // namespace

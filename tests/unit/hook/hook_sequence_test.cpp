@@ -19,10 +19,10 @@ Actions Concat(Actions a, const Actions& b) {
   return a;
 }
 
-PairStateKind StateOf(MemoryXenHost& xen, DomId monitor) {
-  auto published = xen.ReadPairState(monitor);
+BindingState StateOf(MemoryXenHost& xen, DomId monitor) {
+  auto published = xen.ReadBinding(monitor);
   EXPECT_TRUE(published.has_value()) << "Domain M " << monitor << " has no published state";
-  return published ? published->state.kind : PairStateKind::kError;
+  return published ? published->binding.state : BindingState::kError;
 }
 
 class HookSequence : public ::testing::Test {
@@ -47,9 +47,9 @@ TEST_F(HookSequence, TargetFirstThenMonitorBinds) {
   EXPECT_TRUE(m_started.decision.binds);
   EXPECT_EQ(bench.xen.XenTarget(7), 9U);
   EXPECT_EQ(bench.xen.ReadTargetKey(7), 9U);
-  auto published = bench.xen.ReadPairState(7);
+  auto published = bench.xen.ReadBinding(7);
   ASSERT_TRUE(published);
-  EXPECT_EQ(published->state, (PairState{PairStateKind::kBound, 9, u.uuid, ""}));
+  EXPECT_EQ(published->binding, (Binding{BindingState::kBound, 9, u.uuid, ""}));
   EXPECT_EQ(published->generation, 2U);  // unbound, then bound
 }
 
@@ -59,13 +59,13 @@ TEST_F(HookSequence, MonitorFirstThenTargetBinds) {
   EXPECT_EQ(m_started.executed,
             (Actions{"register web1-ids domid=7 role=monitor", "publish M=7 unbound"}));
   EXPECT_FALSE(m_started.decision.binds);
-  EXPECT_EQ(StateOf(bench.xen, 7), PairStateKind::kUnbound);
+  EXPECT_EQ(StateOf(bench.xen, 7), BindingState::kUnbound);
 
   HookOutcome u_started = bench.Start(u, 9);
   EXPECT_EQ(u_started.exit_code, 0) << LogText(bench.log);
   EXPECT_EQ(u_started.executed, Concat({"register web1 domid=9 role=target"}, kBindM7U9));
   EXPECT_EQ(bench.xen.XenTarget(7), 9U);
-  EXPECT_EQ(StateOf(bench.xen, 7), PairStateKind::kBound);
+  EXPECT_EQ(StateOf(bench.xen, 7), BindingState::kBound);
 }
 
 TEST_F(HookSequence, RestoreOfMonitorAloneBindsTheRestoredMonitor) {
@@ -101,9 +101,9 @@ TEST_F(HookSequence, RestoreOfTargetAloneTellsRunningMonitorToRestart) {
             (Actions{"register web1 domid=13 role=target", "publish M=7 restart U=13"}));
   EXPECT_FALSE(restored.decision.binds);
   EXPECT_EQ(bench.xen.XenTarget(7), 9U);
-  auto published = bench.xen.ReadPairState(7);
+  auto published = bench.xen.ReadBinding(7);
   ASSERT_TRUE(published);
-  EXPECT_EQ(published->state, (PairState{PairStateKind::kRestart, 13, u.uuid, ""}));
+  EXPECT_EQ(published->binding, (Binding{BindingState::kRestart, 13, u.uuid, ""}));
   EXPECT_NE(LogText(bench.log).find("keeps Xen target 9"), std::string::npos) << LogText(bench.log);
 }
 
@@ -114,7 +114,7 @@ TEST_F(HookSequence, RebootOfTargetIsFollowedByTheRestartedMonitor) {
   bench.Stop(u, 9);
   HookOutcome rebooted = bench.Start(u, 10);
   EXPECT_EQ(rebooted.exit_code, 0) << LogText(bench.log);
-  EXPECT_EQ(StateOf(bench.xen, 7), PairStateKind::kRestart);
+  EXPECT_EQ(StateOf(bench.xen, 7), BindingState::kRestart);
   // Domain M restarts itself (on_reboot=restart): stopped as 7, started as 11, which binds.
   bench.Stop(m, 7);
   HookOutcome m_again = bench.Start(m, 11);
@@ -124,7 +124,7 @@ TEST_F(HookSequence, RebootOfTargetIsFollowedByTheRestartedMonitor) {
                      "set-target M=11 U=10", "xs-set-target M=11 U=10", "write-target M=11 U=10",
                      "publish M=11 bound U=10"}));
   EXPECT_EQ(bench.xen.XenTarget(11), 10U);
-  EXPECT_EQ(StateOf(bench.xen, 11), PairStateKind::kBound);
+  EXPECT_EQ(StateOf(bench.xen, 11), BindingState::kBound);
 }
 
 TEST_F(HookSequence, ReconnectOfRebootedTargetRepeatsTheRestartRequest) {
@@ -166,18 +166,18 @@ TEST_F(HookSequence, ReconnectNeverFailsEvenWhenBindingFails) {
   bench.xen.FailNext("set_target", EPERM);
   HookOutcome ru = bench.Reconnect(u, 9);
   EXPECT_EQ(ru.exit_code, 0);
-  EXPECT_EQ(StateOf(bench.xen, 7), PairStateKind::kError);
+  EXPECT_EQ(StateOf(bench.xen, 7), BindingState::kError);
 }
 
 TEST_F(HookSequence, StoppedTargetUnbindsOnceAndIsIdempotent) {
   bench.Start(m, 7);
   bench.Start(u, 9);
-  std::uint64_t before = bench.xen.ReadPairState(7)->generation;
+  std::uint64_t before = bench.xen.ReadBinding(7)->generation;
   std::vector<HookOutcome> stop = bench.Stop(u, 9);
   EXPECT_EQ(stop[0].exit_code, 0);
   EXPECT_EQ(stop[1].exit_code, 0);
-  auto published = bench.xen.ReadPairState(7);
-  EXPECT_EQ(published->state, (PairState{PairStateKind::kUnbound, std::nullopt, u.uuid, ""}));
+  auto published = bench.xen.ReadBinding(7);
+  EXPECT_EQ(published->binding, (Binding{BindingState::kUnbound, std::nullopt, u.uuid, ""}));
   EXPECT_EQ(published->generation, before + 1) << "release after stopped publishes nothing";
   // Running the pair of events again (libvirt retries, or a second cleanup) changes nothing.
   for (const HookOutcome& again : {bench.Run(u.name, "stopped", "end", WithId(u.xml, 9)),
@@ -185,7 +185,7 @@ TEST_F(HookSequence, StoppedTargetUnbindsOnceAndIsIdempotent) {
     EXPECT_EQ(again.exit_code, 0);
     EXPECT_EQ(again.executed, Actions{"unregister " + u.uuid});
   }
-  EXPECT_EQ(bench.xen.ReadPairState(7)->generation, before + 1);
+  EXPECT_EQ(bench.xen.ReadBinding(7)->generation, before + 1);
 }
 
 TEST_F(HookSequence, StoppedMonitorTellsNobody) {
@@ -203,7 +203,7 @@ TEST_F(HookSequence, MigrationSourceSeesOnlyStoppedAndRelease) {
   bench.Start(u, 9);
   // U leaves first (live), then M (non-live): on the source only stopped/release run.
   bench.Stop(u, 9);
-  EXPECT_EQ(StateOf(bench.xen, 7), PairStateKind::kUnbound);
+  EXPECT_EQ(StateOf(bench.xen, 7), BindingState::kUnbound);
   std::vector<HookOutcome> m_stop = bench.Stop(m, 7);
   EXPECT_EQ(m_stop[0].exit_code, 0);
   EXPECT_EQ(m_stop[1].exit_code, 0);
@@ -226,7 +226,7 @@ TEST_F(HookSequence, MigrationDestinationTargetThenMonitor) {
   EXPECT_EQ(m_started.exit_code, 0) << LogText(bench.log);
   EXPECT_TRUE(m_started.decision.binds);
   EXPECT_EQ(bench.xen.XenTarget(4), 3U);
-  EXPECT_EQ(StateOf(bench.xen, 4), PairStateKind::kBound);
+  EXPECT_EQ(StateOf(bench.xen, 4), BindingState::kBound);
   EXPECT_GT(m_started.duration.count(), 0);
   bool timed = false;
   for (const auto& entry : bench.log.entries) {
@@ -239,12 +239,12 @@ TEST_F(HookSequence, MigrationDestinationMonitorThenTarget) {
   EXPECT_EQ(bench.Prepare(m).exit_code, 0);
   EXPECT_EQ(bench.Start(m, 4, true).exit_code, 0);
   EXPECT_FALSE(bench.xen.XenTarget(4)) << "nothing to bind before U is here";
-  EXPECT_EQ(StateOf(bench.xen, 4), PairStateKind::kUnbound);
+  EXPECT_EQ(StateOf(bench.xen, 4), BindingState::kUnbound);
   EXPECT_EQ(bench.Prepare(u).exit_code, 0);
   HookOutcome u_started = bench.Start(u, 3, true);
   EXPECT_EQ(u_started.exit_code, 0) << LogText(bench.log);
   EXPECT_EQ(bench.xen.XenTarget(4), 3U);
-  EXPECT_EQ(StateOf(bench.xen, 4), PairStateKind::kBound);
+  EXPECT_EQ(StateOf(bench.xen, 4), BindingState::kBound);
 }
 
 TEST_F(HookSequence, OneSidedTargetIsNotBoundAndMonitorIsTold) {
@@ -253,7 +253,7 @@ TEST_F(HookSequence, OneSidedTargetIsNotBoundAndMonitorIsTold) {
   HookOutcome started = bench.Start(m2, 8);
   EXPECT_EQ(started.exit_code, 0);
   EXPECT_FALSE(bench.xen.XenTarget(8));
-  EXPECT_EQ(StateOf(bench.xen, 8), PairStateKind::kError);
+  EXPECT_EQ(StateOf(bench.xen, 8), BindingState::kError);
   EXPECT_NE(LogText(bench.log).find("one-sided"), std::string::npos) << LogText(bench.log);
 }
 
@@ -296,7 +296,7 @@ TEST_F(HookSequence, SetTargetFailureFollowsPolicy) {
   EXPECT_EQ(abort.exit_code, 1);
   EXPECT_NE(abort.reason.find("set_target(M=7, U=9)"), std::string::npos) << abort.reason;
   EXPECT_NE(abort.reason.find("Operation not permitted"), std::string::npos) << abort.reason;
-  EXPECT_EQ(StateOf(bench.xen, 7), PairStateKind::kError);
+  EXPECT_EQ(StateOf(bench.xen, 7), BindingState::kError);
 
   HookBench warn_bench;
   TestDomain uw = u;
@@ -396,7 +396,7 @@ TEST_F(HookSequence, RestartOfMonitorWhileTargetRunsBindsTheNewMonitor) {
   HookOutcome again = bench.Start(m, 10);
   EXPECT_EQ(again.exit_code, 0) << LogText(bench.log);
   EXPECT_EQ(bench.xen.XenTarget(10), 9U);
-  EXPECT_EQ(StateOf(bench.xen, 10), PairStateKind::kBound);
+  EXPECT_EQ(StateOf(bench.xen, 10), BindingState::kBound);
 }
 
 }  // namespace

@@ -162,7 +162,7 @@ TEST(ListPairs, MalformedSideIsBrokenAndPlacedByItsRole) {
   EXPECT_NE(rows[0].why.find("more than one <target>"), std::string::npos) << rows[0].why;
   // web1 names web1-ids, whose metadata is malformed: the claim cannot be answered.
   EXPECT_EQ(rows[1].target.name, "web1");
-  EXPECT_EQ(rows[1].state, PairState::kBroken) << rows[1].why;
+  EXPECT_EQ(rows[1].state, PairingConsent::kBroken) << rows[1].why;
 }
 
 }  // namespace
