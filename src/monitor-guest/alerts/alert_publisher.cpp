@@ -25,7 +25,9 @@ AlertPublisher::AlertPublisher(AlertSpool& spool, std::size_t window)
 
 PublishRound AlertPublisher::RunOnce(HomeKeys& keys) {
   PublishRound round;
-  if (std::optional<std::string> ack = keys.Read(kAlertsAckedKey); ack && !ack->empty()) {
+  if (std::optional<std::string> ack =
+          keys.Read(protocol::OwnBindingKey(protocol::kAlertsAckedKey));
+      ack && !ack->empty()) {
     std::string_view text(*ack);
     std::size_t space = text.find(' ');
     std::optional<std::uint64_t> seq =
@@ -43,10 +45,10 @@ PublishRound AlertPublisher::RunOnce(HomeKeys& keys) {
   }
   std::uint64_t acked = spool_.Acknowledged();
   std::set<std::uint64_t> present;
-  for (const std::string& name : keys.List(kAlertsDir)) {
+  for (const std::string& name : keys.List(std::string(protocol::kAlertsDirectory))) {
     std::optional<std::uint64_t> seq = ParseDecimal(name);
     if (!seq || *seq <= acked) {
-      keys.Remove(std::string(kAlertsDir) + "/" + name);  // delivered, or not ours
+      keys.Remove(std::string(protocol::kAlertsDirectory) + "/" + name);  // delivered, or not ours
     } else {
       present.insert(*seq);
     }
@@ -54,7 +56,8 @@ PublishRound AlertPublisher::RunOnce(HomeKeys& keys) {
   std::vector<SpooledAlert> pending = spool_.Pending(window_);
   for (const SpooledAlert& alert : pending) {
     if (present.count(alert.seq) == 0) {
-      keys.Write(std::string(kAlertsDir) + "/" + std::to_string(alert.seq), alert.json);
+      keys.Write(std::string(protocol::kAlertsDirectory) + "/" + std::to_string(alert.seq),
+                 alert.json);
       ++round.published;
     }
   }
@@ -73,7 +76,7 @@ void AlertPublisher::MirrorHealth(HomeKeys& keys) {
     std::string value;
     std::getline(in, value);
     std::string monitor = name.substr(7);
-    std::string path = std::string(kHealthDir) + "/" + monitor;
+    std::string path = std::string(protocol::kHealthDirectory) + "/" + monitor;
     // Written again when xenstore lost it (a move), not only when it changed.
     if (value.empty() || (health_written_[monitor] == value && keys.Read(path) == value)) {
       continue;

@@ -14,12 +14,9 @@
 #include <vector>
 
 #include "alerts/alert_spool.h"
+#include "common/protocol/xenstore_keys.h"
 
 namespace virdomm::monitor {
-
-inline constexpr const char* kAlertsDir = "data/virdomm-alerts";
-inline constexpr const char* kHealthDir = "data/virdomm-health";
-inline constexpr const char* kAlertsAckedKey = "virdomm/alerts-acked";
 
 // The few xenstore operations the publisher needs, on paths relative to this domain's home.
 class HomeKeys {

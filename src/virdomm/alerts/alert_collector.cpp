@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "common/error.h"
+#include "common/protocol/xenstore_keys.h"
 
 namespace virdomm {
 namespace {
@@ -17,7 +18,7 @@ std::optional<std::uint64_t> ParseDecimal(std::string_view text) {
   return value;
 }
 
-std::string Home(std::uint32_t domid) { return "/local/domain/" + std::to_string(domid); }
+std::string Home(std::uint32_t domid) { return protocol::DomainHome(domid); }
 
 // libxl keeps a domain's UUID in its `vm` path, "/vm/<uuid>".
 std::string UuidOf(Dom0Keys& keys, std::uint32_t domid) {
@@ -51,12 +52,15 @@ PairMember AlertCollector::Member(Dom0Keys& keys, std::uint32_t domid, const std
 
 void AlertCollector::CollectFrom(Dom0Keys& keys, std::uint32_t domid, CollectRound& round) {
   std::string home = Home(domid);
-  std::optional<std::string> target_uuid = keys.Read(home + "/virdomm/target-uuid");
-  if (!target_uuid || !keys.OwnedByDom0(home + "/virdomm/target-uuid")) {
+  std::string uuid_key = protocol::BindingKeyPath(domid, protocol::kTargetUuidKey);
+  std::string alerts_dir = home + "/" + std::string(protocol::kAlertsDirectory);
+  std::string acked_key = protocol::BindingKeyPath(domid, protocol::kAlertsAckedKey);
+  std::optional<std::string> target_uuid = keys.Read(uuid_key);
+  if (!target_uuid || !keys.OwnedByDom0(uuid_key)) {
     return;  // not a Domain M the hook set up
   }
   std::vector<std::uint64_t> seqs;
-  for (const std::string& name : keys.List(home + "/data/virdomm-alerts")) {
+  for (const std::string& name : keys.List(alerts_dir)) {
     if (std::optional<std::uint64_t> seq = ParseDecimal(name)) {
       seqs.push_back(*seq);
     }
@@ -70,7 +74,7 @@ void AlertCollector::CollectFrom(Dom0Keys& keys, std::uint32_t domid, CollectRou
   std::optional<PairMember> monitor;
   std::optional<PairMember> target;
   for (std::uint64_t seq : seqs) {
-    std::string key = home + "/data/virdomm-alerts/" + std::to_string(seq);
+    std::string key = alerts_dir + "/" + std::to_string(seq);
     std::string refusal_id = std::to_string(domid) + "/" + std::to_string(seq);
     std::optional<std::string> json = keys.Read(key);
     if (!json) {
@@ -113,8 +117,8 @@ void AlertCollector::CollectFrom(Dom0Keys& keys, std::uint32_t domid, CollectRou
   }
   if (!spool.empty()) {
     std::string ack = spool + " " + std::to_string(last_seqs_[spool]);
-    if (keys.Read(home + "/virdomm/alerts-acked") != ack) {
-      keys.WriteReadableBy(home + "/virdomm/alerts-acked", ack, domid);
+    if (keys.Read(acked_key) != ack) {
+      keys.WriteReadableBy(acked_key, ack, domid);
     }
   }
 }

@@ -47,6 +47,9 @@ TEST(ProtocolDoc, KeyTablesNameExactlyTheHeadersKeys) {
     in_header.insert(OwnBindingKey(key));
   }
   in_header.insert(std::string(kMappingsKey));
+  in_header.insert(std::string(kAlertsDirectory) + "/<seq>");
+  in_header.insert(std::string(kHealthDirectory) + "/<monitor>");
+  in_header.insert(OwnBindingKey(kAlertsAckedKey));
   EXPECT_EQ(in_doc, in_header);
 }
 

@@ -31,6 +31,14 @@ inline constexpr std::string_view kXenTargetKey = "target";
 // xen-privcmd re-made for the current binding, "<domid> <pages re-made> <pages refused>".
 inline constexpr std::string_view kMappingsKey = "data/virdomm-mappings";
 
+// The alert channel (PROTOCOL.md "Alerts"). Domain M writes, under its own home, one value per
+// pending alert, `data/virdomm-alerts/<seq>`, and one health record per monitor,
+// `data/virdomm-health/<monitor>`; dom0's collector answers in the binding directory with
+// "<spool-id> <seq>", the last alert it delivered (only dom0 may write there).
+inline constexpr std::string_view kAlertsDirectory = "data/virdomm-alerts";
+inline constexpr std::string_view kHealthDirectory = "data/virdomm-health";
+inline constexpr std::string_view kAlertsAckedKey = "alerts-acked";
+
 // /local/domain/<domid>: a domain's xenstore home.
 std::string DomainHome(DomId domid);
 // /local/domain/<monitor>/virdomm: the binding directory of Domain M `monitor`.
