@@ -11,7 +11,8 @@ cflags="-std=c++20 -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 -I$root/src/virdomm -I$root/libvirt-hooks $(pkg-config --cflags libxml-2.0)"
 shared=(src/virdomm/common/xml_doc.cpp src/virdomm/common/unique_handle.cpp
         src/virdomm/pairing/pairing.cpp src/virdomm/pairing/pairing_xml.cpp
-        src/virdomm/domain/domain_xml.cpp src/virdomm/xen/xen_host.cpp
+        src/virdomm/domain/domain_xml.cpp src/virdomm/common/protocol/binding_state.cpp
+        src/virdomm/common/protocol/key_values.cpp src/virdomm/common/protocol/xenstore_keys.cpp
         libvirt-hooks/pair_registry.cpp libvirt-hooks/hook_event.cpp libvirt-hooks/hook_facts.cpp
         libvirt-hooks/hook_decision.cpp
         tests/fuzz/hook/fuzz_pair_registration.cpp tests/fuzz/hook/fuzz_hook_event.cpp)
@@ -20,7 +21,8 @@ for src in "${shared[@]}"; do
   echo "$root/$src $(obj "$src")"
 done | nice -n 10 xargs -P 2 -L 1 sh -c "$cxx $cflags -c \"\$0\" -o \"\$1\""
 objs=()
-for src in "${shared[@]:0:10}"; do objs+=("$(obj "$src")"); done
+# Every source but the two fuzzers' own mains (the last two).
+for src in "${shared[@]:0:${#shared[@]}-2}"; do objs+=("$(obj "$src")"); done
 for target in pair_registration hook_event; do
   "$cxx" "${sanitize[@]}" -o "$out/fuzz_$target" "$(obj tests/fuzz/hook/fuzz_$target.cpp)" \
     "${objs[@]}" $(pkg-config --libs libxml-2.0)
