@@ -1,24 +1,15 @@
 #include "alerts/alert_publisher.h"
 
+#include "common/protocol/key_values.h"
+
 #include <algorithm>
-#include <charconv>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 namespace virdomm::monitor {
-namespace {
 
-std::optional<std::uint64_t> ParseDecimal(std::string_view text) {
-  std::uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-    return std::nullopt;
-  }
-  return value;
-}
-
-}  // namespace
+using protocol::ParseDecimal;
 
 AlertPublisher::AlertPublisher(AlertSpool& spool, std::size_t window)
     : spool_(spool), window_(std::max<std::size_t>(window, 1)) {}

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -17,6 +16,8 @@
 
 #include "common/durable_file.h"
 #include "common/error.h"
+#include "common/protocol/key_values.h"
+#include "common/utc_time.h"
 
 namespace virdomm::monitor {
 namespace {
@@ -36,16 +37,12 @@ std::string ReadSmallFile(const std::filesystem::path& path) {
   return text.str();
 }
 
+// A counter file's or queue file name's number, trailing newline and spaces allowed.
 std::optional<std::uint64_t> ParseSeq(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
     text.remove_suffix(1);
   }
-  std::uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-    return std::nullopt;
-  }
-  return value;
+  return protocol::ParseDecimal(text);
 }
 
 std::string NewSpoolId() {
@@ -60,15 +57,6 @@ std::string NewSpoolId() {
     id += hex.data();
   }
   return id;
-}
-
-std::string NowUtc() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::array<char, 32> text{};
-  (void)std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text.data();
 }
 
 }  // namespace
@@ -166,7 +154,7 @@ std::uint64_t AlertSpool::Append(const Alert& alert, const Lock& /*held*/) {
     for (std::size_t i = 0; i < drop; ++i) {
       std::filesystem::remove(QueueFile(queued[i]));
     }
-    Alert notice{NowUtc(),
+    Alert notice{UtcNow(),
                  "spool",
                  "warning",
                  std::to_string(drop) + " alert(s) dropped from the full spool (capacity " +

@@ -14,6 +14,7 @@
 #include "alerts/alert_spool.h"
 #include "alerts/xenstore_home_keys.h"
 #include "common/error.h"
+#include "common/utc_time.h"
 
 namespace virdomm::monitor {
 namespace {
@@ -42,15 +43,6 @@ struct Options {
   std::size_t capacity = AlertSpool::kDefaultCapacity;
   Alert alert{"", "", "warning", "", {}};
 };
-
-std::string NowUtc() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::array<char, 32> text{};
-  (void)std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text.data();
-}
 
 // Xenstore errors (dom0's xenstored restarting, this domain moving) are retried with a fresh
 // connection; each distinct message is printed once, so a long outage is one line, not many.
@@ -102,7 +94,7 @@ int RunCommand(const Options& options) {
   }
   if (options.command == "raise") {
     Alert alert = options.alert;
-    alert.time = NowUtc();
+    alert.time = UtcNow();
     std::cout << "alert seq " << spool.Append(alert) << " in spool " << spool.Id() << "\n";
     return kExitOk;
   }

@@ -12,18 +12,10 @@
 #include "common/durable_file.h"
 #include "common/error.h"
 #include "common/json_writer.h"
+#include "common/utc_time.h"
 
 namespace virdomm::monitor {
 namespace {
-
-std::string NowUtc() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::array<char, 32> text{};
-  (void)std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text.data();
-}
 
 std::string Sha256Hex(const std::string& text) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
@@ -86,7 +78,7 @@ std::optional<std::uint64_t> MonitorAlerts::Observe(const std::vector<Finding>& 
     joined += key + "\n";
   }
   std::string fingerprint = sorted.empty() ? "" : Sha256Hex(joined);
-  Alert alert{NowUtc(), monitor_, "info", "", {}};
+  Alert alert{UtcNow(), monitor_, "info", "", {}};
   if (sorted.empty()) {
     alert.summary = monitor_ + " checks of " + subject + " are clean again";
   } else {
@@ -107,7 +99,7 @@ std::optional<std::uint64_t> MonitorAlerts::ObserveFailure(const std::string& er
                                                            const std::string& subject) {
   WriteHealth("error", error);
   Alert alert{
-      NowUtc(), monitor_, "warning", monitor_ + " check of " + subject + " failed: " + error, {}};
+      UtcNow(), monitor_, "warning", monitor_ + " check of " + subject + " failed: " + error, {}};
   return RaiseIfNew("error", alert);
 }
 
@@ -117,7 +109,7 @@ void MonitorAlerts::WriteHealth(const std::string& result, const std::string& su
       .Key("monitor")
       .String(monitor_)
       .Key("time")
-      .String(NowUtc())
+      .String(UtcNow())
       .Key("result")
       .String(result)
       .Key("summary")

@@ -1,56 +1,21 @@
 #include "alerts/xenstore_home_keys.h"
 
-#include <cerrno>
-#include <cstdlib>
-#include <memory>
-
-#include "common/error.h"
-
 namespace virdomm::monitor {
 
-XenstoreHomeKeys::XenstoreHomeKeys() : xs_(xs_open(0)) {
-  if (!xs_) {
-    ThrowErrno("xenstore open (to publish this Domain M's alerts)");
-  }
-}
+XenstoreHomeKeys::XenstoreHomeKeys() : xs_(OpenXenstore("to publish this Domain M's alerts")) {}
 
 std::optional<std::string> XenstoreHomeKeys::Read(const std::string& path) {
-  unsigned int length = 0;
-  std::unique_ptr<char, decltype(&std::free)> value(
-      static_cast<char*>(xs_read(xs_.get(), XBT_NULL, path.c_str(), &length)), &std::free);
-  if (!value) {
-    if (errno == ENOENT) {
-      return std::nullopt;
-    }
-    ThrowErrno("xenstore read " + path);
-  }
-  return std::string(value.get(), length);
+  return ReadXenstoreKey(xs_.get(), path);
 }
 
 void XenstoreHomeKeys::Write(const std::string& path, const std::string& value) {
-  if (!xs_write(xs_.get(), XBT_NULL, path.c_str(), value.data(),
-                static_cast<unsigned int>(value.size()))) {
-    ThrowErrno("xenstore write " + path + " (" + std::to_string(value.size()) + " bytes)");
-  }
+  WriteXenstoreKey(xs_.get(), path, value);
 }
 
 std::vector<std::string> XenstoreHomeKeys::List(const std::string& path) {
-  unsigned int count = 0;
-  std::unique_ptr<char*, decltype(&std::free)> names(
-      xs_directory(xs_.get(), XBT_NULL, path.c_str(), &count), &std::free);
-  if (!names) {
-    if (errno == ENOENT) {
-      return {};
-    }
-    ThrowErrno("xenstore directory " + path);
-  }
-  return std::vector<std::string>(names.get(), names.get() + count);
+  return ListXenstoreDirectory(xs_.get(), path);
 }
 
-void XenstoreHomeKeys::Remove(const std::string& path) {
-  if (!xs_rm(xs_.get(), XBT_NULL, path.c_str()) && errno != ENOENT) {
-    ThrowErrno("xenstore remove " + path);
-  }
-}
+void XenstoreHomeKeys::Remove(const std::string& path) { RemoveXenstoreKey(xs_.get(), path); }
 
 }  // namespace virdomm::monitor

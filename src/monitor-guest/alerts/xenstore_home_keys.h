@@ -1,12 +1,8 @@
 // HomeKeys over this domain's xenstore connection (relative paths resolve in its home).
 #pragma once
 
-extern "C" {
-#include <xenstore.h>
-}
-
 #include "alerts/alert_publisher.h"
-#include "common/unique_handle.h"
+#include "common/xenstore/xenstore_calls.h"
 
 namespace virdomm::monitor {
 
@@ -19,7 +15,7 @@ class XenstoreHomeKeys : public HomeKeys {
   void Remove(const std::string& path) override;
 
  private:
-  UniqueHandle<xs_handle, xs_close> xs_;
+  XenstoreHandle xs_;
 };
 
 }  // namespace virdomm::monitor

@@ -96,15 +96,6 @@ uint64_t KernelBaseline::Bytes() const {
   return total;
 }
 
-std::string UtcNow() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char buffer[32];
-  std::size_t length = std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return std::string(buffer, length);
-}
-
 KernelBaseline TakeBaseline(GuestMemory& memory, const KernelModel& model,
                             const KernelPlacement& placement) {
   KernelBaseline baseline;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/utc_time.h"
 #include "memory/digest.h"
 #include "memory/guest_memory.h"
 #include "memory/kernel_locator.h"
@@ -59,7 +60,5 @@ KernelBaseline ParseBaseline(std::span<const uint8_t> file, std::span<const uint
 void SaveBaseline(const std::filesystem::path& path, const KernelBaseline& baseline,
                   std::span<const uint8_t> key);
 KernelBaseline LoadBaseline(const std::filesystem::path& path, std::span<const uint8_t> key);
-
-std::string UtcNow();
 
 }  // namespace virdomm::monitor

@@ -1,22 +1,15 @@
 #include "alerts/alert_collector.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "common/error.h"
+#include "common/protocol/key_values.h"
 #include "common/protocol/xenstore_keys.h"
 
 namespace virdomm {
 namespace {
 
-std::optional<std::uint64_t> ParseDecimal(std::string_view text) {
-  std::uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
-    return std::nullopt;
-  }
-  return value;
-}
+using protocol::ParseDecimal;
 
 std::string Home(std::uint32_t domid) { return protocol::DomainHome(domid); }
 
@@ -41,10 +34,9 @@ PairMember AlertCollector::Member(Dom0Keys& keys, std::uint32_t domid, const std
     return {keys.Read(Home(domid) + "/name").value_or(""), UuidOf(keys, domid), domid};
   }
   for (const std::string& name : keys.List("/local/domain")) {
-    std::optional<std::uint64_t> id = ParseDecimal(name);
-    if (id && *id != 0 && UuidOf(keys, static_cast<std::uint32_t>(*id)) == uuid) {
-      auto found = static_cast<std::uint32_t>(*id);
-      return {keys.Read(Home(found) + "/name").value_or(""), uuid, found};
+    std::optional<protocol::DomId> found = protocol::ParseDomid(name);
+    if (found && UuidOf(keys, *found) == uuid) {
+      return {keys.Read(Home(*found) + "/name").value_or(""), uuid, *found};
     }
   }
   return {"", uuid, std::nullopt};  // DomU does not run on this host now
@@ -126,12 +118,12 @@ void AlertCollector::CollectFrom(Dom0Keys& keys, std::uint32_t domid, CollectRou
 CollectRound AlertCollector::RunOnce(Dom0Keys& keys) {
   CollectRound round;
   for (const std::string& name : keys.List("/local/domain")) {
-    std::optional<std::uint64_t> domid = ParseDecimal(name);
-    if (!domid || *domid == 0 || *domid > 0x7fef) {
-      continue;
+    std::optional<protocol::DomId> domid = protocol::ParseDomid(name);
+    if (!domid) {
+      continue;  // dom0, or not a domain
     }
     try {
-      CollectFrom(keys, static_cast<std::uint32_t>(*domid), round);
+      CollectFrom(keys, *domid, round);
     } catch (const Error& error) {
       // One domain's trouble (it went away mid-round) does not hold up the others.
       round.problems.push_back("domain " + name + ": " + error.what());

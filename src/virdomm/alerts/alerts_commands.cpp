@@ -13,6 +13,7 @@
 #include "alerts/journal_sink.h"
 #include "alerts/xenstore_dom0_keys.h"
 #include "common/error.h"
+#include "common/utc_time.h"
 
 namespace virdomm {
 namespace {
@@ -21,15 +22,6 @@ constexpr int kOk = 0;
 constexpr int kFailed = 3;
 // How much of the log's end a restarted collector reads to learn where each spool stands.
 constexpr std::size_t kResumeTailBytes = std::size_t{4} << 20;
-
-std::string NowUtc() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::array<char, 32> text{};
-  (void)std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text.data();
-}
 
 std::string HostName() {
   std::array<char, 256> name{};
@@ -85,7 +77,7 @@ int RunCollectAlerts(const CollectOptions& options, std::ostream& out, std::ostr
           journal_error = error;
         }
       },
-      NowUtc);
+      UtcNow);
   out << "virdomm collect-alerts: collecting Domain M alerts into " << options.log << "\n"
       << std::flush;
   std::unique_ptr<XenstoreDom0Keys> keys;

@@ -1,6 +1,5 @@
 #include "alerts/xenstore_dom0_keys.h"
 
-#include <cerrno>
 #include <cstdlib>
 #include <memory>
 
@@ -8,36 +7,15 @@
 
 namespace virdomm {
 
-XenstoreDom0Keys::XenstoreDom0Keys() : xs_(xs_open(0)) {
-  if (!xs_) {
-    ThrowErrno("xenstore open (to collect Domain M alerts; is this dom0 of a Xen host?)");
-  }
-}
+XenstoreDom0Keys::XenstoreDom0Keys()
+    : xs_(OpenXenstore("to collect Domain M alerts; is this dom0 of a Xen host?")) {}
 
 std::vector<std::string> XenstoreDom0Keys::List(const std::string& path) {
-  unsigned int count = 0;
-  std::unique_ptr<char*, decltype(&std::free)> names(
-      xs_directory(xs_.get(), XBT_NULL, path.c_str(), &count), &std::free);
-  if (!names) {
-    if (errno == ENOENT) {
-      return {};
-    }
-    ThrowErrno("xenstore directory " + path);
-  }
-  return std::vector<std::string>(names.get(), names.get() + count);
+  return ListXenstoreDirectory(xs_.get(), path);
 }
 
 std::optional<std::string> XenstoreDom0Keys::Read(const std::string& path) {
-  unsigned int length = 0;
-  std::unique_ptr<char, decltype(&std::free)> value(
-      static_cast<char*>(xs_read(xs_.get(), XBT_NULL, path.c_str(), &length)), &std::free);
-  if (!value) {
-    if (errno == ENOENT) {
-      return std::nullopt;
-    }
-    ThrowErrno("xenstore read " + path);
-  }
-  return std::string(value.get(), length);
+  return ReadXenstoreKey(xs_.get(), path);
 }
 
 bool XenstoreDom0Keys::OwnedByDom0(const std::string& path) {
@@ -49,10 +27,7 @@ bool XenstoreDom0Keys::OwnedByDom0(const std::string& path) {
 
 void XenstoreDom0Keys::WriteReadableBy(const std::string& path, const std::string& value,
                                        std::uint32_t reader) {
-  if (!xs_write(xs_.get(), XBT_NULL, path.c_str(), value.data(),
-                static_cast<unsigned int>(value.size()))) {
-    ThrowErrno("xenstore write " + path);
-  }
+  WriteXenstoreKey(xs_.get(), path, value);
   // Owner dom0, nobody else; read for Domain M (the entry for `reader`).
   xs_permissions perms[2] = {{0, XS_PERM_NONE}, {reader, XS_PERM_READ}};
   if (!xs_set_permissions(xs_.get(), XBT_NULL, path.c_str(), perms, 2)) {

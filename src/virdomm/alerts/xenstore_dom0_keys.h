@@ -1,12 +1,8 @@
 // Dom0Keys over dom0's xenstore connection.
 #pragma once
 
-extern "C" {
-#include <xenstore.h>
-}
-
 #include "alerts/alert_collector.h"
-#include "common/unique_handle.h"
+#include "common/xenstore/xenstore_calls.h"
 
 namespace virdomm {
 
@@ -20,7 +16,7 @@ class XenstoreDom0Keys : public Dom0Keys {
                        std::uint32_t reader) override;
 
  private:
-  UniqueHandle<xs_handle, xs_close> xs_;
+  XenstoreHandle xs_;
 };
 
 }  // namespace virdomm

@@ -4,9 +4,7 @@
 #include <system_error>
 
 namespace virdomm::protocol {
-namespace {
 
-// The whole text as an unsigned decimal number; from_chars alone would accept a prefix.
 std::optional<std::uint64_t> ParseDecimal(std::string_view text) {
   std::uint64_t value = 0;
   const char* end = text.data() + text.size();
@@ -16,8 +14,6 @@ std::optional<std::uint64_t> ParseDecimal(std::string_view text) {
   }
   return value;
 }
-
-}  // namespace
 
 std::optional<DomId> ParseDomid(std::string_view text) {
   std::optional<std::uint64_t> value = ParseDecimal(text);
