@@ -111,6 +111,25 @@ void FailGrant(Decision& d, int exit_code, const std::string& message,
   }
 }
 
+// An incoming move that breaks the pairing's <policy order=...>: the member that should follow
+// arrives while its partner does not run here yet. Empty when the move may go on.
+std::string MoveOrderFault(const DomainFacts& dom, const HookFacts& facts) {
+  const Pairing& p = *dom.pairing;
+  if (!facts.incoming_move || !p.move_order || facts.partner_claim) {
+    return "";
+  }
+  const bool is_monitor = p.role == PairingRole::kMonitor;
+  const bool monitor_first = *p.move_order == MoveOrder::kMonitorFirst;
+  if (is_monitor == monitor_first) {
+    return "";
+  }
+  std::string partner = std::string(is_monitor ? "DomU" : "Domain M") + " '" +
+                        (p.partner.name.empty() ? p.partner.uuid : p.partner.name) + "'";
+  return "the pairing's policy order=" + std::string(ToString(*p.move_order)) + " wants " +
+         partner + " moved to this host first; move it, then this domain (`virdomm migrate` " +
+         "moves the pair in that order)";
+}
+
 Decision DecidePrepare(const DomainFacts& dom, const HookFacts& facts) {
   Decision d;
   std::string fault;
@@ -128,6 +147,14 @@ Decision DecidePrepare(const DomainFacts& dom, const HookFacts& facts) {
   }
   if (!facts.partner_claim_error.empty()) {
     d.warnings.push_back("cannot read the partner's registration: " + facts.partner_claim_error);
+  }
+  if (fault.empty()) {
+    if (std::string order = MoveOrderFault(dom, facts); !order.empty()) {
+      // The admin's order holds whatever on-grant-failure says: it is not a grant failure.
+      d.exit_code = 1;
+      d.reason = Who(dom) + ": " + order + " (refused)";
+      return d;
+    }
   }
   if (fault.empty()) {
     d.notes.push_back("prepare: pairing metadata of " + Who(dom) + " is well-formed");
@@ -350,8 +377,9 @@ Decision Decide(const HookEvent& event, const HookFacts& facts) {
   Decision d;
   const HookEventKind kind = event.Kind();
   if (kind == HookEventKind::kMigrateBegin) {
-    // libxl passes no XML here, and anything printed would replace the domain definition.
-    d.notes.push_back("migrate begin: nothing to do");
+    // libxl passes no XML here, and anything printed would replace the domain definition. The
+    // executor notes the name: `prepare` then knows the domain arrives by a move.
+    d.notes.push_back("migrate begin: an incoming move of '" + event.domain_name + "' noted");
     return d;
   }
   if (kind == HookEventKind::kIgnored) {

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "host_lock.h"
+#include "incoming_moves.h"
 #include "pair_registry.h"
 
 namespace virdomm {
@@ -131,6 +132,17 @@ HookOutcome RunHook(const HookEvent& event, HookContext& context) {
     ReadPartnerClaim(registry, facts);
   }
 
+  if (event.Kind() == HookEventKind::kMigrateBegin) {
+    try {
+      IncomingMoves(context.run_dir).Mark(event.domain_name);
+    } catch (const Error& e) {
+      // The move goes on; only a <policy order> of the pair cannot be enforced for it.
+      log.Write(LogLevel::kWarning, event.Describe() + ": " + e.what());
+    }
+  }
+  if (event.Kind() == HookEventKind::kPrepareBegin) {
+    facts.incoming_move = IncomingMoves(context.run_dir).Take(event.domain_name);
+  }
   if (event.Kind() == HookEventKind::kPrepareBegin && context.mapping_fault &&
       facts.self.HasPairing()) {
     facts.mapping_fault = context.mapping_fault(*facts.self.domain);

@@ -41,6 +41,8 @@ struct HookFacts {
   // Why Domain M could not map its target on this host (e.g. a PVH Domain M on Xen < 4.19);
   // empty when it can or when it was not asked (only `prepare` asks).
   std::string mapping_fault;
+  // `prepare` of a domain arriving by a move (noted at `migrate begin`), not a start or restore.
+  bool incoming_move = false;
   // Xen's view; only gathered for events that act on Xen and for paired domains.
   bool xen_consulted = false;
   std::string xen_error;                          // Xen could not be asked: why

@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
     PrintReason(e.what());
     return 2;
   }
-  if (event.Kind() == HookEventKind::kMigrateBegin || event.Kind() == HookEventKind::kIgnored) {
+  if (event.Kind() == HookEventKind::kIgnored) {
     return 0;
   }
 

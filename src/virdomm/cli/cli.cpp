@@ -37,6 +37,8 @@ constexpr const char* kProgramHelp =
     "  list [--json]                          every pair on the connection with its state\n"
     "  check [DOMAIN]                         verify every pair (or DOMAIN's); exit 0 only if\n"
     "                                         all holds\n"
+    "  migrate DOMAIN DEST-URI [OPTIONS]      move DOMAIN's pair to another host, one member\n"
+    "                                         after the other\n"
     "  alerts [DOMAIN] [--follow] [--json]    alerts Domain Ms raised, as delivered on this host\n"
     "  collect-alerts                         carry Domain Ms' alerts to the alert log and the\n"
     "                                         journal (the virdomm-alerts service)\n"
@@ -88,6 +90,17 @@ constexpr Command kCommands[] = {
      "Domain M is PV and DomU is HVM or PVH (what Xen 4.17 can serve); and the live and\n"
      "saved definitions agree (only the live one migrates). Exit status 0 only when all\n"
      "holds."},
+    {"migrate", "virdomm migrate DOMAIN DEST-URI [OPTIONS]",
+     "Moves the pair DOMAIN belongs to (either member) to the host DEST-URI names, as\n"
+     "`virsh migrate --p2p` would move each member: DomU live, then Domain M (or the other\n"
+     "way round), printing progress, each member's time and how long DomU ran without Domain\n"
+     "M beside it. The order is --order, else the pairing's <policy order=...>, else DomU\n"
+     "first, which measured the shorter blind window. If the first move fails, both members\n"
+     "stay on this host. If the second fails (after one retry), the command says which member\n"
+     "runs where. SIGINT or SIGTERM aborts the first move where libvirt can, and otherwise\n"
+     "lets the moves finish so that the pair is not left apart; the exit status is then 3.\n"
+     "Domain M moves non-live unless --live-monitor: a live move of a PV guest needs shadow\n"
+     "paging, which Debian's Xen builds leave out."},
     {"alerts", "virdomm alerts [DOMAIN] [--follow] [--json] [--log FILE]",
      "Prints the alerts Domain Ms raised (memory, storage) as this host's collector delivered\n"
      "them, oldest first: time, host, DomU, severity, monitor and summary, with one line per\n"
@@ -143,7 +156,19 @@ po::options_description CommandOptions(const std::string& name, PairOptions& pai
         po::value(&text.policy)->value_name("abort|warn")->default_value("abort"),
         "when the hook cannot grant M its rights, or a host cannot carry M's mappings: "
         "abort the start or incoming move, or warn and go on")(
-        "force", po::bool_switch(&pair.force), "overwrite existing pairing metadata of M and U");
+        "move-order", po::value<std::string>()->value_name("domu-first|monitor-first"),
+        "let the destination's hook accept an incoming move of the pair only in this order "
+        "(default: either)")("force", po::bool_switch(&pair.force),
+                             "overwrite existing pairing metadata of M and U");
+  } else if (name == "migrate") {
+    opts.add_options()("order", po::value<std::string>()->value_name("domu-first|monitor-first"),
+                       "which member moves first (default: the pairing's policy, else "
+                       "domu-first)")(
+        "migrateuri", po::value<std::string>()->value_name("URI"),
+        "where the migration data goes (as virsh migrate --migrateuri)")(
+        "live-monitor", "move Domain M live too (needs a Xen with shadow paging)")(
+        "persistent", "define both members on the destination")(
+        "undefinesource", "remove both members' definitions from this host");
   } else if (name == "show" || name == "list") {
     opts.add_options()("json", "print JSON instead of text");
   } else if (name == "alerts") {
@@ -266,6 +291,7 @@ int RunVirdomm(const std::vector<std::string>& args, std::ostream& out, std::ost
   }
 
   PairOptions pair;
+  MigrateOptions migrate;
   PairOptionText text;
   po::options_description opts = CommandOptions(name, pair, text);
   if (vm.count("help") != 0U) {
@@ -288,12 +314,32 @@ int RunVirdomm(const std::vector<std::string>& args, std::ostream& out, std::ost
     if (cvm.count("domain") != 0U) {
       domains = cvm["domain"].as<std::vector<std::string>>();
     }
-    std::size_t want_min = (name == "unpair" || name == "show") ? 1 : 0;
-    std::size_t want_max = (name == "pair" || name == "list" || name == "collect-alerts") ? 0 : 1;
-    if (domains.size() < want_min || domains.size() > want_max) {
-      throw po::error(want_max == 0 ? "takes no DOMAIN argument"
-                                    : (want_min == 1 ? "needs exactly one DOMAIN"
-                                                     : "takes at most one DOMAIN"));
+    if (name == "migrate") {
+      if (domains.size() != 2) {
+        throw po::error("needs DOMAIN and DEST-URI");
+      }
+    } else {
+      std::size_t want_min = (name == "unpair" || name == "show") ? 1 : 0;
+      std::size_t want_max = (name == "pair" || name == "list" || name == "collect-alerts") ? 0 : 1;
+      if (domains.size() < want_min || domains.size() > want_max) {
+        throw po::error(want_max == 0 ? "takes no DOMAIN argument"
+                                      : (want_min == 1 ? "needs exactly one DOMAIN"
+                                                       : "takes at most one DOMAIN"));
+      }
+    }
+    if (name == "pair" && cvm.count("move-order") != 0U) {
+      std::string text = cvm["move-order"].as<std::string>();
+      pair.move_order = ParseMoveOrder(text);
+      if (!pair.move_order) {
+        throw po::error("--move-order must be 'domu-first' or 'monitor-first', not '" + text + "'");
+      }
+    }
+    if (name == "migrate" && cvm.count("order") != 0U) {
+      std::string text = cvm["order"].as<std::string>();
+      migrate.order = ParseMoveOrder(text);
+      if (!migrate.order) {
+        throw po::error("--order must be 'domu-first' or 'monitor-first', not '" + text + "'");
+      }
     }
     if (name == "pair") {
       CheckPairOptionText(text, pair);
@@ -342,6 +388,17 @@ int RunVirdomm(const std::vector<std::string>& args, std::ostream& out, std::ost
     }
     if (name == "list") {
       return RunList(ctx, json);
+    }
+    if (name == "migrate") {
+      migrate.domain = domains.at(0);
+      migrate.dest_uri = domains.at(1);
+      if (cvm.count("migrateuri") != 0U) {
+        migrate.migrate_uri = cvm["migrateuri"].as<std::string>();
+      }
+      migrate.live_monitor = cvm.count("live-monitor") != 0U;
+      migrate.persistent = cvm.count("persistent") != 0U;
+      migrate.undefine_source = cvm.count("undefinesource") != 0U;
+      return RunMigrate(ctx, migrate);
     }
     return RunCheck(ctx, domains.empty() ? std::nullopt : std::optional(domains.front()));
   } catch (const std::exception& e) {

@@ -31,7 +31,19 @@ struct PairOptions {
   std::string memory_regions = "kernel-text kernel-rodata";
   std::uint32_t interval_ms = 1000;
   GrantFailurePolicy on_grant_failure = GrantFailurePolicy::kAbort;
+  std::optional<MoveOrder> move_order;  // nullopt: the hook accepts either order
   bool force = false;
+};
+
+// `virdomm migrate`: the pair of DOMAIN to DEST_URI, one member after the other.
+struct MigrateOptions {
+  std::string domain;  // either member
+  std::string dest_uri;
+  std::optional<std::string> migrate_uri;  // libvirt's --migrateuri
+  std::optional<MoveOrder> order;          // nullopt: the pairing's policy, else DomU first
+  bool live_monitor = false;               // move Domain M live too (needs shadow paging)
+  bool persistent = false;                 // define the members on the destination
+  bool undefine_source = false;            // and remove their definitions from the source
 };
 
 int RunPair(const CliContext& ctx, const PairOptions& options);
@@ -39,5 +51,6 @@ int RunUnpair(const CliContext& ctx, const std::string& domain);
 int RunShow(const CliContext& ctx, const std::string& domain, bool json);
 int RunList(const CliContext& ctx, bool json);
 int RunCheck(const CliContext& ctx, const std::optional<std::string>& domain);
+int RunMigrate(const CliContext& ctx, const MigrateOptions& options);
 
 }  // namespace virdomm

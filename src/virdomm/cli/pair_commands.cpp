@@ -110,10 +110,12 @@ int RunPair(const CliContext& ctx, const PairOptions& options) {
   }
   monitor_side.memory = MemoryFromOptions(options);
   monitor_side.on_grant_failure = options.on_grant_failure;
+  monitor_side.move_order = options.move_order;
   Pairing target_side;
   target_side.role = PairingRole::kTarget;
   target_side.partner = {monitor.Uuid(), monitor.Name()};
   target_side.on_grant_failure = options.on_grant_failure;
+  target_side.move_order = options.move_order;
 
   std::string monitor_xml = EmitPairing(monitor_side);
   std::string target_xml = EmitPairing(target_side);

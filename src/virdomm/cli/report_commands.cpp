@@ -2,6 +2,8 @@
 // CheckPairs, print as text or JSON.
 #include <iomanip>
 
+#include "alerts/alert_log.h"
+#include "alerts/pair_live_state.h"
 #include "cli/commands.h"
 #include "common/json_writer.h"
 #include "libvirt/connection.h"
@@ -79,7 +81,11 @@ void WritePairing(JsonWriter& json, const Pairing& p) {
   } else {
     json.Null();
   }
-  json.Key("on_grant_failure").String(ToString(p.on_grant_failure)).EndObject();
+  json.Key("on_grant_failure").String(ToString(p.on_grant_failure));
+  json.Key("move_order")
+      .OptionalString(p.move_order ? std::optional<std::string>(ToString(*p.move_order))
+                                   : std::nullopt)
+      .EndObject();
 }
 
 const PairRow* RowOf(const std::vector<PairRow>& rows, const std::string& uuid) {
@@ -107,6 +113,81 @@ void PrintPairingText(std::ostream& out, const Pairing& p) {
     out << " every " << p.memory->interval_ms << " ms\n";
   }
   out << "  on grant failure: " << ToString(p.on_grant_failure) << "\n";
+  out << "  move order: " << (p.move_order ? ToString(*p.move_order) : "any") << "\n";
+}
+
+}  // namespace
+
+namespace {
+
+// The live state of a pair whose Domain M runs on this Xen host: nullopt elsewhere (another
+// hypervisor, the test driver, M not running); an unreadable xenstore is a problem in it.
+std::optional<PairLiveState> LiveStateOf(const Connection& conn, const PairRow* row) {
+  if (row == nullptr || row->state != PairingConsent::kMutual || !row->monitor.running ||
+      !row->monitor.id || conn.Uri().rfind("xen", 0) != 0) {
+    return std::nullopt;
+  }
+  try {
+    return ReadPairLiveState(static_cast<std::uint32_t>(*row->monitor.id));
+  } catch (const Error& e) {
+    PairLiveState live;
+    live.monitor_domid = static_cast<std::uint32_t>(*row->monitor.id);
+    live.problems.push_back(e.what());
+    return live;
+  }
+}
+
+void WriteLiveState(JsonWriter& w, const PairLiveState& live,
+                    const std::optional<DeliveredAlert>& alert) {
+  w.BeginObject().Key("monitor_domid").Int(live.monitor_domid);
+  w.Key("binding").OptionalString(live.state).Key("target_domid").OptionalString(live.target_domid);
+  w.Key("generation").OptionalString(live.generation).Key("monitors").BeginArray();
+  for (const MonitorHealth& h : live.health) {
+    w.BeginObject().Key("monitor").String(h.monitor).Key("time").String(h.time);
+    w.Key("result").String(h.result).Key("summary").String(h.summary).EndObject();
+  }
+  w.EndArray().Key("last_alert");
+  if (alert) {
+    w.BeginObject().Key("id").String(alert->Id()).Key("time").String(alert->time);
+    w.Key("monitor").String(alert->source).Key("severity").String(alert->severity);
+    w.Key("summary").String(alert->summary).EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("problems").BeginArray();
+  for (const std::string& p : live.problems) {
+    w.String(p);
+  }
+  w.EndArray().EndObject();
+}
+
+void PrintLiveState(std::ostream& out, const PairLiveState& live,
+                    const std::optional<DeliveredAlert>& alert) {
+  out << "  live (Domain M is domain " << live.monitor_domid << " here):\n"
+      << "    binding:    " << live.state.value_or("(none published)");
+  if (live.target_domid) {
+    out << ", target domain " << *live.target_domid;
+  }
+  if (live.generation) {
+    out << ", generation " << *live.generation;
+  }
+  out << "\n";
+  if (live.health.empty()) {
+    out << "    monitors:   none has reported (no alert publisher runs in Domain M?)\n";
+  }
+  for (const MonitorHealth& h : live.health) {
+    out << "    " << std::left << std::setw(12) << (h.monitor + ":") << h.result << " at " << h.time
+        << (h.summary.empty() ? "" : " (" + h.summary + ")") << "\n";
+  }
+  if (alert) {
+    out << "    last alert: " << alert->time << " " << alert->severity << " " << alert->source
+        << ": " << alert->summary << " [" << alert->Id() << "]\n";
+  } else {
+    out << "    last alert: none in " << kDefaultAlertLog << "\n";
+  }
+  for (const std::string& p : live.problems) {
+    out << "    problem:    " << p << "\n";
+  }
 }
 
 }  // namespace
@@ -129,6 +210,11 @@ int RunShow(const CliContext& ctx, const std::string& domain_ref, bool json) {
   const PairRow* row = RowOf(rows, view->effective.uuid);
   CheckReport report = CheckPairs(all, view->effective.uuid);
   const DomainFacts& f = view->effective;
+  std::optional<PairLiveState> live = LiveStateOf(conn, row);
+  std::optional<DeliveredAlert> last_alert;
+  if (live) {
+    last_alert = LastAlertAbout(kDefaultAlertLog, row->target.uuid);
+  }
   bool drift = view->live && view->config &&
                (view->live->pairing != view->config->pairing ||
                 view->live->pairing_error != view->config->pairing_error);
@@ -164,6 +250,12 @@ int RunShow(const CliContext& ctx, const std::string& domain_ref, bool json) {
       w.Null();
     }
     w.Key("live_config_drift").Bool(drift);
+    w.Key("live");
+    if (live) {
+      WriteLiveState(w, *live, last_alert);
+    } else {
+      w.Null();
+    }
     w.Key("problems").BeginArray();
     for (const Finding& p : report.problems) {
       w.String(p.message);
@@ -191,6 +283,9 @@ int RunShow(const CliContext& ctx, const std::string& domain_ref, bool json) {
     }
     if (drift) {
       ctx.out << "  live and saved definitions disagree (run `virdomm check " << f.name << "`)\n";
+    }
+    if (live) {
+      PrintLiveState(ctx.out, *live, last_alert);
     }
   }
   if (row == nullptr) {

@@ -38,6 +38,10 @@ constexpr std::array<std::pair<GrantFailurePolicy, std::string_view>, 2> kPolici
     {GrantFailurePolicy::kAbort, "abort"},
     {GrantFailurePolicy::kWarn, "warn"},
 }};
+constexpr std::array<std::pair<MoveOrder, std::string_view>, 2> kMoveOrders{{
+    {MoveOrder::kDomuFirst, "domu-first"},
+    {MoveOrder::kMonitorFirst, "monitor-first"},
+}};
 constexpr std::array<std::pair<MemoryRegion, std::string_view>, 2> kRegions{{
     {MemoryRegion::kKernelText, "kernel-text"},
     {MemoryRegion::kKernelRodata, "kernel-rodata"},
@@ -51,6 +55,8 @@ std::string_view ToString(GrantFailurePolicy policy) { return Name(kPolicies, po
 std::optional<GrantFailurePolicy> ParseGrantFailurePolicy(std::string_view text) {
   return Lookup(kPolicies, text);
 }
+std::string_view ToString(MoveOrder order) { return Name(kMoveOrders, order); }
+std::optional<MoveOrder> ParseMoveOrder(std::string_view text) { return Lookup(kMoveOrders, text); }
 std::string_view ToString(MemoryRegion region) { return Name(kRegions, region); }
 std::optional<MemoryRegion> ParseMemoryRegion(std::string_view text) {
   return Lookup(kRegions, text);

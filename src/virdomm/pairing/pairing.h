@@ -22,6 +22,13 @@ enum class GrantFailurePolicy { kAbort, kWarn };
 std::string_view ToString(GrantFailurePolicy policy);
 std::optional<GrantFailurePolicy> ParseGrantFailurePolicy(std::string_view text);
 
+// Which member of the pair moves first when the pair moves to another host. DomU first
+// measured the shorter blind window on the rig (DomU runs unwatched only while Domain M
+// follows it); the hook can enforce an order on incoming moves (`<policy order=...>`).
+enum class MoveOrder { kDomuFirst, kMonitorFirst };
+std::string_view ToString(MoveOrder order);
+std::optional<MoveOrder> ParseMoveOrder(std::string_view text);
+
 // Memory regions the monitor checks.
 enum class MemoryRegion { kKernelText, kKernelRodata };
 std::string_view ToString(MemoryRegion region);
@@ -56,6 +63,8 @@ struct Pairing {
   std::optional<StorageSpec> storage;  // monitor only
   std::optional<MemorySpec> memory;    // monitor only
   GrantFailurePolicy on_grant_failure = GrantFailurePolicy::kAbort;
+  // The order the destination's hook lets the members arrive in; nullopt: any order.
+  std::optional<MoveOrder> move_order;
   bool operator==(const Pairing&) const = default;
 };
 

@@ -134,16 +134,31 @@ MemorySpec ParseMemory(const xmlNode* node) {
   return memory;
 }
 
-GrantFailurePolicy ParsePolicy(const xmlNode* node) {
-  RequireOnlyAttrs(node, {"on-grant-failure"});
+// <policy on-grant-failure="abort|warn" order="domu-first|monitor-first"/>: either or both.
+void ParsePolicy(const xmlNode* node, Pairing& pairing) {
+  RequireOnlyAttrs(node, {"on-grant-failure", "order"});
   RequireEmpty(node);
-  std::string text = RequireAttr(node, "on-grant-failure");
-  auto policy = ParseGrantFailurePolicy(text);
-  if (!policy) {
-    throw PairingError("pairing: <policy on-grant-failure='" + text +
-                       "'> must be 'abort' or 'warn'");
+  if (!XmlAttr(node, "on-grant-failure") && !XmlAttr(node, "order")) {
+    throw PairingError(
+        "pairing: <policy> needs on-grant-failure='abort|warn' or "
+        "order='domu-first|monitor-first'");
   }
-  return *policy;
+  if (auto text = XmlAttr(node, "on-grant-failure")) {
+    auto policy = ParseGrantFailurePolicy(*text);
+    if (!policy) {
+      throw PairingError("pairing: <policy on-grant-failure='" + *text +
+                         "'> must be 'abort' or 'warn'");
+    }
+    pairing.on_grant_failure = *policy;
+  }
+  if (auto text = XmlAttr(node, "order")) {
+    auto order = ParseMoveOrder(*text);
+    if (!order) {
+      throw PairingError("pairing: <policy order='" + *text +
+                         "'> must be 'domu-first' or 'monitor-first'");
+    }
+    pairing.move_order = *order;
+  }
 }
 
 }  // namespace
@@ -199,7 +214,7 @@ Pairing ParsePairingNode(const xmlNode* root) {
     } else if (name == "memory" && *role == PairingRole::kMonitor && !pairing.memory) {
       pairing.memory = ParseMemory(child);
     } else if (name == "policy" && !have_policy) {
-      pairing.on_grant_failure = ParsePolicy(child);
+      ParsePolicy(child, pairing);
       have_policy = true;
     } else {
       throw PairingError(std::string("pairing: element <") + std::string(name) +
@@ -307,8 +322,11 @@ std::string EmitPairing(const Pairing& pairing) {
     }
     out << "\" interval-ms=\"" << pairing.memory->interval_ms << "\"/>\n";
   }
-  out << "  <" << p << "policy on-grant-failure=\"" << ToString(pairing.on_grant_failure)
-      << "\"/>\n";
+  out << "  <" << p << "policy on-grant-failure=\"" << ToString(pairing.on_grant_failure) << "\"";
+  if (pairing.move_order) {
+    out << " order=\"" << ToString(*pairing.move_order) << "\"";
+  }
+  out << "/>\n";
   out << "</" << p << "pairing>";
   return out.str();
 }

@@ -77,6 +77,36 @@ vd_expect 0 list --json
 expect_in '"monitor":{"name":"web1-ids"' "$out"
 vd_expect 0 check
 
+step "the pairing's move order: virdomm pair --move-order writes it on both sides; show says it"
+vd_expect 0 pair --force --monitor web1-ids --target web1 --storage /srv/nfs/web1.img \
+  --interval 500 --move-order domu-first
+for d in web1 web1-ids; do expect_in 'order="domu-first"' "$(meta "$d" --live)"; done
+vd_expect 0 show web1
+expect_in "move order: domu-first" "$out"
+vd_expect 2 pair --force --monitor web1-ids --target web1 --move-order sideways
+expect_in "--move-order must be 'domu-first' or 'monitor-first'" "$out"
+
+step "virdomm migrate: refused before anything moves when it cannot move the pair"
+vd_expect 3 migrate db1 test:///default
+expect_in "'db1' is not in a pair; \`virsh migrate\` moves it alone" "$out"
+vd_expect 2 migrate web1
+expect_in "needs DOMAIN and DEST-URI" "$out"
+vd_expect 2 migrate web1 test:///default --order sideways
+expect_in "--order must be 'domu-first' or 'monitor-first'" "$out"
+# The test driver moves no domain: the first move fails, and both members stay here, running.
+vd_expect 3 migrate web1-ids test+unix:///nowhere --order monitor-first
+expect_in "Moving the pair to test+unix:///nowhere: Domain M 'web1-ids' (non-live), then DomU 'web1' (live) (monitor-first: --order)" "$out"
+expect_in "nothing moved: 'web1-ids' and 'web1' stay on this host, monitored as before" "$out"
+vd_expect 3 migrate web1 test+unix:///nowhere
+expect_in "DomU 'web1' (live), then Domain M 'web1-ids' (non-live) (domu-first: the pairing's policy)" "$out"
+for d in web1 web1-ids; do
+  [ "$(virsh -c "$URI" domstate "$d" | sed -n 1p)" = running ] || fail "$d is not running after the failed move"
+done
+virsh -c "$URI" shutdown web1-ids >/dev/null
+vd_expect 3 migrate web1 test+unix:///nowhere
+expect_in "Domain M 'web1-ids' does not run here" "$out"
+virsh -c "$URI" start web1-ids >/dev/null
+
 step "pairing someone else with web1 is refused; nothing is written"
 vd_expect 3 pair --monitor db1-ids --target web1
 expect_in "virdomm unpair" "$out"

@@ -123,9 +123,58 @@ TEST(HookDecision, MigrateBeginDoesNothingWhateverTheInput) {
     HookEvent event = Event("migrate", "begin", input);
     Decision d = Decide(event, FactsFor(event));
     EXPECT_EQ(d.exit_code, 0);
+    // The executor notes the incoming move; the decision itself acts on nothing.
     EXPECT_TRUE(d.actions.empty());
     EXPECT_TRUE(d.warnings.empty());
     EXPECT_FALSE(NeedsXen(event, FactsFor(event).self));
+  }
+}
+
+// A pairing whose policy names an order: an incoming move of the member that should follow is
+// refused while its partner does not run on this host, and only then.
+TEST(HookDecision, MoveOrderPolicyRefusesTheMemberThatShouldFollow) {
+  struct Row {
+    std::string golden, order;
+    bool incoming, partner_here;
+    int exit_code;
+  };
+  for (const Row& row : std::vector<Row>{{"monitor-pv.xml", "domu-first", true, false, 1},
+                                         {"monitor-pv.xml", "domu-first", true, true, 0},
+                                         {"monitor-pv.xml", "domu-first", false, false, 0},
+                                         {"monitor-pv.xml", "monitor-first", true, false, 0},
+                                         {"target-pvh.xml", "monitor-first", true, false, 1},
+                                         {"target-pvh.xml", "monitor-first", true, true, 0},
+                                         {"target-pvh.xml", "domu-first", true, false, 0}}) {
+    for (const std::string policy : {"abort", "warn"}) {
+      std::string xml = Replace(ReadGolden(row.golden), "on-grant-failure=\"abort\"",
+                                "on-grant-failure=\"" + policy + "\" order=\"" + row.order + "\"");
+      HookEvent event = Event("prepare", "begin", xml);
+      HookFacts facts = FactsFor(event);
+      ASSERT_TRUE(facts.self.domain->pairing) << facts.self.domain->pairing_error;
+      ASSERT_EQ(ToString(*facts.self.domain->pairing->move_order), row.order);
+      facts.incoming_move = row.incoming;
+      if (row.partner_here) {
+        const Pairing& p = *facts.self.domain->pairing;
+        facts.partner_claim = Registration{
+            p.partner.uuid,
+            p.partner.name,
+            9,
+            p.role == PairingRole::kMonitor ? PairingRole::kTarget : PairingRole::kMonitor,
+            facts.self.domain->uuid,
+            facts.self.domain->name,
+            GrantFailurePolicy::kAbort};
+      }
+      Decision d = Decide(event, facts);
+      std::string where = row.golden + " " + row.order + " " + policy;
+      EXPECT_EQ(d.exit_code, row.exit_code) << where << ": " << d.reason;
+      if (row.exit_code != 0) {
+        EXPECT_NE(d.reason.find("order=" + row.order), std::string::npos) << d.reason;
+        EXPECT_NE(d.reason.find(row.golden == "monitor-pv.xml" ? "wants DomU" : "wants Domain M"),
+                  std::string::npos)
+            << d.reason;
+        EXPECT_NE(d.reason.find("virdomm migrate"), std::string::npos) << d.reason;
+      }
+    }
   }
 }
 

@@ -4,7 +4,9 @@
 
 #include <cerrno>
 
+#include "common/error.h"
 #include "hook_test_support.h"
+#include "incoming_moves.h"
 
 namespace virdomm::test {
 namespace {
@@ -397,6 +399,40 @@ TEST_F(HookSequence, RestartOfMonitorWhileTargetRunsBindsTheNewMonitor) {
   EXPECT_EQ(again.exit_code, 0) << LogText(bench.log);
   EXPECT_EQ(bench.xen.XenTarget(10), 9U);
   EXPECT_EQ(StateOf(bench.xen, 10), BindingState::kBound);
+}
+
+// <policy order="domu-first">: Domain M arriving by a move (migrate begin, then prepare) before
+// its DomU runs here is refused; a plain start of M, and M arriving after DomU, are not.
+TEST_F(HookSequence, MoveOrderPolicyHoldsForIncomingMovesOnly) {
+  TestDomain ordered_m = m;
+  ordered_m.xml = Replace(m.xml, "on-grant-failure=\"abort\"",
+                          "on-grant-failure=\"abort\" order=\"domu-first\"");
+  EXPECT_EQ(bench.Prepare(ordered_m).exit_code, 0) << "a start is not a move";
+
+  EXPECT_EQ(bench.Run(ordered_m.name, "migrate", "begin", "").exit_code, 0);
+  HookOutcome refused = bench.Prepare(ordered_m);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.reason.find("wants DomU 'web1' moved to this host first"), std::string::npos)
+      << refused.reason;
+  EXPECT_EQ(bench.Prepare(ordered_m).exit_code, 0) << "the note is taken by the prepare it was for";
+
+  bench.Start(u, 9);
+  EXPECT_EQ(bench.Run(ordered_m.name, "migrate", "begin", "").exit_code, 0);
+  EXPECT_EQ(bench.Prepare(ordered_m).exit_code, 0) << LogText(bench.log);
+}
+
+TEST(IncomingMoves, NotesOnlyNamesThatAreFileNames) {
+  ScratchDir dir;
+  IncomingMoves moves(dir.Path());
+  EXPECT_FALSE(moves.Take("web1"));
+  moves.Mark("web1");
+  EXPECT_TRUE(moves.Take("web1"));
+  EXPECT_FALSE(moves.Take("web1"));
+  for (const std::string& bad :
+       std::vector<std::string>{"", "../x", "a/b", ".hidden", std::string(256, 'n')}) {
+    EXPECT_THROW(moves.Mark(bad), Error) << bad;
+    EXPECT_FALSE(moves.Take(bad));
+  }
 }
 
 }  // namespace

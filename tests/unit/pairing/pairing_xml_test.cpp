@@ -29,6 +29,17 @@ TEST(PairingXml, ParsesMonitorSide) {
 TEST(PairingXml, EmitThenParseIsIdentity) {
   Pairing p = ParsePairing(kMonitorXml);
   EXPECT_EQ(ParsePairing(EmitPairing(p)), p);
+  p.move_order = MoveOrder::kMonitorFirst;
+  EXPECT_NE(EmitPairing(p).find("order=\"monitor-first\""), std::string::npos);
+  EXPECT_EQ(ParsePairing(EmitPairing(p)), p);
+}
+
+TEST(PairingXml, PolicyAttributesAreEachOptional) {
+  Pairing ordered = ParsePairing(
+      R"(<pairing xmlns="urn:virdomm:pairing:1" role="target"><monitor uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/><policy order="domu-first"/></pairing>)");
+  EXPECT_EQ(ordered.move_order, MoveOrder::kDomuFirst);
+  EXPECT_EQ(ordered.on_grant_failure, GrantFailurePolicy::kAbort);
+  EXPECT_EQ(ParsePairing(kMonitorXml).move_order, std::nullopt);
 }
 
 struct BadCase {
@@ -91,6 +102,10 @@ INSTANTIATE_TEST_SUITE_P(
             "unknown region",
             R"(<pairing xmlns="urn:virdomm:pairing:1" role="monitor"><target uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/><memory regions="kernel-heap"/></pairing>)",
             "unknown region 'kernel-heap'"},
+        BadCase{
+            "unknown move order",
+            R"(<pairing xmlns="urn:virdomm:pairing:1" role="target"><monitor uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/><policy order="both"/></pairing>)",
+            "must be 'domu-first' or 'monitor-first'"},
         BadCase{"not well-formed", R"(<pairing xmlns="urn:virdomm:pairing:1" role="monitor">)",
                 "malformed XML"},
         BadCase{"non-UTF-8",
