@@ -66,11 +66,19 @@ step "M took a baseline of DomU's disk" baseline_taken host1 "$mark_m" 'virdomm-
 step "M's storage checks are clean on host1" storage_checks_name host1 "$mark_m" 2
 
 # --- 2. Tamper on host1 ----------------------------------------------------------------------
-say "Inside DomU, root sets a kprobe (INT3 in kernel text); M must report it."
+say "Each dom0 runs the collector that carries Domain M's alerts into its alert log and journal."
+step "dom0's alert collectors run on host1 and host2" start_collectors
+say "Inside DomU, root sets a kprobe (INT3 in kernel text); M must report it, and dom0 get its alert."
 step "kprobe inside DomU is reported by M on host1" kprobe_caught host1
+step "M's alert about the kprobe reaches host1's dom0, naming the pair" alert_delivered host1 memory '"kprobe at '
 step "kprobe removed, M clean again" kprobe_removed host1
-say "Root in DomU writes a new file into /etc; M must report it from the disk."
+say "Root in DomU writes a new file into /etc while host1's collector is stopped; M must report it"
+say "from the disk, and its alert must reach dom0 once the collector runs again."
+step "host1's alert collector stopped" collector_stop host1
 step "a file written on DomU's disk is reported by M on host1" file_dropped_caught host1 planted-on-host1
+step "collector restarted: the alert raised meanwhile arrives, once and in order" \
+  collector_restarted_delivers host1 storage "added /etc/planted-on-host1"
+step "virdomm show gives the pair's live state on host1" live_state_shown host1 storage
 
 # --- 3. Migrate the pair ---------------------------------------------------------------------
 say "virsh migrate --p2p: DomU (live), then Domain M, to host2. M keeps its baseline."
@@ -81,9 +89,11 @@ step "kprobe inside DomU on host2 is reported by M on host2" kprobe_caught host2
 step "kprobe removed on host2, M clean again" kprobe_removed host2
 step "M's storage checks on host2 name only what changed on host1" storage_checks_name host2 "$mark" 2
 step "a file written on DomU's disk on host2 is reported by M on host2" file_dropped_caught host2 planted-on-host2
+step "M's alert raised on host2 reaches host2's dom0 (the spool moved with M)" \
+  alert_delivered_once_in_order host2 storage "added /etc/planted-on-host2"
 
-say "Back to host1 in the other order: Domain M first, then DomU."
-step "migrate M, then DomU, host2 -> host1" move_pair m-first host2 host1 monitored
+say "Back to host1 in the other order, Domain M first, then DomU: virdomm migrate moves both."
+step "virdomm migrate: M, then DomU, host2 -> host1" move_pair_virdomm monitor-first host2 host1
 step "the hook bound M to DomU on host1 again" bound_on host1
 step "M's checks are clean on host1 after the round trip" clean_checks host1 "$mark" 3
 say "Right after the pair lands, root in DomU sets a kprobe: M's next check must report it."

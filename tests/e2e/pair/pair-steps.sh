@@ -249,6 +249,73 @@ file_dropped_caught() { # HOST NAME
   storage_checks_name "$host" "$(lines_of "$host" rig-domm)" 2
 }
 
+# --- Alerts: Domain M -> dom0 ----------------------------------------------------------------
+# dom0's end of the alert channel, `virdomm collect-alerts` (the virdomm-alerts service of an
+# installed host), run detached on HOST with its own output in a file.
+alert_log=/var/log/virdomm/alerts.jsonl
+collector_start() { # HOST
+  on "$1" "mkdir -p /var/log/virdomm && { setsid virdomm collect-alerts --log $alert_log \
+      </dev/null >>/var/log/virdomm/collector.out 2>&1 & echo \$! >/run/virdomm-collector.pid; } &&
+    sleep 1 && pid=\$(cat /run/virdomm-collector.pid) && kill -0 \$pid &&
+    echo \"collector on $1: pid \$pid, log $alert_log\""
+}
+collector_stop() { # HOST
+  on "$1" 'pid=$(cat /run/virdomm-collector.pid) && kill "$pid" || exit 1
+    for i in $(seq 1 20); do
+      kill -0 "$pid" 2>/dev/null || { rm -f /run/virdomm-collector.pid; echo "collector on $(hostname) stopped"; exit 0; }
+      sleep 0.5
+    done; exit 1'
+}
+start_collectors() { collector_start host1 && collector_start host2; }
+# alert_delivered HOST MONITOR REGEX [SECONDS]: an alert of MONITOR (memory, storage) whose log
+# line matches REGEX reaches HOST's alert log, naming DomU and Domain M by name and UUID as
+# libvirt knows them, and `virdomm alerts rig-domu` prints it. Sets `alert_id` (spool:seq).
+alert_id=""
+alert_delivered() {
+  local host=$1 monitor=$2 regex=$3 seconds=${4:-90} line u m
+  line=$(on "$host" "for i in \$(seq 1 $seconds); do
+      grep -a '\"monitor\":\"$monitor\"' $alert_log 2>/dev/null | grep -aE '$regex' | tail -1 | grep . && exit 0
+      sleep 1
+    done
+    echo 'no $monitor alert matching $regex in $alert_log on $host within $seconds s; the collector said:' >&2
+    tail -n 3 /var/log/virdomm/collector.out >&2; exit 1" $((seconds + 30))) || return 1
+  u=$(virsh_on "$host" domuuid rig-domu | head -1) m=$(virsh_on "$host" domuuid rig-domm | head -1)
+  grep -q "\"domu\":{\"name\":\"rig-domu\",\"uuid\":\"$u\"" <<<"$line" &&
+    grep -q "\"domm\":{\"name\":\"rig-domm\",\"uuid\":\"$m\"" <<<"$line" ||
+    { echo "the alert does not name the pair as libvirt does (DomU $u, M $m): $line" >&2; return 1; }
+  alert_id=$(grep -o '"id":"[^"]*"' <<<"$line" | cut -d'"' -f4)
+  echo "$line" | cut -c1-300
+  on "$host" "virdomm alerts rig-domu --log $alert_log | grep -aE '$monitor: ' | tail -n 1" | cut -c1-200
+}
+# After a restart of HOST's collector, the alert raised while it was stopped is in the log
+# exactly once, and the log holds each spool's alerts once and in order.
+alert_delivered_once_in_order() { # HOST MONITOR REGEX
+  alert_delivered "$@" || return 1
+  on "$1" "n=\$(grep -ac '\"id\":\"$alert_id\"' $alert_log) && [ \"\$n\" = 1 ] ||
+      { echo \"alert $alert_id is in the log \$n times\" >&2; exit 1; }
+    grep -ao '\"spool\":\"[0-9a-f]*\",\"seq\":[0-9]*' $alert_log | tr -d '\"' | tr ',:' '  ' |
+      awk '{ if (\$2 in last && \$4 <= last[\$2]) { print \"seq \" \$4 \" after \" last[\$2] \" in spool \" \$2; bad = 1 }
+             last[\$2] = \$4; n++ } END { if (!bad) print n \" alerts in the log, each spool in order\"; exit bad }'"
+}
+# `virdomm show` on HOST gives the pair's live state: bound to the DomU running there, each
+# monitor's last check as Domain M published it, and the pair's last alert from the log.
+live_state_shown() { # HOST LAST_ALERT_MONITOR
+  local out u
+  u=$(on "$1" 'xl domid rig-domu') || return 1
+  out=$(on "$1" 'virdomm -c xen:///system show rig-domu; echo "exit $?"') || return 1
+  sed -n '/live (Domain M/,$p' <<<"$out"
+  grep -q "binding:    bound, target domain $u," <<<"$out" ||
+    { echo "show does not say the pair is bound to domain $u" >&2; return 1; }
+  grep -Eq "memory: +(clean|warning|critical) at 20" <<<"$out" &&
+    grep -Eq "storage: +(clean|warning|critical) at 20" <<<"$out" ||
+    { echo "show lacks a monitor's last check" >&2; return 1; }
+  grep -Eq "last alert: 20[^ ]* [a-z]+ $2: " <<<"$out" ||
+    { echo "show's last alert is not the $2 alert" >&2; return 1; }
+}
+collector_restarted_delivers() { # HOST MONITOR REGEX
+  collector_start "$1" && alert_delivered_once_in_order "$@"
+}
+
 # Starts DomU, then Domain M, on host1; `mark_m` is M's console line count before.
 mark_m=0
 start_pair() {
@@ -273,6 +340,33 @@ move_pair() { # domu-first|m-first FROM TO monitored|unmonitored
   [ "$monitored" = monitored ] || return 0
   no_alert_since "$from" "$src_lines" && measure_gap "$to" "$t0" "$lines" "$from->$to, ${order/-/ }" &&
     blind_window "$from" "$src_lines" "$to" "$lines" "$from->$to, ${order/-/ }"
+}
+
+# The same move through `virdomm migrate` on FROM, which moves both members itself in ORDER
+# (domu-first | monitor-first) and prints each member's time and DomU's time without M beside it.
+move_pair_virdomm() { # ORDER FROM TO
+  local order=$1 from=$2 to=$3 t0 lines src_lines out live=""
+  lines=$(lines_of "$to" rig-domm) src_lines=$(lines_of "$from" rig-domm)
+  if [ "$pv_live_known" = 0 ]; then
+    e2e_pv_moves_live "$from" && pv_live=--live
+    pv_live_known=1
+  fi
+  [ -n "$pv_live" ] && live=--live-monitor
+  out=$("$rig" exec --timeout 900 "$from" -- virdomm -c xen:///system migrate rig-domu \
+    "xen+tcp://$(ip_of "$to")/system" --migrateuri "tcp://$(ip_of "$to")" --order "$order" $live 2>&1)
+  local rc=$?
+  t0=$(date +%s%N)
+  echo "$out" | grep -v '^virdomm migrate: rig-d[a-z]*: [0-9]* s'
+  [ "$rc" = 0 ] || { echo "virdomm migrate exited $rc" >&2; e2e_move_diagnostics rig-domu "$from" "$to"; return 1; }
+  grep -q "^Pair moved in .* s; DomU ran without Domain M beside it for at most .* s" <<<"$out" ||
+    { echo "virdomm migrate printed no blind window" >&2; return 1; }
+  local g
+  for g in rig-domu rig-domm; do
+    [ "$(virsh_on "$to" domstate "$g" 2>/dev/null | head -1)" = running ] ||
+      { echo "$g does not run on $to after virdomm migrate" >&2; return 1; }
+  done
+  no_alert_since "$from" "$src_lines" && measure_gap "$to" "$t0" "$lines" "$from->$to, virdomm migrate ${order/-/ }" &&
+    blind_window "$from" "$src_lines" "$to" "$lines" "$from->$to, virdomm migrate ${order/-/ }"
 }
 
 # M's clean checks on HOST after line FROM, as the epoch seconds M stamped them with (M keeps

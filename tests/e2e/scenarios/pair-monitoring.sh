@@ -80,6 +80,35 @@ refused_destination() {
 say "A move of DomU whose destination XML breaks the pairing: host2's hook refuses it; the pair stays monitored on host1."
 step "a destination refuses a move that breaks the pairing; the pair stays monitored" refused_destination
 
+# --- 5c. The pairing's move order ----------------------------------------------------------------
+# With <policy order="domu-first">, host2's hook refuses Domain M arriving before its DomU: the
+# admin's `virsh migrate` of M alone is stopped at `prepare` with the member to move first, and
+# the pair stays monitored on host1.
+move_order_refused() {
+  local out from log2 refusal
+  on host1 "virdomm -c xen:///system pair --force --monitor rig-domm --target rig-domu \
+      --interval $interval_ms --storage /dev/xvdb --move-order domu-first &&
+    virdomm -c xen:///system show rig-domm | grep 'move order'" || return 1
+  from=$(lines_of host1 rig-domm)
+  log2=$(on host2 'wc -l </var/log/messages') || return 1
+  if out=$(virsh_on host1 migrate --p2p rig-domm "xen+tcp://$(ip_of host2)/system" \
+    --migrateuri "tcp://$(ip_of host2)" 2>&1); then
+    echo "Domain M moved ahead of its DomU against the pairing's policy: $out" >&2
+    return 1
+  fi
+  echo "source: $(echo "$out" | tail -1)"
+  refusal=$(on host2 "tail -n +$((log2 + 1)) /var/log/messages |
+    grep -a 'virdomm-hook.*rig-domm.*policy order=domu-first wants DomU .rig-domu. moved to this host first' | tail -1") ||
+    { echo "host2's hook logged no refusal of M's move" >&2; return 1; }
+  echo "host2: ${refusal#*virdomm-hook}" | cut -c1-260
+  libvirtd_back_if_gone host1 || return 1
+  [ "$(virsh_on host1 domstate rig-domm | head -1)" = running ] ||
+    { echo "Domain M does not run on host1 after the refused move" >&2; return 1; }
+  clean_checks host1 "$from" 3
+}
+say "The pairing asks for DomU to move first: host2's hook refuses Domain M arriving alone, saying so."
+step "a move of M ahead of its DomU is refused by the pairing's order" move_order_refused
+
 # --- 6. A host that cannot keep the pair monitored ---------------------------------------------
 # Any Debian toolstack carries a PV Domain M; a PVH one the hook refuses at `prepare`, with the
 # reason of the host's Xen (before 4.19 it cannot map; from 4.19 its p2m mappings do not survive

@@ -109,14 +109,16 @@ rig_prepare_share() {
     done
     rig_log "project binaries for the dom0s: $(cd "$share/bin" && echo *)"
   fi
-  # Domain M: the cached busybox initramfs with domm-monitor and the shared libraries it loads
-  # added, repacked as one archive (a second gzip member appended to the first was not unpacked).
-  # It also gets DomU's kernel image (the memory checker's trusted image) and, when
+  # Domain M: the cached busybox initramfs with its init (domm/init, kept out of the recipe so
+  # that a change to it rebuilds no image), domm-monitor and the shared libraries it loads added,
+  # repacked as one archive (a second gzip member appended to the first was not unpacked). It
+  # also gets DomU's kernel image (the memory checker's trusted image) and, when
   # VIRDOMM_RIG_DOMM_PRIVCMD names one, a xen-privcmd module to load instead of the kernel's.
+  local stage lib
+  stage=$(mktemp -d)
+  (cd "$stage" && zcat "$img/guests/domm-base.cpio.gz" | cpio -id --quiet)
+  install -m 755 "$RIG_DIR/domm/init" "$stage/init"
   if [ -e "$share/bin/domm-monitor" ]; then
-    local stage lib
-    stage=$(mktemp -d)
-    (cd "$stage" && zcat "$img/guests/domm-base.cpio.gz" | cpio -id --quiet)
     install -D -m 755 "$share/bin/domm-monitor" "$stage/usr/bin/domm-monitor"
     install -D -m 644 "$img/boot/vmlinuz" "$stage/boot/vmlinuz"
     if [ -n "${VIRDOMM_RIG_DOMM_PRIVCMD:-}" ]; then
@@ -127,12 +129,10 @@ rig_prepare_share() {
       mkdir -p "$stage$(dirname "$lib")"
       cp -L "$lib" "$stage$lib"
     done
-    (cd "$stage" && find . -print0 | LC_ALL=C sort -z | cpio -o -0 -H newc -R 0:0 --quiet) |
-      gzip -1 >"$share/images/domm-initrd.img"
-    rm -rf "$stage"
-  else
-    cp "$img/guests/domm-base.cpio.gz" "$share/images/domm-initrd.img"
   fi
+  (cd "$stage" && find . -print0 | LC_ALL=C sort -z | cpio -o -0 -H newc -R 0:0 --quiet) |
+    gzip -1 >"$share/images/domm-initrd.img"
+  rm -rf "$stage"
   chmod -R a+rX "$share"
 }
 

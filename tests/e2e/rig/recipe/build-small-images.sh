@@ -3,7 +3,8 @@
 #   BOOT/initrd.img                                            (dom0's initramfs)
 #   EXPORT/kernel/vmlinuz, EXPORT/domu/{initrd.img,root.img}  (the NFS-shared DomU, PVH)
 #   GUESTS/domm-base.cpio.gz                                   (Domain M's initramfs, PV)
-# Domain M's initramfs gets the project's binaries appended at `rig.sh up` time.
+# Domain M's initramfs gets its init (../domm/init) and the project's binaries at `rig.sh up`
+# time.
 # Usage: build-small-images.sh ROOT KERNEL_VERSION BOOT EXPORT GUESTS
 set -euo pipefail
 root=$1 kver=$2 boot=$3 export=$4 guests=$5
@@ -54,5 +55,4 @@ mkfs.ext4 -q -F -L domu-root -d "$tmp/domu-root" "$export/domu/root.img" 32M
 
 # Domain M: everything in its initramfs; blkfront for its read-only view of DomU's disk.
 busybox_tree "$tmp/domm" xen-blkfront
-install -m 755 "$here/domm-init" "$tmp/domm/init"
 cpio_gz "$tmp/domm" >"$guests/domm-base.cpio.gz"
