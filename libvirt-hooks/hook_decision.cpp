@@ -223,13 +223,16 @@ Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom
                   "; Xen 4.17 sets a target only on HVM/PVH domains)");
     return d;
   }
-  if (self_is_monitor && !facts.monitor_state) {
-    d.actions.push_back(
-        Publish(self_id, Binding{BindingState::kUnbound, std::nullopt, p.partner.uuid, ""}));
-  }
   const std::string partner =
       PartnerWord(p.role) + " '" + p.partner.name + "' (" + p.partner.uuid + ")";
   if (!facts.partner_xen) {
+    // A Domain M that starts alone learns it is unbound. One that binds right away is told
+    // "bound" only: on an incoming move M is paused while this runs, and each xenstore
+    // transaction adds to its downtime.
+    if (self_is_monitor && !facts.monitor_state) {
+      d.actions.push_back(
+          Publish(self_id, Binding{BindingState::kUnbound, std::nullopt, p.partner.uuid, ""}));
+    }
     d.notes.push_back(what + ": " + partner +
                       " does not run on this host; it binds the pair when it starts");
     return d;
