@@ -3,8 +3,9 @@
 # ($VIRDOMM_RIG_CACHE/run-<stack>/summary.tsv, written by run-scenario.sh): one markdown row per
 # scenario (result, seconds), the hosts' boots and resumes, the total.
 #   cost-table.sh                 prints the table
-#   cost-table.sh --update FILE   replaces the lines between "<!-- e2e-costs -->" and
-#                                 "<!-- /e2e-costs -->" in FILE with it
+#   cost-table.sh --update [FILE] replaces the lines between "<!-- e2e-costs -->" and
+#                                 "<!-- /e2e-costs -->" in FILE (default: the benchmarks page,
+#                                 tests/bench/README.md) with it
 set -euo pipefail
 e2e=$(cd "$(dirname "$0")" && pwd)
 cache=${VIRDOMM_RIG_CACHE:-/var/cache/virdomm-rig}
@@ -39,7 +40,7 @@ table() {
 }
 
 if [ "${1:-}" = --update ]; then
-  file=$2
+  file=${2:-$e2e/../bench/README.md}
   grep -q '^<!-- e2e-costs -->$' "$file" && grep -q '^<!-- /e2e-costs -->$' "$file" ||
     { echo "$file has no <!-- e2e-costs --> ... <!-- /e2e-costs --> block" >&2; exit 1; }
   tmp=$(mktemp)
