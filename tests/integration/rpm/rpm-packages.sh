@@ -105,7 +105,9 @@ if [ "$with_hook_reload" = 1 ]; then
 fi
 if [ "$with_cli" = 1 ]; then
   expect_file "$work/dom0.files" -rwxr-xr-x "" /usr/bin/virdomm
+  expect_file "$work/dom0.files" -rw-r--r-- "" /usr/lib/systemd/system/virdomm-alerts.service
 fi
+expect_file "$work/dom0.files" -rw-r--r-- l /usr/share/licenses/virdomm/LICENSE
 if [ "$with_man" = 1 ]; then
   # Compressed by rpm's brp-compress where it works (Fedora); Debian's runs under dash and
   # leaves man pages as they are.
@@ -123,18 +125,19 @@ if [ "$with_examples" = 1 ]; then
     fail "dom0: no example domain XML under /usr/share/doc/virdomm/examples"
   pass "dom0: example domain XML under /usr/share/doc/virdomm/examples"
 fi
-expect_only "$work/dom0.files" '^(/etc/libvirt/hooks(/libxl\.d(/virdomm)?)?|/usr/bin/virdomm|/usr/sbin/virdomm-hook-reload|/usr/share/virdomm(/.*)?|/usr/share/man/man1/virdomm\.1(\.gz)?|/usr/share/doc/virdomm(/.*)?|/usr/lib/\.build-id(/.*)?)$'
+expect_only "$work/dom0.files" '^(/etc/libvirt/hooks(/libxl\.d(/virdomm)?)?|/usr/bin/virdomm|/usr/sbin/virdomm-hook-reload|/usr/lib/systemd/system/virdomm-alerts\.service|/usr/share/virdomm(/.*)?|/usr/share/man/man1/virdomm\.1(\.gz)?|/usr/share/doc/virdomm(/.*)?|/usr/share/licenses/virdomm(/.*)?|/usr/lib/\.build-id(/.*)?)$'
 
 expect_file "$work/monitor.files" -rwxr-xr-x "" /usr/bin/domm-monitor
 for unit in domm-monitor-memory.service domm-monitor-storage.service \
-  domm-monitor-storage.timer; do
+  domm-monitor-storage.timer domm-monitor-alerts.service; do
   expect_file "$work/monitor.files" -rw-r--r-- "" "/usr/lib/systemd/system/$unit"
 done
 expect_file "$work/monitor.files" drwxr-xr-x "" /etc/virdomm
 expect_file "$work/monitor.files" -rw-r--r-- cn /etc/virdomm/monitor.conf
 expect_file "$work/monitor.files" -rw-r--r-- cn /etc/virdomm/storage.rules
 expect_file "$work/monitor.files" drwx------ "" /var/lib/virdomm
-expect_only "$work/monitor.files" '^(/usr/bin/domm-monitor|/usr/lib/systemd/system/domm-monitor-[a-z]+\.(service|timer)|/etc/virdomm(/(monitor\.conf|storage\.rules))?|/var/lib/virdomm|/usr/share/doc/virdomm-monitor(/.*)?|/usr/lib/\.build-id(/.*)?)$'
+expect_file "$work/monitor.files" -rw-r--r-- l /usr/share/licenses/virdomm-monitor/LICENSE
+expect_only "$work/monitor.files" '^(/usr/bin/domm-monitor|/usr/lib/systemd/system/domm-monitor-[a-z]+\.(service|timer)|/etc/virdomm(/(monitor\.conf|storage\.rules))?|/var/lib/virdomm|/usr/share/doc/virdomm-monitor(/.*)?|/usr/share/licenses/virdomm-monitor(/.*)?|/usr/lib/\.build-id(/.*)?)$'
 
 # --- rpmlint, with Fedora's policy (Debian's rpmlint has only generic defaults) ------------------
 lint_configs=(-c "$src/packaging/rpm/rpmlint.toml")
@@ -197,8 +200,10 @@ fi
 pass "A: installed domm-monitor runs; state directory is 0700"
 grep -q "^EnvironmentFile=/etc/virdomm/monitor.conf$" \
   "$rootA/usr/lib/systemd/system/domm-monitor-memory.service" &&
-  grep -q "^ExecStart=/usr/bin/domm-monitor storage check \$DOMM_STORAGE_ARGS$" \
-    "$rootA/usr/lib/systemd/system/domm-monitor-storage.service" ||
+  grep -q "^ExecStart=/usr/bin/domm-monitor storage check --alert-spool /var/lib/virdomm/alerts \$DOMM_STORAGE_ARGS$" \
+    "$rootA/usr/lib/systemd/system/domm-monitor-storage.service" &&
+  grep -q "^ExecStart=/usr/bin/domm-monitor alerts publish --spool /var/lib/virdomm/alerts$" \
+    "$rootA/usr/lib/systemd/system/domm-monitor-alerts.service" ||
   fail "A: the units do not point at the installed binary and config"
 pass "A: units name /usr/bin/domm-monitor and /etc/virdomm/monitor.conf"
 
@@ -207,7 +212,8 @@ pass "A: units name /usr/bin/domm-monitor and /etc/virdomm/monitor.conf"
 mkdir -p "$rootA/lib/systemd"
 cp -a /lib/systemd/system "$rootA/lib/systemd/"
 verify_out=$(systemd-analyze verify --root="$rootA" \
-  "$rootA"/usr/lib/systemd/system/domm-monitor-{memory.service,storage.service,storage.timer} 2>&1) ||
+  "$rootA"/usr/lib/systemd/system/domm-monitor-{memory.service,storage.service,storage.timer,alerts.service} \
+  $([ "$with_cli" = 1 ] && echo "$rootA/usr/lib/systemd/system/virdomm-alerts.service") 2>&1) ||
   fail "A: systemd-analyze verify: $verify_out"
 [ -z "$verify_out" ] || fail "A: systemd-analyze verify warns: $verify_out"
 rm -rf "$rootA/lib/systemd"
@@ -286,7 +292,7 @@ esac
 exit 0
 EOF
 chmod 0755 "$rootB/usr/bin/systemctl"
-units="domm-monitor-memory.service domm-monitor-storage.service domm-monitor-storage.timer"
+units="domm-monitor-memory.service domm-monitor-storage.service domm-monitor-storage.timer domm-monitor-alerts.service"
 log=$rootB/systemctl.log
 count() { grep -cxF -e "$1" "$log" || true; }
 expect_count() { # WHAT COUNT LINE
@@ -299,13 +305,16 @@ root_rpm "$rootB" 0 -i --nodeps "$dom0_rpm" "$monitor_rpm" >"$work/B-install.log
 expect_count install 1 "reload libvirtd.service"
 expect_count install 0 "reload virtxend.service"
 expect_count install 1 "--no-reload preset $units"
-pass "B: install reloads the active libvirtd once (reload failing), presets the monitor units"
+expect_count install 1 "--no-reload preset virdomm-alerts.service"
+pass "B: install reloads the active libvirtd once (reload failing), presets the monitor units and dom0's collector"
 
 root_rpm "$rootB" 0 -U --replacepkgs --nodeps "$dom0_rpm" "$monitor_rpm" \
   >"$work/B-upgrade.log" 2>&1 || fail "B: upgrade: $(cat "$work/B-upgrade.log")"
 expect_count upgrade 3 "reload libvirtd.service" # post of the new one, postun of the old one
 expect_count upgrade 1 "--no-reload preset $units"
 expect_count upgrade 1 "try-restart $units"
+expect_count upgrade 1 "--no-reload preset virdomm-alerts.service"
+expect_count upgrade 1 "try-restart virdomm-alerts.service"
 pass "B: upgrade reloads libvirtd again, restarts running monitor units, presets nothing new"
 
 root_rpm "$rootB" 0 -e virdomm virdomm-monitor >"$work/B-erase.log" 2>&1 ||
@@ -313,6 +322,8 @@ root_rpm "$rootB" 0 -e virdomm virdomm-monitor >"$work/B-erase.log" 2>&1 ||
 expect_count erase 4 "reload libvirtd.service"
 expect_count erase 1 "--no-reload disable $units"
 expect_count erase 1 "stop $units"
+expect_count erase 1 "--no-reload disable virdomm-alerts.service"
+expect_count erase 1 "stop virdomm-alerts.service"
 if grep -Eq '(^| )(restart|try-restart|reload-or-restart|try-reload-or-restart) libvirtd' "$log"
 then
   fail "B: a scriptlet restarted libvirtd"
