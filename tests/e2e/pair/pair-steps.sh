@@ -106,13 +106,20 @@ kprobe_caught_by_next_check() {
   [ "$between" -le 1 ] ||
     { echo "M checked DomU clean $between times after the kprobe was set: not the live DomU" >&2; return 1; }
 }
+# Once DomU says the kprobe is out, M's checks must turn clean and stay clean. The consoles of
+# DomU and M reach the host's logs each at its own pace, so a check M made before the removal
+# can appear after DomU's line: M's checks are judged from its first clean one on.
 kprobe_removed() {
-  local host=$1 from_u from_m
+  local host=$1 from_u from_m first
   from_u=$(lines_of "$host" rig-domu)
   send_domu "$host" virdomm-kprobe-off || return 1
   wait_line "$host" rig-domu "$from_u" 'virdomm-domu: kprobe removed' 60 || return 1
   from_m=$(lines_of "$host" rig-domm)
-  clean_checks "$host" "$from_m" 2
+  wait_line "$host" rig-domm "$from_m" 'virdomm-domm: check .*"severity":"none"' 120 >/dev/null || return 1
+  first=$(on "$host" "tail -n +$((from_m + 1)) $console/guest-rig-domm.log |
+    grep -an 'virdomm-domm: check .*\"severity\":\"none\"' | head -1 | cut -d: -f1") || return 1
+  [ "$first" -gt 1 ] && echo "$((first - 1)) console line(s) of M before its first clean check"
+  clean_checks "$host" "$((from_m + first - 1))" 2
 }
 send_domu() {
   on "$1" "u=\$(xl domid rig-domu) && tty=\$(xenstore-read /local/domain/\$u/console/tty) &&
