@@ -266,6 +266,18 @@ rig_boot() { # IMAGE_DIR XEN
   rig_log "both hosts booted in $((SECONDS - start)) s"
 }
 
+# Copies the share's project binaries into host IDX's /usr/local/bin and checks they all
+# arrived: a copy cut short (a slow 9p read on a loaded machine) would otherwise surface later
+# as a missing hook or CLI.
+rig_install_binaries() { # IDX
+  rig_ctl "$1" 300 'want=$(ls /mnt/rig/bin | wc -l)
+    [ "$want" = 0 ] || cp /mnt/rig/bin/* /usr/local/bin/ || exit 1
+    for f in /mnt/rig/bin/*; do
+      [ -e "$f" ] || continue
+      cmp -s "$f" "/usr/local/bin/${f##*/}" || { echo "/usr/local/bin/${f##*/} differs from the share" >&2; exit 1; }
+    done' || { rig_log "host$1: the project binaries did not reach /usr/local/bin"; return 1; }
+}
+
 # Resumes both hosts from the saved state in DIR and waits for libvirtd and NFS.
 rig_resume() { # IMAGE_DIR XEN DIR
   local img=$1 xen=$2 dir=$3 port idx start=$SECONDS
@@ -281,6 +293,7 @@ rig_resume() { # IMAGE_DIR XEN DIR
       { rig_log "host$idx: clock or 9p share not set up after resuming"; return 1; }
   done
   rig_wait_host 1 && rig_wait_host 2 || return 1
+  rig_install_binaries 1 && rig_install_binaries 2 || return 1
   rig_log "both hosts resumed in $((SECONDS - start)) s from $dir"
 }
 
@@ -331,15 +344,15 @@ rig_up() {
     rig_prepare_share "$build_dir" "$img"
     local idx
     for idx in 1 2; do
-      rig_ctl "$idx" 60 "umount /mnt/rig 2>/dev/null
-        $RIG_MOUNT_SHARE && { cp /mnt/rig/bin/* /usr/local/bin/ 2>/dev/null; true; }"
+      rig_ctl "$idx" 60 "umount /mnt/rig 2>/dev/null; $RIG_MOUNT_SHARE" &&
+        rig_install_binaries "$idx" || return 1
     done
     return 0
   fi
   rig_down
   rig_prepare_share "$build_dir" "$img"
   if [ "${VIRDOMM_RIG_SNAPSHOT:-1}" = 0 ]; then
-    rig_boot "$img" "$xen" || return 1
+    rig_boot "$img" "$xen" && rig_install_binaries 1 && rig_install_binaries 2 || return 1
   else
     local snap
     snap=$(rig_snapshot_dir "$xen")
