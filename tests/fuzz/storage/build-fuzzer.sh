@@ -18,6 +18,6 @@ fi
 clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$src/src/virdomm" -I"$src/src/monitor-guest" -I/usr/include/ext2fs -I/usr/include/et \
   "$src/tests/fuzz/storage/image_reader_fuzzer.cpp" \
-  "$storage"/{block_overlay,content_hasher,digest,ext_journal,ext_source,file_record,image_file,journal_replay,partition_table,positional_read,progress,ro_io_manager,rules,storage_scan,tree_source}.cpp \
+  "$storage"/{block_overlay,btrfs_checksum,btrfs_chunk_map,btrfs_decompress,btrfs_items,btrfs_source,btrfs_superblock,btrfs_tree,content_hasher,digest,ext_journal,ext_source,file_record,image_file,journal_replay,partition_table,positional_read,progress,ro_io_manager,rules,storage_scan,tree_source}.cpp \
   "$src/src/virdomm/common/unique_handle.cpp" \
-  -lext2fs -lcom_err -lcrypto -lpthread -o "$out"
+  -lext2fs -lcom_err -lcrypto -lz -llzo2 -lzstd -lpthread -o "$out"
