@@ -228,24 +228,47 @@ std::optional<btrfs::InodeItem> BtrfsWalker::ReadInode(InodeId id) {
   return item;
 }
 
+// readdir lists DIR_INDEX items, while a lookup by name goes through DIR_ITEM: a name that only
+// a DIR_ITEM holds is still a reachable file, so the listing is the union of both.
 std::vector<ListedEntry> BtrfsWalker::ListDirectory(InodeId dir) {
   std::vector<ListedEntry> entries;
   std::uint64_t slots = 0;
-  reader_->ForEach(trees_[dir.tree].root, Key{dir.inode, btrfs::item::kDirIndex, 0},
+  auto count = [&] {
+    if (++slots > limits_.max_dir_entries) {
+      throw FileProblem("directory has more than " + std::to_string(limits_.max_dir_entries) +
+                        " entries; not listed");
+    }
+  };
+  const TreeRoot& root = trees_[dir.tree].root;
+  reader_->ForEach(root, Key{dir.inode, btrfs::item::kDirIndex, 0},
                    Key{dir.inode, btrfs::item::kDirIndex, kMaxOffset},
                    [&](const Key&, Bytes data, const btrfs::Node&, std::uint64_t, std::uint32_t) {
-                     if (++slots > limits_.max_dir_entries) {
-                       throw FileProblem("directory has more than " +
-                                         std::to_string(limits_.max_dir_entries) +
-                                         " entries; not listed");
-                     }
+                     count();
                      for (btrfs::DirEntry& entry : btrfs::ParseDirEntries(data, 1)) {
                        entries.push_back(ListedEntry{std::move(entry.name), entry.location});
                      }
                      return true;
                    });
+  std::unordered_set<std::string> indexed;
+  for (const ListedEntry& entry : entries) indexed.insert(entry.name);
+  reader_->ForEach(root, Key{dir.inode, btrfs::item::kDirItem, 0},
+                   Key{dir.inode, btrfs::item::kDirItem, kMaxOffset},
+                   [&](const Key&, Bytes data, const btrfs::Node&, std::uint64_t, std::uint32_t) {
+                     count();
+                     for (btrfs::DirEntry& entry : btrfs::ParseDirEntries(data, 64)) {
+                       if (indexed.insert(entry.name).second) {
+                         entries.push_back(ListedEntry{std::move(entry.name), entry.location});
+                       }
+                     }
+                     return true;
+                   });
   std::sort(entries.begin(), entries.end(),
             [](const ListedEntry& a, const ListedEntry& b) { return a.name < b.name; });
+  // Two DIR_INDEX items with one name: keep the first, as a lookup would find one file.
+  entries.erase(
+      std::unique(entries.begin(), entries.end(),
+                  [](const ListedEntry& a, const ListedEntry& b) { return a.name == b.name; }),
+      entries.end());
   return entries;
 }
 

@@ -99,6 +99,16 @@ done
 grep -q $'^F /dev/tty0\tchar-device\t644\t[0-9]*\t1\t0\t0\t0\t[0-9.]*\t[0-9.]*\t4:0\t' image.db ||
   die "device number of /dev/tty0"
 
+# The same filesystem inside a GPT partition gives the same records.
+truncate -s 200M gpt.img
+printf 'label: gpt\nstart=2048, size=350000\n' | sfdisk -q gpt.img
+dd if=zlib.img of=gpt.img bs=1M seek=1 conv=notrunc,sparse status=none
+"$bin" storage init --image zlib.img --db whole.db --key key --rules rules --force 2>/dev/null
+"$bin" storage init --image gpt.img --db gpt.db --key key --rules rules --force 2>/dev/null
+diff <(grep '^F' whole.db) <(grep '^F' gpt.db) >/dev/null || die "GPT partition differs"
+grep -q '^source image%20gpt.img%20(gpt%20partition%201%2C%20btrfs)$' gpt.db || die "GPT source"
+echo "ok: btrfs in a GPT partition"
+
 # 4. A copy taken while mounted, after an fsync: the log tree is reported, not replayed.
 truncate -s 128M live.img
 mkfs.btrfs -q live.img >/dev/null 2>&1
