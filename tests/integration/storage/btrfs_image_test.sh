@@ -3,8 +3,10 @@
 # baseline of the image equals the tree-mode baseline of its read-only loop mount, attribute by
 # attribute, for an image made by mkfs.btrfs --rootdir, for images the kernel wrote with zstd,
 # lzo and zlib compression (inline and regular compressed extents, a cloned extent used in
-# part), and with a subvolume. Then changes made through a mount (a byte of a file, chmod, a new
-# file, a device node) are reported exactly. Needs root (loop mounts).
+# part), with a subvolume, inside a GPT partition, with SHA-256 checksums and with a default
+# subvolume set by set-default. Changes made through a mount (a byte of a file, chmod, a new
+# file) are reported exactly; xxhash64 checksums and a two-device filesystem are refused (exit
+# 17); a copy taken with a log tree is warned about. Needs root (loop mounts).
 # Usage: btrfs_image_test.sh DOMM_MONITOR WORKDIR
 source "$(dirname "$0")/lib.sh"
 bin=$1
@@ -109,7 +111,41 @@ diff <(grep '^F' whole.db) <(grep '^F' gpt.db) >/dev/null || die "GPT partition 
 grep -q '^source image%20gpt.img%20(gpt%20partition%201%2C%20btrfs)$' gpt.db || die "GPT source"
 echo "ok: btrfs in a GPT partition"
 
-# 4. A copy taken while mounted, after an fsync: the log tree is reported, not replayed.
+# 4. SHA-256 node checksums are verified like crc32c; xxhash64 is refused with exit 17.
+truncate -s 128M sha256.img
+mkfs.btrfs -q --csum sha256 -r tree sha256.img >/dev/null 2>&1
+same_view sha256.img
+truncate -s 128M xxhash.img
+mkfs.btrfs -q --csum xxhash -r tree xxhash.img >/dev/null 2>&1
+set +e
+"$bin" storage init --image xxhash.img --db xx.db --key key --rules rules 2>xx.err
+rc=$?
+set -e
+[ "$rc" = 17 ] && grep -q "checksum type xxhash64 (1) not supported" xx.err ||
+  { cat xx.err >&2; die "xxhash image: rc $rc"; }
+echo "ok: xxhash64 refused"
+truncate -s 128M raid-a.img raid-b.img
+mkfs.btrfs -q -d raid1 -m raid1 raid-a.img raid-b.img >/dev/null 2>&1
+set +e
+"$bin" storage init --image raid-a.img --db raid.db --key key --rules rules 2>raid.err
+rc=$?
+set -e
+[ "$rc" = 17 ] && grep -q "spans 2 devices; only single-device" raid.err ||
+  { cat raid.err >&2; die "two-device image: rc $rc"; }
+echo "ok: a two-device filesystem refused"
+
+# 5. A default subvolume set with set-default is what a plain mount shows, and is read as /.
+truncate -s 128M default.img
+mkfs.btrfs -q -r tree default.img >/dev/null 2>&1
+mount -o loop default.img mnt
+btrfs subvolume create mnt/inner >/dev/null
+cp -a tree/etc mnt/inner/
+btrfs subvolume set-default mnt/inner
+umount mnt
+same_view default.img
+grep -q $'^F /etc/passwd\t' image.db && ! grep -q '^F /inner' image.db || die "default subvolume"
+
+# 6. A copy taken while mounted, after an fsync: the log tree is reported, not replayed.
 truncate -s 128M live.img
 mkfs.btrfs -q live.img >/dev/null 2>&1
 mount -o loop live.img mnt
