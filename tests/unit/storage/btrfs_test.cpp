@@ -136,6 +136,37 @@ TEST(BtrfsItems, ParsesPackedDirectoryAndXattrEntries) {
   EXPECT_THROW(ParseDirEntries(item, 16), ItemError);  // value runs past the item
 }
 
+TEST(BtrfsItems, ParsesInodeRefsAndExtrefs) {
+  Buffer refs(10);
+  Put64(refs, 0, 7);  // index
+  Put16(refs, 8, 3);
+  refs.insert(refs.end(), {'a', 'b', 'c'});
+  Buffer second(10);
+  Put64(second, 0, 9);
+  Put16(second, 8, 1);
+  second.push_back('z');
+  refs.insert(refs.end(), second.begin(), second.end());
+  std::vector<InodeRef> parsed = ParseInodeRefs(refs, 256);
+  ASSERT_EQ(parsed.size(), 2U);
+  EXPECT_EQ(parsed[0].parent, 256U);
+  EXPECT_EQ(parsed[0].index, 7U);
+  EXPECT_EQ(parsed[0].name, "abc");
+  EXPECT_EQ(parsed[1].name, "z");
+  refs.pop_back();
+  EXPECT_THROW(ParseInodeRefs(refs, 256), ItemError);
+  Buffer extref(18);
+  Put64(extref, 0, 300);  // parent
+  Put64(extref, 8, 4);    // index
+  Put16(extref, 16, 2);
+  extref.insert(extref.end(), {'h', 'l'});
+  std::vector<InodeRef> ext = ParseInodeExtrefs(extref);
+  ASSERT_EQ(ext.size(), 1U);
+  EXPECT_EQ(ext[0].parent, 300U);
+  EXPECT_EQ(ext[0].name, "hl");
+  extref.resize(17);
+  EXPECT_THROW(ParseInodeExtrefs(extref), ItemError);
+}
+
 TEST(BtrfsItems, ParsesFileExtentsAndRefusesShortOnes) {
   Buffer regular(extent::kRegularBytes);
   regular[extent::kType] = extent::kTypeRegular;
