@@ -111,6 +111,7 @@ inline constexpr std::uint8_t kDirItem = 84;
 inline constexpr std::uint8_t kDirIndex = 96;
 inline constexpr std::uint8_t kExtentData = 108;
 inline constexpr std::uint8_t kRootItem = 132;
+inline constexpr std::uint8_t kRootRef = 156;
 inline constexpr std::uint8_t kChunkItem = 228;
 }  // namespace item
 

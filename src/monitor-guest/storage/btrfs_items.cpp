@@ -116,4 +116,11 @@ RootItem ParseRootItem(Bytes data) {
   return RootItem{Le64(data, root::kBytenr), data[root::kLevel], Le64(data, root::kRootDirid)};
 }
 
+RootRef ParseRootRef(Bytes data) {
+  if (data.size() < 18) throw ItemError("root ref truncated");
+  std::uint16_t name_len = Le16(data, 16);
+  if (name_len > data.size() - 18) throw ItemError("root ref name runs past its item");
+  return RootRef{Le64(data, 0), Text(data, 18, name_len)};
+}
+
 }  // namespace virdomm::monitor::btrfs

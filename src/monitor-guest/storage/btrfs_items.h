@@ -73,6 +73,13 @@ struct RootItem {
 };
 RootItem ParseRootItem(Bytes data);
 
+// ROOT_REF (key: parent subvolume, ROOT_REF, child subvolume): where the child is linked.
+struct RootRef {
+  std::uint64_t dirid = 0;  // directory inode in the parent subvolume
+  std::string name;
+};
+RootRef ParseRootRef(Bytes data);
+
 // Directory entry types (BTRFS_FT_*).
 inline constexpr std::uint8_t kFtDir = 2;
 

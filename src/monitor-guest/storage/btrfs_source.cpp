@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -83,6 +84,8 @@ class BtrfsWalker {
   void VisitEntry(InodeId id, const std::string& inner_path, unsigned depth,
                   std::vector<PendingDir>& stack);
   std::optional<btrfs::InodeItem> ReadInode(InodeId id);
+  bool LinkedHere(const PendingDir& dir, const std::string& name, std::uint64_t subvolume_id);
+  void RecordEmptySubvolumeDir(const PendingDir& dir, const std::string& child);
   std::vector<ListedEntry> ListDirectory(InodeId dir);
   void ReadXattrs(InodeId id, FileRecord& record);
   std::string ReadSymlink(InodeId id, std::uint64_t size);
@@ -230,6 +233,53 @@ std::optional<btrfs::InodeItem> BtrfsWalker::ReadInode(InodeId id) {
 
 // readdir lists DIR_INDEX items, while a lookup by name goes through DIR_ITEM: a name that only
 // a DIR_ITEM holds is still a reachable file, so the listing is the union of both.
+// Whether the root tree links subvolume `subvolume_id` at this directory under this name. In a
+// snapshot, an entry for a subvolume nested in the original has no such link; the kernel then
+// shows an empty directory (inode 2) instead of the subvolume, and so does this walk.
+bool BtrfsWalker::LinkedHere(const PendingDir& dir, const std::string& name,
+                             std::uint64_t subvolume_id) {
+  bool linked = false;
+  Key key{trees_[dir.id.tree].id, btrfs::item::kRootRef, subvolume_id};
+  reader_->ForEach(super_.root_tree, key, key,
+                   [&](const Key&, Bytes data, const btrfs::Node&, std::uint64_t, std::uint32_t) {
+                     btrfs::RootRef ref = btrfs::ParseRootRef(data);
+                     linked = ref.dirid == dir.id.inode && ref.name == name;
+                     return false;
+                   });
+  return linked;
+}
+
+// The kernel's stand-in for a subvolume a snapshot does not contain: an empty directory, inode
+// 2, mode 0755, owned by root. The kernel gives it the time of the lookup; the record takes the
+// parent directory's times instead, so that it stays the same from one check to the next.
+void BtrfsWalker::RecordEmptySubvolumeDir(const PendingDir& dir, const std::string& child) {
+  std::string path = GuestPath(child);
+  RuleDecision decision = rules_.Match(path);
+  progress_.AddDone(1, 0);
+  if (++files_ > limits_.max_files) {
+    throw SourceError(volume_.label + ": more than " + std::to_string(limits_.max_files) +
+                      " entries; raise the limit or check the image");
+  }
+  if (!decision.selected) return;
+  FileRecord record;
+  record.path = path;
+  record.attributes = decision.attributes;
+  record.type = FileType::kDirectory;
+  record.permissions = 0755;
+  record.inode = 2;
+  record.link_count = 1;
+  try {
+    std::optional<btrfs::InodeItem> parent = PerFile([&] { return ReadInode(dir.id); });
+    if (parent) {
+      record.mtime = parent->mtime;
+      record.ctime = parent->ctime;
+    }
+  } catch (const FileProblem& problem) {
+    record.error = problem.what();
+  }
+  result_.records.push_back(std::move(record));
+}
+
 std::vector<ListedEntry> BtrfsWalker::ListDirectory(InodeId dir) {
   std::vector<ListedEntry> entries;
   std::uint64_t slots = 0;
@@ -550,6 +600,10 @@ void BtrfsWalker::Run() {
       if (entry.location.type == btrfs::item::kRootItem) {
         // A subvolume below this one: its own tree, entered at its root directory.
         try {
+          if (!PerFile([&] { return LinkedHere(dir, entry.name, entry.location.objectid); })) {
+            RecordEmptySubvolumeDir(dir, child);
+            continue;
+          }
           target.tree = PerFile([&] { return TreeIndexFor(entry.location.objectid); });
           target.inode = trees_[target.tree].root_dir;
         } catch (const FileProblem& problem) {
