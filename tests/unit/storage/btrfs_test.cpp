@@ -18,6 +18,7 @@
 #include "storage/btrfs_format.h"
 #include "storage/btrfs_items.h"
 #include "storage/btrfs_superblock.h"
+#include "storage/btrfs_tree.h"
 #include "storage/rules.h"
 #include "storage/storage_scan.h"
 
@@ -299,6 +300,27 @@ TEST(BtrfsFixture, SuperblockChecksumIsVerified) {
   } catch (const BtrfsError& error) {
     EXPECT_NE(std::string(error.what()).find("checksum type blake2b"), std::string::npos);
   }
+}
+
+TEST(BtrfsFixture, ChunkTreeRootNodeIsFoundAndVerified) {
+  UniqueFd fd = FixtureImage();
+  Buffer block(kSuperblockBytes);
+  ASSERT_EQ(pread(fd.Get(), block.data(), block.size(), kSuperblockOffset),
+            static_cast<ssize_t>(block.size()));
+  Superblock super = ParseSuperblock(block);
+  ChunkMap chunks(super.device_id, 114 * kMiB);
+  chunks.AddSystemChunkArray(super.sys_chunk_array);
+  std::uint64_t physical = chunks.Map(super.chunk_tree.logical, super.node_size);
+  Buffer node(super.node_size);
+  ASSERT_EQ(pread(fd.Get(), node.data(), node.size(), static_cast<off_t>(physical)),
+            static_cast<ssize_t>(node.size()));
+  Node parsed = ParseNode(node, super.chunk_tree.logical, super);
+  ASSERT_GT(parsed.Items(), 0U);
+  EXPECT_EQ(parsed.Level(), super.chunk_tree.level);
+  EXPECT_EQ(parsed.KeyAt(parsed.Items() - 1).type, item::kChunkItem);  // after the DEV_ITEMs
+  EXPECT_THROW(ParseNode(node, super.chunk_tree.logical + super.node_size, super), BtrfsError);
+  node[200] ^= 0x40;
+  EXPECT_THROW(ParseNode(node, super.chunk_tree.logical, super), BtrfsError);
 }
 
 TEST(BtrfsFixture, ReadsCompressedInlineSparseAndLinkedFiles) {
