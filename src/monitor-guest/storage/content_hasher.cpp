@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/unique_handle.h"
+#include "storage/btrfs_decompress.h"
 #include "storage/digest.h"
 
 namespace virdomm::monitor {
@@ -57,6 +58,11 @@ std::vector<ReadUnit> PlanImageReads(const ScanResult& scan) {
   };
   for (size_t index : order) {
     const ContentJob& job = scan.jobs[index];
+    if (!job.compressed.empty()) {  // decoded piece by piece: never part of a batched read
+      flush();
+      units.push_back(ReadUnit{0, 0, {index}, false});
+      continue;
+    }
     if (job.segments.empty()) {  // inline, empty or all holes: no read needed
       units.push_back(ReadUnit{0, 0, {index}, true});
       continue;
@@ -119,6 +125,10 @@ class Worker {
     for (size_t index : unit.jobs) {
       ContentJob& job = scan_.jobs[index];
       try {
+        if (!job.compressed.empty()) {
+          HashMixedJob(job);
+          continue;
+        }
         HashJob(job, [&](const Segment& s, std::uint64_t offset, size_t size) -> const char* {
           if (image_->ReadAt(s.physical + offset, buffer_.get(), size) != size) {
             throw Error("contents lie beyond the end of the image");
@@ -183,6 +193,60 @@ class Worker {
     progress_.AddDone(job.records.size(), job.size);
   }
 
+  // A job with compressed pieces (btrfs): plain segments and compressed pieces merged in
+  // logical order, each compressed piece read whole and decoded into a worker-owned buffer.
+  void HashMixedJob(ContentJob& job) {
+    digest_.Begin(job.digests);
+    std::uint64_t position = 0;
+    size_t plain = 0;
+    size_t packed = 0;
+    auto skip_to = [&](std::uint64_t logical) {
+      if (logical < position)
+        throw Error("file extents overlap at byte " + std::to_string(logical));
+      digest_.UpdateZeros(logical - position);
+    };
+    while (plain < job.segments.size() || packed < job.compressed.size()) {
+      if (packed == job.compressed.size() ||
+          (plain < job.segments.size() &&
+           job.segments[plain].logical < job.compressed[packed].logical)) {
+        const Segment& segment = job.segments[plain++];
+        skip_to(segment.logical);
+        for (std::uint64_t offset = 0; offset < segment.length;) {
+          size_t size =
+              static_cast<size_t>(std::min<std::uint64_t>(kChunkBytes, segment.length - offset));
+          if (image_->ReadAt(segment.physical + offset, buffer_.get(), size) != size) {
+            throw Error("contents lie beyond the end of the image");
+          }
+          digest_.Update(buffer_.get(), size);
+          offset += size;
+        }
+        position = segment.logical + segment.length;
+        continue;
+      }
+      const CompressedSegment& piece = job.compressed[packed++];
+      skip_to(piece.logical);
+      encoded_.resize(piece.encoded_length);
+      decoded_.resize(piece.decoded_length);
+      if (image_->ReadAt(piece.physical, encoded_.data(), encoded_.size()) != encoded_.size()) {
+        throw Error("compressed contents lie beyond the end of the image");
+      }
+      size_t produced = btrfs::Decompress(piece.compression, encoded_, decoded_, piece.sector_size);
+      std::uint64_t end = std::uint64_t{piece.skip} + piece.length;
+      if (end > decoded_.size()) throw Error("compressed extent range exceeds its decoded size");
+      if (produced > piece.skip) {
+        size_t have = std::min<size_t>(produced, end) - piece.skip;
+        digest_.Update(reinterpret_cast<const char*>(decoded_.data()) + piece.skip, have);
+        digest_.UpdateZeros(piece.length - have);
+      } else {
+        digest_.UpdateZeros(piece.length);
+      }
+      position = piece.logical + piece.length;
+    }
+    if (job.size > position) digest_.UpdateZeros(job.size - position);
+    Store(job);
+    progress_.AddDone(job.records.size(), job.size);
+  }
+
   void Store(const ContentJob& job) {
     std::array<std::string, kDigestAlgorithmCount> digests;
     digest_.Finish(digests);
@@ -206,6 +270,8 @@ class Worker {
   ScanResult& scan_;
   Progress& progress_;
   std::unique_ptr<char[]> buffer_;
+  std::vector<std::uint8_t> encoded_;  // one compressed extent as stored, at most 128 KiB
+  std::vector<std::uint8_t> decoded_;  // the same, decoded
 };
 
 }  // namespace

@@ -205,4 +205,12 @@ bool HasExtSuperblock(const ReadAtFn& read, std::uint64_t offset, std::uint64_t 
   return magic[0] == 0x53 && magic[1] == 0xef;
 }
 
+bool HasBtrfsSuperblock(const ReadAtFn& read, std::uint64_t offset, std::uint64_t length) {
+  constexpr std::uint64_t kSuperblock = 64ULL * 1024;
+  if (length < kSuperblock + 4096) return false;
+  std::array<char, 8> magic{};
+  if (read(offset + kSuperblock + 0x40, magic.data(), magic.size()) != magic.size()) return false;
+  return std::string_view(magic.data(), magic.size()) == "_BHRfS_M";
+}
+
 }  // namespace virdomm::monitor

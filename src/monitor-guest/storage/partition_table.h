@@ -39,5 +39,7 @@ PartitionTable ParsePartitionTable(const ReadAtFn& read, std::uint64_t image_siz
 
 // Whether an ext2/3/4 superblock magic sits at the usual place in [offset, offset+length).
 bool HasExtSuperblock(const ReadAtFn& read, std::uint64_t offset, std::uint64_t length);
+// Whether a btrfs superblock magic sits at 64 KiB into [offset, offset+length).
+bool HasBtrfsSuperblock(const ReadAtFn& read, std::uint64_t offset, std::uint64_t length);
 
 }  // namespace virdomm::monitor

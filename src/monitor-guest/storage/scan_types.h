@@ -29,13 +29,30 @@ struct Segment {
   std::uint64_t length = 0;
 };
 
+// A compressed piece of a file's contents (btrfs): `encoded_length` bytes at image byte
+// `physical` decode (method `compression`, framed per `sector_size` for LZO) to at most
+// `decoded_length` bytes, of which [skip, skip+length) are file bytes [logical, logical+length).
+// The hasher decodes it; decoded bytes missing at the end read as zeros.
+struct CompressedSegment {
+  std::uint64_t logical = 0;
+  std::uint64_t physical = 0;
+  std::uint32_t encoded_length = 0;
+  std::uint32_t decoded_length = 0;
+  std::uint32_t skip = 0;
+  std::uint32_t length = 0;
+  std::uint8_t compression = 0;
+  std::uint32_t sector_size = 4096;
+};
+
 // The contents of one inode to hash; every record in `records` (hard links) gets the digests.
 struct ContentJob {
   std::vector<size_t> records;
   AttributeSet digests = 0;  // which digest attributes to compute
   std::uint64_t size = 0;
   std::vector<Segment> segments;  // image source: sorted by logical offset, non-overlapping
-  bool is_inline = false;         // image source: contents stored in the inode itself
+  // image source: compressed pieces, sorted by logical offset, overlapping no segment
+  std::vector<CompressedSegment> compressed;
+  bool is_inline = false;  // image source: contents stored in the inode itself
   std::string inline_data;
   std::string tree_path;        // tree source: host path of the file
   std::uint64_t order_key = 0;  // reading order: first physical byte, or inode number

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "storage/btrfs_source.h"
 #include "storage/content_hasher.h"
 #include "storage/ext_source.h"
 #include "storage/image_file.h"
@@ -12,6 +13,15 @@
 
 namespace virdomm::monitor {
 namespace {
+
+// ext first: a btrfs magic at 64 KiB of an ext volume could be file data DomU wrote there,
+// while mkfs.btrfs clears the ext superblock's place and btrfs never writes below 1 MiB.
+bool IsBtrfs(const ReadAtFn& read, std::uint64_t offset, std::uint64_t length) {
+  return !HasExtSuperblock(read, offset, length) && HasBtrfsSuperblock(read, offset, length);
+}
+bool HasFilesystem(const ReadAtFn& read, std::uint64_t offset, std::uint64_t length) {
+  return HasExtSuperblock(read, offset, length) || HasBtrfsSuperblock(read, offset, length);
+}
 
 std::vector<ExtVolume> ChooseVolumes(const ImageFile& image, const SourceSpec& spec,
                                      std::string& description, std::vector<std::string>& warnings) {
@@ -27,16 +37,17 @@ std::vector<ExtVolume> ChooseVolumes(const ImageFile& image, const SourceSpec& s
     if (!spec.partitions.empty()) {
       throw SourceError(image.Name() + " has no partition table; drop --partition");
     }
-    if (!HasExtSuperblock(read, 0, image.Size())) {
+    if (!HasFilesystem(read, 0, image.Size())) {
       throw SourceError(image.Name() +
                         " has neither an MBR/GPT partition table nor an ext2/3/4 superblock");
     }
     description = "image " + image.Name();
+    if (IsBtrfs(read, 0, image.Size())) description += " (whole image, btrfs)";
     return {ExtVolume{0, image.Size(), "", "whole image"}};
   }
   std::vector<ExtVolume> volumes;
   auto add = [&](const Partition& p, std::string prefix) {
-    if (!HasExtSuperblock(read, p.offset, p.length)) {
+    if (!HasFilesystem(read, p.offset, p.length)) {
       throw SourceError(scheme + " partition " + std::to_string(p.number) + " of " + image.Name() +
                         " holds no ext2/3/4 filesystem");
     }
@@ -76,7 +87,7 @@ std::vector<ExtVolume> ChooseVolumes(const ImageFile& image, const SourceSpec& s
   } else {
     std::vector<Partition> ext;
     for (const Partition& p : table.partitions) {
-      if (HasExtSuperblock(read, p.offset, p.length)) ext.push_back(p);
+      if (HasFilesystem(read, p.offset, p.length)) ext.push_back(p);
     }
     if (ext.empty()) {
       throw SourceError("no partition of " + image.Name() + " (" + scheme +
@@ -94,6 +105,7 @@ std::vector<ExtVolume> ChooseVolumes(const ImageFile& image, const SourceSpec& s
   description = "image " + image.Name() + " (";
   for (size_t i = 0; i < volumes.size(); ++i) {
     description += (i ? ", " : "") + volumes[i].label;
+    if (IsBtrfs(read, volumes[i].offset, volumes[i].length)) description += ", btrfs";
     if (!volumes[i].mount_prefix.empty()) description += " at " + volumes[i].mount_prefix;
   }
   description += ")";
@@ -116,7 +128,11 @@ ScanOutput ScanSource(const SourceSpec& spec, const RuleSet& rules, const ScanOp
       }
     }();
     for (const ExtVolume& volume : ChooseVolumes(image, spec, output.source, output.warnings)) {
-      ScanExtVolume(image, volume, rules, options.limits, scan, progress);
+      if (IsBtrfs(image.Reader(), volume.offset, volume.length)) {
+        ScanBtrfsVolume(image, volume, rules, options.limits, scan, progress);
+      } else {
+        ScanExtVolume(image, volume, rules, options.limits, scan, progress);
+      }
     }
     HashContents(&image, scan, options.workers, progress);
   } else {

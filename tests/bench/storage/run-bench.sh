@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Storage checker benchmark: a ~10k-file tree copied from /usr (real file sizes) and its ext4
-# image; Debian's AIDE --init/--check (same attributes, SHA-256, 2 workers) against
+# Storage checker benchmark: a ~10k-file tree copied from /usr (real file sizes), its ext4
+# image and its btrfs image (mkfs.btrfs --rootdir); Debian's AIDE --init/--check (same attributes, SHA-256, 2 workers) against
 # domm-monitor storage init/check on the tree (--root) and on the image (--image), and a
 # sequential read of the image's used blocks (e2image -ra, and a plain read of the image's
 # allocated regions) as the I/O bound. All in one run.
@@ -32,6 +32,10 @@ mbytes=$(du -sm --apparent-size tree | cut -f1)
 if [ ! -f image.img ]; then
   size=$(( mbytes * 2 + 128 ))
   mkfs.ext4 -q -F -d tree -b 4096 image.img "${size}M" >/dev/null
+fi
+if [ ! -f btrfs.img ] && command -v mkfs.btrfs >/dev/null; then
+  truncate -s "$(( mbytes * 2 + 256 ))M" btrfs.img
+  mkfs.btrfs -q -r tree btrfs.img >/dev/null 2>&1
 fi
 
 [ -f key ] || "$bin" storage keygen --key key
@@ -88,12 +92,20 @@ run_all() {
   timed "ours check --root" "$bin" storage check --root tree --db root.db --key key --rules rules --progress never --workers 2
   timed "ours init --image" "$bin" storage init --force --image image.img --db image.db --key key --rules rules --progress never --workers 2
   timed "ours check --image" "$bin" storage check --image image.img --db image.db --key key --rules rules --progress never --workers 2
+  if [ -f btrfs.img ]; then
+    timed "ours init --image (btrfs)" "$bin" storage init --force --image btrfs.img --db btrfs.db --key key --rules rules --progress never --workers 2
+    timed "ours check --image (btrfs)" "$bin" storage check --image btrfs.img --db btrfs.db --key key --rules rules --progress never --workers 2
+  fi
   timed "e2image -ra (used blocks)" sh -c "e2image -ra image.img - | cat >/dev/null"
   timed "read allocated (SEEK_DATA)" ./read_allocated image.img
   timed "dd whole image" dd if=image.img of=/dev/null bs=4M
   echo "  ratios:"
   ratio "AIDE --check / ours check --root" "aide --check" "ours check --root"
   ratio "AIDE --check / ours check --image" "aide --check" "ours check --image"
+  if [ -f btrfs.img ]; then
+    ratio "AIDE --check / ours check --image (btrfs)" "aide --check" "ours check --image (btrfs)"
+    ratio "AIDE --init / ours init --image (btrfs)" "aide --init" "ours init --image (btrfs)"
+  fi
   ratio "AIDE --init / ours init --root" "aide --init" "ours init --root"
   ratio "ours check --image / e2image used-block read" "ours check --image" "e2image -ra (used blocks)"
   ratio "ours check --image / read of allocated data" "ours check --image" "read allocated (SEEK_DATA)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds a fuzzer and runs a bounded number of mutations from the repository corpus (ctest).
 # New inputs go to a scratch directory, never into the repository. TARGET is image_reader
-# (default: corpus/, regressions/) or journal (journal-corpus/, journal-regressions/).
+# (default: corpus/, regressions/), journal (journal-corpus/, journal-regressions/) or btrfs
+# (btrfs-corpus/, btrfs-regressions/).
 # Usage: run-fuzzer.sh SOURCE_DIR WORK_DIR RUNS [TARGET]
 set -euo pipefail
 src=$1
@@ -15,6 +16,13 @@ if [ "$target" = journal ]; then
   "$work/journal_fuzzer" -runs=0 "$here/journal-corpus" "$here/journal-regressions"
   exec "$work/journal_fuzzer" -runs="$runs" -max_len=65536 -timeout=10 -rss_limit_mb=1024 \
     -seed=1 "$work/journal-new" "$here/journal-corpus"
+fi
+if [ "$target" = btrfs ]; then
+  mkdir -p "$work/btrfs-new"
+  "$here/build-fuzzer.sh" "$src" "$work/btrfs_fuzzer" btrfs
+  "$work/btrfs_fuzzer" -runs=0 "$here/btrfs-corpus" "$here/btrfs-regressions"
+  exec "$work/btrfs_fuzzer" -runs="$runs" -max_len=400000 -timeout=20 -rss_limit_mb=1536 \
+    -seed=1 "$work/btrfs-new" "$here/btrfs-corpus"
 fi
 mkdir -p "$work/new"
 "$here/build-fuzzer.sh" "$src" "$work/image_reader_fuzzer"
