@@ -1,4 +1,4 @@
-// Chooses the ext volumes of an image (or the tree), walks them and hashes their contents.
+// Chooses the filesystem volumes of an image (or the tree), walks them and hashes their contents.
 #include "storage/storage_scan.h"
 
 #include <algorithm>
@@ -9,12 +9,52 @@
 #include "storage/partition_table.h"
 #include "storage/progress.h"
 #include "storage/tree_source.h"
+#include "storage/xfs_source.h"
 
 namespace virdomm::monitor {
 namespace {
 
-std::vector<ExtVolume> ChooseVolumes(const ImageFile& image, const SourceSpec& spec,
-                                     std::string& description, std::vector<std::string>& warnings) {
+constexpr char kFilesystems[] = "an ext2/3/4 or XFS filesystem";
+
+// A volume the image offers: a partition or the whole image holding a filesystem.
+struct Candidate {
+  SourceVolume volume;
+  std::string key;             // what --partition names it by: "2"
+  std::string default_prefix;  // where it sits when several are checked: "/partition2"
+};
+
+// The label of a volume in messages and the report's source; ext volumes keep the plain label.
+std::string VolumeLabel(std::string label, FilesystemKind kind) {
+  if (kind != FilesystemKind::kExt) label.append(", ").append(ToString(kind));
+  return label;
+}
+
+std::vector<Candidate> FindCandidates(const ImageFile& image, const PartitionTable& table) {
+  ReadAtFn read = image.Reader();
+  std::string scheme(ToString(table.scheme));
+  std::vector<Candidate> candidates;
+  if (table.scheme == PartitionScheme::kNone) {
+    FilesystemKind kind = DetectFilesystem(read, 0, image.Size());
+    if (kind != FilesystemKind::kUnknown) {
+      candidates.push_back({{0, image.Size(), "", VolumeLabel("whole image", kind), kind}, "", ""});
+    }
+    return candidates;
+  }
+  for (const Partition& p : table.partitions) {
+    FilesystemKind kind = DetectFilesystem(read, p.offset, p.length);
+    std::string number = std::to_string(p.number);
+    if (kind == FilesystemKind::kUnknown) continue;
+    candidates.push_back(
+        {{p.offset, p.length, "", VolumeLabel(scheme + " partition " + number, kind), kind},
+         number,
+         "/partition" + number});
+  }
+  return candidates;
+}
+
+std::vector<SourceVolume> ChooseVolumes(const ImageFile& image, const SourceSpec& spec,
+                                        std::string& description,
+                                        std::vector<std::string>& warnings) {
   ReadAtFn read = image.Reader();
   PartitionTable table;
   try {
@@ -23,69 +63,74 @@ std::vector<ExtVolume> ChooseVolumes(const ImageFile& image, const SourceSpec& s
     throw SourceError("partition table of " + image.Name() + ": " + error.what());
   }
   std::string scheme(ToString(table.scheme));
+  std::vector<Candidate> candidates = FindCandidates(image, table);
   if (table.scheme == PartitionScheme::kNone) {
     if (!spec.partitions.empty()) {
       throw SourceError(image.Name() + " has no partition table; drop --partition");
     }
-    if (!HasExtSuperblock(read, 0, image.Size())) {
-      throw SourceError(image.Name() +
-                        " has neither an MBR/GPT partition table nor an ext2/3/4 superblock");
+    if (candidates.empty()) {
+      throw SourceError(image.Name() + " has neither an MBR/GPT partition table nor " +
+                        kFilesystems);
     }
     description = "image " + image.Name();
-    return {ExtVolume{0, image.Size(), "", "whole image"}};
-  }
-  std::vector<ExtVolume> volumes;
-  auto add = [&](const Partition& p, std::string prefix) {
-    if (!HasExtSuperblock(read, p.offset, p.length)) {
-      throw SourceError(scheme + " partition " + std::to_string(p.number) + " of " + image.Name() +
-                        " holds no ext2/3/4 filesystem");
+    if (candidates[0].volume.kind != FilesystemKind::kExt) {
+      description.append(" (").append(ToString(candidates[0].volume.kind)).append(")");
     }
-    volumes.push_back(ExtVolume{p.offset, p.length, std::move(prefix),
-                                scheme + " partition " + std::to_string(p.number)});
-  };
+    candidates[0].volume.label = "whole image";
+    return {candidates[0].volume};
+  }
+  std::vector<SourceVolume> volumes;
   if (!spec.partitions.empty()) {
     for (const std::string& item : spec.partitions) {
       size_t colon = item.find(':');
-      std::string number_text = item.substr(0, colon);
+      std::string key = item.substr(0, colon);
       std::string prefix = colon == std::string::npos ? "" : item.substr(colon + 1);
       if (prefix == "/") prefix.clear();
       if (!prefix.empty() && (prefix.front() != '/' || prefix.back() == '/')) {
         throw SourceError("--partition " + item + ": the mount point must be like /boot");
       }
-      unsigned number = 0;
-      try {
-        number = static_cast<unsigned>(std::stoul(number_text));
-      } catch (const std::exception&) {
+      if (key.empty() || key.size() > 9 ||
+          key.find_first_not_of("0123456789") != std::string::npos) {
         throw SourceError("--partition " + item + ": expected N or N:/mountpoint");
       }
-      auto it = std::find_if(table.partitions.begin(), table.partitions.end(),
-                             [&](const Partition& p) { return p.number == number; });
-      if (it == table.partitions.end()) {
+      key = std::to_string(std::stoul(key));
+      auto partition =
+          std::find_if(table.partitions.begin(), table.partitions.end(),
+                       [&](const Partition& p) { return std::to_string(p.number) == key; });
+      if (partition == table.partitions.end()) {
         std::string message = image.Name();
-        message.append(" has no ").append(scheme).append(" partition ").append(number_text);
+        message.append(" has no ")
+            .append(scheme)
+            .append(" partition ")
+            .append(item.substr(0, colon));
         throw SourceError(message);
       }
-      for (const ExtVolume& other : volumes) {
+      auto it = std::find_if(candidates.begin(), candidates.end(),
+                             [&](const Candidate& c) { return c.key == key; });
+      if (it == candidates.end()) {
+        throw SourceError(scheme + " partition " + key + " of " + image.Name() + " holds no " +
+                          "ext2/3/4 or XFS filesystem");
+      }
+      for (const SourceVolume& other : volumes) {
         if (other.mount_prefix == prefix) {
           throw SourceError("--partition " + item + ": two partitions at " +
                             (prefix.empty() ? "/" : prefix) + "; give N:/mountpoint");
         }
       }
-      add(*it, prefix);
+      SourceVolume volume = it->volume;
+      volume.mount_prefix = prefix;
+      volumes.push_back(std::move(volume));
     }
   } else {
-    std::vector<Partition> ext;
-    for (const Partition& p : table.partitions) {
-      if (HasExtSuperblock(read, p.offset, p.length)) ext.push_back(p);
+    if (candidates.empty()) {
+      throw SourceError("no partition of " + image.Name() + " (" + scheme + ") holds " +
+                        kFilesystems);
     }
-    if (ext.empty()) {
-      throw SourceError("no partition of " + image.Name() + " (" + scheme +
-                        ") holds an ext2/3/4 filesystem");
+    for (Candidate& c : candidates) {
+      if (candidates.size() > 1) c.volume.mount_prefix = c.default_prefix;
+      volumes.push_back(std::move(c.volume));
     }
-    for (const Partition& p : ext) {
-      add(p, ext.size() == 1 ? "" : "/partition" + std::to_string(p.number));
-    }
-    if (ext.size() > 1) {
+    if (volumes.size() > 1) {
       warnings.push_back(
           "several ext partitions: each is checked under /partitionN; name them "
           "with --partition N:/mountpoint");
@@ -98,6 +143,22 @@ std::vector<ExtVolume> ChooseVolumes(const ImageFile& image, const SourceSpec& s
   }
   description += ")";
   return volumes;
+}
+
+// The one place that knows which reader handles which filesystem kind.
+void ScanVolume(ImageFile& image, const SourceVolume& volume, const RuleSet& rules,
+                const ScanLimits& limits, ScanResult& result, Progress& progress) {
+  switch (volume.kind) {
+    case FilesystemKind::kExt:
+      ScanExtVolume(image, volume, rules, limits, result, progress);
+      return;
+    case FilesystemKind::kXfs:
+      ScanXfsVolume(image, volume, rules, limits, result, progress);
+      return;
+    case FilesystemKind::kUnknown:
+      break;
+  }
+  throw SourceError(volume.label + " of " + image.Name() + " holds " + "no known filesystem");
 }
 
 }  // namespace
@@ -115,8 +176,8 @@ ScanOutput ScanSource(const SourceSpec& spec, const RuleSet& rules, const ScanOp
         throw SourceError(error.what());
       }
     }();
-    for (const ExtVolume& volume : ChooseVolumes(image, spec, output.source, output.warnings)) {
-      ScanExtVolume(image, volume, rules, options.limits, scan, progress);
+    for (const SourceVolume& volume : ChooseVolumes(image, spec, output.source, output.warnings)) {
+      ScanVolume(image, volume, rules, options.limits, scan, progress);
     }
     HashContents(&image, scan, options.workers, progress);
   } else {

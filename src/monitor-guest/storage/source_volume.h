@@ -1,0 +1,32 @@
+// One filesystem of an image that a scan reads: where it lies, where it is mounted in the guest's
+// view, what it is called in messages, and which reader understands it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+#include "storage/partition_table.h"
+
+namespace virdomm::monitor {
+
+class SourceError : public Error {
+ public:
+  using Error::Error;
+};
+
+// Told apart by superblock magic; a new reader adds one value here and one case in the scan.
+enum class FilesystemKind { kUnknown, kExt, kXfs };
+std::string_view ToString(FilesystemKind kind);  // "ext", "xfs"
+FilesystemKind DetectFilesystem(const ReadAtFn& read, std::uint64_t offset, std::uint64_t length);
+
+struct SourceVolume {
+  std::uint64_t offset = 0;  // bytes into the image
+  std::uint64_t length = 0;
+  std::string mount_prefix;  // "" for the root filesystem, "/boot" for a /boot partition
+  std::string label;         // for messages: "partition 2" or "whole image"
+  FilesystemKind kind = FilesystemKind::kExt;
+};
+
+}  // namespace virdomm::monitor
