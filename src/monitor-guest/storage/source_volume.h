@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "storage/partition_table.h"
+#include "storage/volume_map.h"
 
 namespace virdomm::monitor {
 
@@ -27,6 +28,13 @@ struct SourceVolume {
   std::string mount_prefix;  // "" for the root filesystem, "/boot" for a /boot partition
   std::string label;         // for messages: "partition 2" or "whole image"
   FilesystemKind kind = FilesystemKind::kExt;
+  // Set for a logical volume made of several linear segments; empty means the one contiguous
+  // range [offset, offset+length).
+  std::vector<VolumePiece> pieces;
+
+  [[nodiscard]] VolumeMap Map() const {
+    return pieces.empty() ? VolumeMap::Contiguous(offset, length) : VolumeMap(pieces);
+  }
 };
 
 }  // namespace virdomm::monitor

@@ -127,7 +127,7 @@ std::vector<XfsExtent> MapXfsFork(const XfsVolume& volume, const XfsInode& inode
             [](const XfsExtent& a, const XfsExtent& b) { return a.logical < b.logical; });
   for (size_t i = 0; i < extents.size(); ++i) {
     const XfsExtent& e = extents[i];
-    (void)volume.BlockToImageByte(e.block, e.count);  // throws when outside the filesystem
+    (void)volume.BlockToVolumeByte(e.block, e.count);  // throws when outside the filesystem
     if (i > 0 && extents[i - 1].logical + extents[i - 1].count > e.logical) {
       throw XfsFileError("inode " + std::to_string(inode.number) +
                          ": extents overlap at file block " + std::to_string(e.logical));
@@ -153,8 +153,8 @@ std::vector<std::uint8_t> ReadXfsForkBytes(const XfsVolume& volume,
     if (stop <= offset || it->unwritten) continue;
     std::uint64_t from = std::max(start, offset);
     std::uint64_t to = std::min(stop, end);
-    std::uint64_t image = volume.BlockToImageByte(it->block, it->count) + (from - start);
-    volume.ReadImage(image, out.data() + (from - offset), static_cast<size_t>(to - from));
+    std::uint64_t image = volume.BlockToVolumeByte(it->block, it->count) + (from - start);
+    volume.ReadVolume(image, out.data() + (from - offset), static_cast<size_t>(to - from));
   }
   return out;
 }

@@ -87,7 +87,7 @@ XfsInode DecodeXfsInode(const XfsGeometry& geometry, std::uint64_t ino, const st
 XfsInode ReadXfsInode(const XfsVolume& volume, std::uint64_t ino) {
   const XfsGeometry& geometry = volume.Geometry();
   std::vector<std::uint8_t> bytes(geometry.inode_size);
-  volume.ReadImage(volume.InodeToImageByte(ino), bytes.data(), bytes.size());
+  volume.ReadVolume(volume.InodeToVolumeByte(ino), bytes.data(), bytes.size());
   return DecodeXfsInode(geometry, ino, bytes.data(), bytes.size());
 }
 

@@ -27,7 +27,8 @@ class LogReader {
 
   std::array<std::uint8_t, xfs::kLogBasicBlock> Block(std::uint64_t index) const {
     std::array<std::uint8_t, xfs::kLogBasicBlock> bytes{};
-    volume_.ReadImage(start_ + (index % blocks_) * xfs::kLogBasicBlock, bytes.data(), bytes.size());
+    volume_.ReadVolume(start_ + (index % blocks_) * xfs::kLogBasicBlock, bytes.data(),
+                       bytes.size());
     return bytes;
   }
   // Data blocks carry the cycle in their first word; record headers start with the magic and
@@ -55,7 +56,7 @@ XfsLogCheck CheckXfsLog(const XfsVolume& volume) {
     return check;
   }
   try {
-    std::uint64_t start = volume.BlockToImageByte(g.log_start, g.log_blocks);
+    std::uint64_t start = volume.BlockToVolumeByte(g.log_start, g.log_blocks);
     std::uint64_t blocks = std::uint64_t{g.log_blocks} * g.block_size / xfs::kLogBasicBlock;
     if (blocks < 2) throw XfsFileError("the log is too small");
     LogReader log(volume, start, blocks);

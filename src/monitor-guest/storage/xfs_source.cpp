@@ -66,7 +66,7 @@ class XfsWalker {
 
 void XfsWalker::Open() {
   try {
-    fs_ = std::make_unique<XfsVolume>(image_.Reader(), volume_.offset, volume_.length);
+    fs_ = std::make_unique<XfsVolume>(image_.Reader(), volume_.Map());
   } catch (const Error& error) {
     throw SourceError("cannot open the XFS filesystem in " + volume_.label + " of " +
                       image_.Name() + ": " + error.what());
@@ -110,20 +110,30 @@ std::vector<Segment> XfsWalker::MapContents(const XfsInode& inode) {
   if (inode.realtime) {
     throw XfsFileError("file data on the realtime device is not supported");
   }
-  std::vector<Segment> segments;
+  std::vector<Segment> volume_segments;
   std::uint64_t block_size = fs_->Geometry().block_size;
   for (const XfsExtent& extent : MapXfsFork(*fs_, inode, inode.data, *budget_)) {
     if (extent.unwritten) continue;  // preallocated space reads as zeros
     if (extent.logical >= (inode.size + block_size - 1) / block_size) break;
     std::uint64_t logical = extent.logical * block_size;
     std::uint64_t length = std::min(extent.count * block_size, inode.size - logical);
-    std::uint64_t physical = fs_->BlockToImageByte(extent.block, extent.count);
-    if (!segments.empty() && segments.back().logical + segments.back().length == logical &&
-        segments.back().physical + segments.back().length == physical) {
-      segments.back().length += length;
+    std::uint64_t physical = fs_->BlockToVolumeByte(extent.block, extent.count);
+    if (!volume_segments.empty() &&
+        volume_segments.back().logical + volume_segments.back().length == logical &&
+        volume_segments.back().physical + volume_segments.back().length == physical) {
+      volume_segments.back().length += length;
     } else {
-      segments.push_back(Segment{logical, physical, length});
+      volume_segments.push_back(Segment{logical, physical, length});
     }
+  }
+  // The hasher reads image bytes: a logical volume's pieces split segments at their seams.
+  std::vector<Segment> segments;
+  try {
+    for (const Segment& segment : volume_segments) {
+      fs_->Map().AppendImageSegments(segment, segments);
+    }
+  } catch (const Error& error) {
+    throw XfsFileError(error.what());
   }
   return segments;
 }

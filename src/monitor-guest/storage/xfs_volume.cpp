@@ -105,16 +105,18 @@ XfsGeometry ParseXfsSuperblock(const std::uint8_t* sb, size_t size) {
   return g;
 }
 
-XfsVolume::XfsVolume(ReadAtFn read, std::uint64_t offset, std::uint64_t length)
-    : read_(std::move(read)), offset_(offset), length_(length) {
+XfsVolume::XfsVolume(ReadAtFn read, VolumeMap map) : read_(std::move(read)), map_(std::move(map)) {
+  std::uint64_t length = map_.Length();
   std::vector<std::uint8_t> sb(512);
-  if (length < sb.size() || read_(offset, sb.data(), sb.size()) != sb.size()) {
+  if (length < sb.size() || map_.Read(read_, 0, sb.data(), sb.size()) != sb.size()) {
     throw Error("XFS superblock: short read");
   }
   std::uint16_t sector = LoadBe16(sb.data() + xfs::kSbSectSize);
   if (sector > 512 && sector <= 32768 && sector <= length) {
     sb.resize(sector);
-    if (read_(offset, sb.data(), sb.size()) != sb.size()) throw Error("XFS superblock: short read");
+    if (map_.Read(read_, 0, sb.data(), sb.size()) != sb.size()) {
+      throw Error("XFS superblock: short read");
+    }
   }
   geometry_ = ParseXfsSuperblock(sb.data(), sb.size());
   if (geometry_.data_blocks > length / geometry_.block_size) {
@@ -124,7 +126,7 @@ XfsVolume::XfsVolume(ReadAtFn read, std::uint64_t offset, std::uint64_t length)
   }
 }
 
-std::uint64_t XfsVolume::BlockToImageByte(std::uint64_t fsb, std::uint64_t count) const {
+std::uint64_t XfsVolume::BlockToVolumeByte(std::uint64_t fsb, std::uint64_t count) const {
   std::uint64_t ag = fsb >> geometry_.ag_block_log;
   std::uint64_t ag_block = fsb & ((std::uint64_t{1} << geometry_.ag_block_log) - 1);
   if (ag >= geometry_.ag_count || ag_block >= geometry_.ag_blocks ||
@@ -136,36 +138,35 @@ std::uint64_t XfsVolume::BlockToImageByte(std::uint64_t fsb, std::uint64_t count
   if (linear >= geometry_.data_blocks || count > geometry_.data_blocks - linear) {
     throw XfsFileError("block " + std::to_string(fsb) + " lies past the end of the filesystem");
   }
-  return offset_ + linear * geometry_.block_size;
+  return linear * geometry_.block_size;
 }
 
-std::uint64_t XfsVolume::InodeToImageByte(std::uint64_t ino) const {
+std::uint64_t XfsVolume::InodeToVolumeByte(std::uint64_t ino) const {
   unsigned per_block_log = geometry_.inodes_per_block_log;
   std::uint64_t fsb = ino >> per_block_log;
   if ((fsb >> geometry_.ag_block_log) >= geometry_.ag_count || ino == 0) {
     throw XfsFileError("inode number " + std::to_string(ino) + " lies outside the filesystem");
   }
   std::uint64_t index = ino & ((std::uint64_t{1} << per_block_log) - 1);
-  return BlockToImageByte(fsb, 1) + index * geometry_.inode_size;
+  return BlockToVolumeByte(fsb, 1) + index * geometry_.inode_size;
 }
 
-void XfsVolume::ReadImage(std::uint64_t image_offset, void* buffer, size_t size) const {
-  if (image_offset < offset_ || image_offset - offset_ > length_ ||
-      size > length_ - (image_offset - offset_)) {
+void XfsVolume::ReadVolume(std::uint64_t offset, void* buffer, size_t size) const {
+  if (offset > map_.Length() || size > map_.Length() - offset) {
     throw XfsFileError("read outside the volume");
   }
-  if (read_(image_offset, buffer, size) != size) {
-    throw XfsFileError("short read at image byte " + std::to_string(image_offset));
+  if (map_.Read(read_, offset, buffer, size) != size) {
+    throw XfsFileError("short read at volume byte " + std::to_string(offset));
   }
 }
 
 std::vector<std::uint8_t> XfsVolume::ReadBlocks(std::uint64_t fsb, std::uint64_t count) const {
-  std::uint64_t start = BlockToImageByte(fsb, count);
+  std::uint64_t start = BlockToVolumeByte(fsb, count);
   if (count > (std::uint64_t{1} << 30) / geometry_.block_size) {
     throw XfsFileError("metadata read of " + std::to_string(count) + " blocks is too large");
   }
   std::vector<std::uint8_t> bytes(static_cast<size_t>(count * geometry_.block_size));
-  ReadImage(start, bytes.data(), bytes.size());
+  ReadVolume(start, bytes.data(), bytes.size());
   return bytes;
 }
 

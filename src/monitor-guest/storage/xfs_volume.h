@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "storage/partition_table.h"
+#include "storage/volume_map.h"
 
 namespace virdomm::monitor {
 
@@ -48,27 +49,26 @@ bool XfsCrcMatches(const std::uint8_t* bytes, size_t size, size_t crc_offset);
 
 class XfsVolume {
  public:
-  // `read` reads the image; the filesystem occupies [offset, offset+length). Throws Error when
+  // `read` reads the image; `map` says where the volume's bytes are in it. Throws Error when
   // the superblock is unusable or the filesystem is larger than the volume.
-  XfsVolume(ReadAtFn read, std::uint64_t offset, std::uint64_t length);
+  XfsVolume(ReadAtFn read, VolumeMap map);
 
   [[nodiscard]] const XfsGeometry& Geometry() const { return geometry_; }
-  [[nodiscard]] std::uint64_t Offset() const { return offset_; }
+  [[nodiscard]] const VolumeMap& Map() const { return map_; }
   [[nodiscard]] bool HasCrc() const { return geometry_.version == 5; }
-  // Image byte of filesystem block `fsb` (AG number in the high bits), checking that
+  // Volume byte of filesystem block `fsb` (AG number in the high bits), checking that
   // [fsb, fsb+count) lies inside one AG and inside the filesystem.
-  [[nodiscard]] std::uint64_t BlockToImageByte(std::uint64_t fsb, std::uint64_t count) const;
-  // Image byte of inode `ino`; throws XfsFileError for numbers outside the filesystem.
-  [[nodiscard]] std::uint64_t InodeToImageByte(std::uint64_t ino) const;
-  // Reads exactly `size` bytes at image byte `image_offset`, which must lie in the volume.
-  void ReadImage(std::uint64_t image_offset, void* buffer, size_t size) const;
+  [[nodiscard]] std::uint64_t BlockToVolumeByte(std::uint64_t fsb, std::uint64_t count) const;
+  // Volume byte of inode `ino`; throws XfsFileError for numbers outside the filesystem.
+  [[nodiscard]] std::uint64_t InodeToVolumeByte(std::uint64_t ino) const;
+  // Reads exactly `size` bytes at volume byte `offset`; throws XfsFileError past the end.
+  void ReadVolume(std::uint64_t offset, void* buffer, size_t size) const;
   // Reads `count` filesystem blocks starting at `fsb`.
   [[nodiscard]] std::vector<std::uint8_t> ReadBlocks(std::uint64_t fsb, std::uint64_t count) const;
 
  private:
   ReadAtFn read_;
-  std::uint64_t offset_ = 0;
-  std::uint64_t length_ = 0;
+  VolumeMap map_;
   XfsGeometry geometry_;
 };
 

@@ -18,6 +18,7 @@ fi
 clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$src/src/virdomm" -I"$src/src/monitor-guest" -I/usr/include/ext2fs -I/usr/include/et \
   "$src/tests/fuzz/storage/image_reader_fuzzer.cpp" \
-  "$storage"/{block_overlay,content_hasher,digest,ext_journal,ext_source,file_record,image_file,journal_replay,partition_table,positional_read,progress,ro_io_manager,rules,storage_scan,tree_source}.cpp \
+  "$storage"/{block_overlay,content_hasher,digest,ext_journal,ext_source,file_record,image_file,journal_replay,partition_table,positional_read,progress,ro_io_manager,rules,source_volume,storage_scan,tree_source,volume_choice,volume_map}.cpp \
+  "$storage"/{lvm_metadata,lvm_text,xfs_bmap,xfs_directory,xfs_inode,xfs_log,xfs_remote,xfs_source,xfs_volume,xfs_xattr}.cpp \
   "$src/src/virdomm/common/unique_handle.cpp" \
   -lext2fs -lcom_err -lcrypto -lpthread -o "$out"
