@@ -39,7 +39,7 @@ struct Label {
 
 bool ParseLabel(const std::uint8_t* sector, std::uint64_t index, Label& label) {
   if (std::memcmp(sector, kLabelId, 8) != 0 ||
-      std::memcmp(sector + kLabelTypeOffset, kLabelType, 8)) {
+      std::memcmp(sector + kLabelTypeOffset, kLabelType, 8) != 0) {
     return false;
   }
   if (LoadLe64(sector + kLabelSectorField) != index) return false;
@@ -282,7 +282,8 @@ LvmPhysicalVolume MapLvmVolumes(const LvmSection& metadata, std::string_view pv_
                   volume.pieces, problem)) {
       pv.volumes.push_back(std::move(volume));
     } else {
-      pv.warnings.push_back(lv_where + " is skipped: " + problem);
+      lv_where.append(" is skipped: ").append(problem);
+      pv.warnings.push_back(std::move(lv_where));
     }
   }
   return pv;

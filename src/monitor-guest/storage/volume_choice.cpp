@@ -37,7 +37,11 @@ void AddLogicalVolumes(const ImageFile& image, std::uint64_t offset, std::uint64
     warnings.push_back(container + ": LVM2 physical volume not readable: " + error.what());
     return;
   }
-  for (std::string& warning : pv.warnings) warnings.push_back(container + ": " + warning);
+  for (const std::string& warning : pv.warnings) {
+    std::string line = container;
+    line.append(": ").append(warning);
+    warnings.push_back(std::move(line));
+  }
   for (LvmLogicalVolume& lv : pv.volumes) {
     std::string key = lv.vg + "/" + lv.name;
     const VolumePiece& first = lv.pieces.front();
@@ -92,8 +96,9 @@ std::vector<Candidate> FindCandidates(const ImageFile& image, const PartitionTab
   std::string scheme(ToString(table.scheme));
   for (const Partition& p : table.partitions) {
     std::string number = std::to_string(p.number);
-    AddContainer(image, p.offset, p.length, scheme + " partition " + number, number,
-                 "/partition" + number, out, warnings);
+    std::string label = scheme;
+    label.append(" partition ").append(number);
+    AddContainer(image, p.offset, p.length, label, number, "/partition" + number, out, warnings);
   }
   return out;
 }

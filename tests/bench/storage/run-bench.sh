@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Storage checker benchmark: a ~10k-file tree copied from /usr (real file sizes) and its ext4
-# image; Debian's AIDE --init/--check (same attributes, SHA-256, 2 workers) against
-# domm-monitor storage init/check on the tree (--root) and on the image (--image), and a
+# Storage checker benchmark: a ~10k-file tree copied from /usr (real file sizes), its ext4
+# image and (as root, through a loop mount) its XFS image; Debian's AIDE --init/--check (same attributes, SHA-256, 2 workers) against
+# domm-monitor storage init/check on the tree (--root) and on the images (--image), and a
 # sequential read of the image's used blocks (e2image -ra, and a plain read of the image's
 # allocated regions) as the I/O bound. All in one run.
 # Usage: run-bench.sh DOMM_MONITOR [WORKDIR] [FILES] [REPEATS] [cold]
@@ -32,6 +32,19 @@ mbytes=$(du -sm --apparent-size tree | cut -f1)
 if [ ! -f image.img ]; then
   size=$(( mbytes * 2 + 128 ))
   mkfs.ext4 -q -F -d tree -b 4096 image.img "${size}M" >/dev/null
+fi
+# The XFS image holds the same tree, copied in through a loop mount (needs root and xfsprogs).
+xfs=no
+if [ "$(id -u)" -eq 0 ] && command -v mkfs.xfs >/dev/null; then
+  xfs=yes
+  if [ ! -f xfs.img ]; then
+    truncate -s "$(( mbytes * 2 + 400 ))M" xfs.img
+    mkfs.xfs -q -f xfs.img
+    mkdir -p xfs-mnt
+    mount -o loop xfs.img xfs-mnt
+    cp -a tree/. xfs-mnt/
+    umount xfs-mnt
+  fi
 fi
 
 [ -f key ] || "$bin" storage keygen --key key
@@ -88,12 +101,20 @@ run_all() {
   timed "ours check --root" "$bin" storage check --root tree --db root.db --key key --rules rules --progress never --workers 2
   timed "ours init --image" "$bin" storage init --force --image image.img --db image.db --key key --rules rules --progress never --workers 2
   timed "ours check --image" "$bin" storage check --image image.img --db image.db --key key --rules rules --progress never --workers 2
+  if [ "$xfs" = yes ]; then
+    timed "ours init --image (xfs)" "$bin" storage init --force --image xfs.img --db xfs.db --key key --rules rules --progress never --workers 2
+    timed "ours check --image (xfs)" "$bin" storage check --image xfs.img --db xfs.db --key key --rules rules --progress never --workers 2
+  fi
   timed "e2image -ra (used blocks)" sh -c "e2image -ra image.img - | cat >/dev/null"
   timed "read allocated (SEEK_DATA)" ./read_allocated image.img
   timed "dd whole image" dd if=image.img of=/dev/null bs=4M
   echo "  ratios:"
   ratio "AIDE --check / ours check --root" "aide --check" "ours check --root"
   ratio "AIDE --check / ours check --image" "aide --check" "ours check --image"
+  if [ "$xfs" = yes ]; then
+    ratio "AIDE --check / ours check --image (xfs)" "aide --check" "ours check --image (xfs)"
+    ratio "AIDE --init / ours init --image (xfs)" "aide --init" "ours init --image (xfs)"
+  fi
   ratio "AIDE --init / ours init --root" "aide --init" "ours init --root"
   ratio "ours check --image / e2image used-block read" "ours check --image" "e2image -ra (used blocks)"
   ratio "ours check --image / read of allocated data" "ours check --image" "read allocated (SEEK_DATA)"
@@ -107,7 +128,13 @@ set +e
 aide -c aide.conf --check >/dev/null 2>&1; aide_rc=$?
 "$bin" storage check --image image.img --db image.db --key key --rules rules --progress never >/dev/null 2>&1; ours_rc=$?
 set -e
-echo "  unchanged-tree exit codes: aide $aide_rc, ours $ours_rc"
+xfs_rc=-
+if [ "$xfs" = yes ]; then
+  xfs_rc=0
+  "$bin" storage check --image xfs.img --db xfs.db --key key --rules rules --progress never \
+    >/dev/null 2>&1 || xfs_rc=$?
+fi
+echo "  unchanged-tree exit codes: aide $aide_rc, ours $ours_rc, ours on xfs $xfs_rc"
 if [ "$cold" = cold ]; then
   mode=cold
   repeats=1  # each cold run drops the whole machine's page cache: keep it to one

@@ -91,11 +91,11 @@ TEST(LvmMapping, LinearSegmentsBecomePieces) {
   EXPECT_EQ(data.pieces[0].image_offset, pv_offset + kMiB);  // pe_start = 2048 sectors
   EXPECT_EQ(data.pieces[0].length, 40 * kMiB);
   EXPECT_EQ(data.pieces[1].volume_offset, 40 * kMiB);
-  EXPECT_EQ(data.pieces[1].image_offset, pv_offset + kMiB + 18 * 4 * kMiB);
+  EXPECT_EQ(data.pieces[1].image_offset, pv_offset + kMiB + kMiB * 18 * 4);
   EXPECT_EQ(data.pieces[1].length, 20 * kMiB);
   const LvmLogicalVolume& boot = pv.volumes[1];
   ASSERT_EQ(boot.pieces.size(), 1U);
-  EXPECT_EQ(boot.pieces[0].image_offset, pv_offset + kMiB + 10 * 4 * kMiB);
+  EXPECT_EQ(boot.pieces[0].image_offset, pv_offset + kMiB + kMiB * 10 * 4);
 }
 
 TEST(LvmMapping, StripedAndSpanningVolumesAreNamed) {
