@@ -50,12 +50,6 @@ void AddLogicalVolumes(const ImageFile& image, std::uint64_t offset, std::uint64
       warnings.push_back("LV " + key + " holds no ext2/3/4 or XFS filesystem; skipped");
       continue;
     }
-    if (kind == FilesystemKind::kExt && lv.pieces.size() > 1) {
-      warnings.push_back("LV " + key +
-                         " is skipped: ext2/3/4 on a logical volume of several segments is not "
-                         "supported yet");
-      continue;
-    }
     Candidate candidate;
     candidate.volume.offset = first.image_offset;
     candidate.volume.length = 0;

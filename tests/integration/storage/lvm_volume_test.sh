@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # LVM2 logical volumes inside a disk image. A GPT image gets an ext4 partition and a PV made by
 # pvcreate on a loop device over the second partition; vgcreate and lvcreate make an XFS LV
-# "root" and an ext4 LV "var", and lvextend grows root after var, so root has a second linear
-# segment. The metadata is LVM's own; the filesystems are built in files and copied to the
+# "root" and an ext4 LV "var", and lvextend grows root and then var, so each has a second linear
+# segment, with files across the seam. The metadata is LVM's own; the filesystems are built in files and copied to the
 # extents that `lvs --segments` reports, because activating LVs needs device-mapper, which a
 # test machine may lack (--driverloaded n keeps LVM away from it). Each LV read from the image
 # must give the same baseline as its filesystem image read alone. A second volume group spread
@@ -56,6 +56,7 @@ lvm vgcreate vdtest0 "$pv"
 lvm lvcreate -an -Zn -y -L 320M -n root vdtest0
 lvm lvcreate -an -Zn -y -L 32M -n var vdtest0
 lvm lvextend -L +40M vdtest0/root
+lvm lvextend -L +16M vdtest0/var
 extent=$(command lvm vgs "${lvm_opts[@]}" --noheadings --units b --nosuffix -o vg_extent_size vdtest0 2>/dev/null | tr -d ' ')
 pe_start=$(command lvm pvs "${lvm_opts[@]}" --noheadings --units b --nosuffix -o pe_start "$pv" 2>/dev/null | tr -d ' ')
 # segments LV: "start_extent count first_pe" per segment, from LVM itself.
@@ -66,6 +67,7 @@ segments() {
 segments root >root.segments
 segments var >var.segments
 [ "$(wc -l <root.segments)" -eq 2 ] || die "root should have two segments: $(cat root.segments)"
+[ "$(wc -l <var.segments)" -eq 2 ] || die "var should have two segments: $(cat var.segments)"
 losetup -d "$pv" && loops=()
 
 # copy_in FS SEGMENTS: writes a filesystem image onto its LV's extents inside disk.img.
@@ -90,9 +92,10 @@ while [ "$(df -B1M --output=avail "$mnt" | tail -1)" -gt 24 ]; do
 done
 umount "$mnt"
 copy_in root.fs root.segments
-# var: ext4 from a tree.
+# var: ext4 from a tree, a 36 MiB file reaching past the seam at 32 MiB.
 mkdir -p var-tree/log && printf 'var log\n' >var-tree/log/messages
-mkfs.ext4 -q -F -d var-tree var.fs 32M >/dev/null
+head -c 36M /dev/urandom >var-tree/log/big
+mkfs.ext4 -q -F -d var-tree var.fs 48M >/dev/null
 copy_in var.fs var.segments
 
 "$bin" storage init --image root.fs --db root-alone.db --key key --rules rules 2>/dev/null
@@ -106,7 +109,7 @@ echo "ok: the two-segment XFS LV equals its filesystem image ($(grep -c '^F ' ro
   --rules rules 2>/dev/null
 diff <(grep '^F ' var-alone.db) <(grep '^F ' var-lv.db) >/dev/null ||
   die "LV vdtest0/var reads differently from its filesystem image"
-echo "ok: the ext4 LV equals its filesystem image"
+echo "ok: the two-segment ext4 LV equals its filesystem image"
 
 # Every filesystem at once: partitions under /partitionN, LVs under /lv/VG/LV.
 "$bin" storage init --image disk.img --db all.db --key key --rules rules 2>all.err

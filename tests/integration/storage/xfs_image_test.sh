@@ -24,11 +24,9 @@ printf '/ R+sha512\n' >rules
 # entries DB: the entry lines of a baseline (every recorded attribute of every file).
 entries() { grep '^F ' "$1"; }
 
-# inode_format IMG PATH: the data fork format of PATH (1 local, 2 extents, 3 btree) per xfs_db.
+# inode_format IMG PATH: the data fork format of PATH (local, extents, btree) per xfs_db.
 inode_format() {
-  local ino
-  ino=$(xfs_db -r -c "path $2" -c "print core.format" "$1" 2>/dev/null | sed -n 's/.*(\([a-z]*\)).*/\1/p')
-  echo "$ino"
+  xfs_db -r -c "path $2" -c "print core.format" "$1" 2>/dev/null | sed -n 's/.*(\([a-z]*\)).*/\1/p'
 }
 
 fill() {
@@ -68,8 +66,13 @@ variant() {
   mount -o loop "$img" "$mnt"
   fill "$mnt"
   umount "$mnt"
+  # The forms this test is about, as xfs_db sees them.
   [ "$(inode_format "$img" /usr/lib/fragmented.bin)" = btree ] ||
     die "$name: fragmented.bin is not in btree format"
+  [ "$(inode_format "$img" /d/small)" = local ] || die "$name: /d/small is not shortform"
+  [ "$(inode_format "$img" /d/node)" = btree ] || die "$name: /d/node is not btree-mapped"
+  [ "$(inode_format "$img" /d/short-link)" = local ] || die "$name: short link not local"
+  [ "$(inode_format "$img" /d/long-link)" = extents ] || die "$name: long link not remote"
   "$bin" storage init --image "$img" --db "$name.image.db" --key key --rules rules 2>"$name.err"
   grep -q 'warning' "$name.err" && die "$name: unexpected warning: $(cat "$name.err")"
   mount -o ro,norecovery,loop "$img" "$mnt"
