@@ -47,6 +47,9 @@ class ExtWalker {
             const ScanLimits& limits, ScanResult& result, Progress& progress)
       : image_(image),
         volume_(volume),
+        map_(volume.Map()),
+        pieces_(volume.pieces.empty() ? nullptr : &map_),
+        base_(volume.pieces.empty() ? volume.offset : 0),
         rules_(rules),
         limits_(limits),
         result_(result),
@@ -78,8 +81,13 @@ class ExtWalker {
   void PlanContents(ext2_ino_t ino, ext2_inode_large& inode, size_t record_index);
   void ChargeSteps(std::uint64_t steps);
 
+  void AddToOverlay(std::uint64_t volume_offset, std::string bytes);
+
   ImageFile& image_;
   const ExtVolume& volume_;
+  VolumeMap map_;
+  const VolumeMap* pieces_;  // set for a logical volume of several segments, else null
+  std::uint64_t base_;       // image byte of volume byte 0 when contiguous; 0 with pieces
   const RuleSet& rules_;
   const ScanLimits& limits_;
   ScanResult& result_;
@@ -95,7 +103,8 @@ class ExtWalker {
 };
 
 ext2_filsys ExtWalker::OpenFs(const BlockOverlay* overlay, errcode_t& rc) const {
-  std::string name = ReadOnlyChannelName(image_.Fd(), volume_.offset, volume_.length, overlay);
+  std::string name =
+      ReadOnlyChannelName(image_.Fd(), volume_.offset, volume_.length, overlay, pieces_);
   ext2_filsys raw = nullptr;
   rc = ext2fs_open2(name.c_str(), nullptr, EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP, 0, 0,
                     ReadOnlyIoManager(), &raw);
@@ -153,7 +162,7 @@ void ExtWalker::ReplayJournal() {
   if (replay.clean) return;  // needs_recovery set, but the log holds nothing to replay
   if (replay.usable && !replay.blocks.empty()) {
     for (auto& [block, bytes] : replay.blocks) {
-      image_.Overlay().Add(volume_.offset + block * fs_block_size, std::move(bytes));
+      AddToOverlay(block * fs_block_size, std::move(bytes));
     }
     errcode_t rc = 0;
     FsPtr replayed(OpenFs(&image_.Overlay(), rc));
@@ -166,7 +175,13 @@ void ExtWalker::ReplayJournal() {
     if (problem.empty()) {
       fs_ = std::move(replayed);
     } else {
-      image_.Overlay().Erase(volume_.offset, volume_end);
+      if (pieces_ == nullptr) {
+        image_.Overlay().Erase(volume_.offset, volume_end);
+      } else {
+        for (const VolumePiece& piece : map_.Pieces()) {
+          image_.Overlay().Erase(piece.image_offset, piece.image_offset + piece.length);
+        }
+      }
       result_.warnings.push_back(volume_.label + ": the filesystem after the journal replay " +
                                  problem + "; the journal is not replayed");
       replay.usable = false;
@@ -181,6 +196,20 @@ void ExtWalker::ReplayJournal() {
   result_.journal.replayed = true;
   result_.journal.transactions += replay.transactions;
   result_.journal.blocks += replay.blocks.size();
+}
+
+// A replayed block goes to the image bytes its volume bytes map to; on a logical volume a
+// block may straddle two pieces, so each part is added on its own.
+void ExtWalker::AddToOverlay(std::uint64_t volume_offset, std::string bytes) {
+  if (pieces_ == nullptr) {
+    image_.Overlay().Add(volume_.offset + volume_offset, std::move(bytes));
+    return;
+  }
+  std::vector<Segment> parts;
+  map_.AppendImageSegments(Segment{0, volume_offset, bytes.size()}, parts);
+  for (const Segment& part : parts) {
+    image_.Overlay().Add(part.physical, bytes.substr(part.logical, part.length));
+  }
 }
 
 std::string ExtWalker::GuestPath(const std::string& inner) const {
@@ -381,8 +410,8 @@ std::vector<Segment> ExtWalker::MapContents(ext2_ino_t ino, ext2_inode_large& in
         }
         std::uint64_t length =
             std::min<std::uint64_t>(extent.e_len, logical_blocks - extent.e_lblk);
-        AppendSegment(segments, extent.e_lblk * block_size_,
-                      volume_.offset + extent.e_pblk * block_size_, length * block_size_);
+        AppendSegment(segments, extent.e_lblk * block_size_, base_ + extent.e_pblk * block_size_,
+                      length * block_size_);
       }
       rc = ext2fs_extent_get(handle.get(), EXT2_EXTENT_NEXT, &extent);
     }
@@ -391,7 +420,7 @@ std::vector<Segment> ExtWalker::MapContents(ext2_ino_t ino, ext2_inode_large& in
       throw FileProblem("cannot walk the extent tree: " + Ext2Message(rc));
     }
   } else {
-    BlockMapContext context{&segments, block_size_, volume_.offset, blocks_count_, logical_blocks};
+    BlockMapContext context{&segments, block_size_, base_, blocks_count_, logical_blocks};
     errcode_t rc =
         ext2fs_block_iterate3(fs_.get(), ino, BLOCK_FLAG_READ_ONLY | BLOCK_FLAG_DATA_ONLY, nullptr,
                               CollectBlock, &context);
@@ -408,7 +437,15 @@ std::vector<Segment> ExtWalker::MapContents(ext2_ino_t ino, ext2_inode_large& in
       throw FileProblem("extents overlap at byte " + std::to_string(segment.logical));
     }
   }
-  return segments;
+  if (pieces_ == nullptr) return segments;
+  // A logical volume: volume bytes become image bytes, split at the seams of its pieces.
+  std::vector<Segment> image_segments;
+  try {
+    for (const Segment& segment : segments) map_.AppendImageSegments(segment, image_segments);
+  } catch (const Error& error) {
+    throw FileProblem(error.what());
+  }
+  return image_segments;
 }
 
 std::string ExtWalker::ReadSymlink(ext2_ino_t ino, ext2_inode_large& inode) {

@@ -5,25 +5,15 @@
 #include <cstdint>
 #include <string>
 
-#include "common/error.h"
 #include "storage/image_file.h"
 #include "storage/progress.h"
 #include "storage/rules.h"
 #include "storage/scan_types.h"
+#include "storage/source_volume.h"
 
 namespace virdomm::monitor {
 
-class SourceError : public Error {
- public:
-  using Error::Error;
-};
-
-struct ExtVolume {
-  std::uint64_t offset = 0;  // bytes into the image
-  std::uint64_t length = 0;
-  std::string mount_prefix;  // "" for the root filesystem, "/boot" for a /boot partition
-  std::string label;         // for messages: "partition 2" or "whole image"
-};
+using ExtVolume = SourceVolume;
 
 // Appends the selected files of `volume` to `result`. Problems with single files (a corrupt
 // inode, a loop) become FileRecord::error; an unreadable filesystem throws SourceError. A journal

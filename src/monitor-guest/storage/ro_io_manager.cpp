@@ -1,4 +1,5 @@
-// Read-only, bounds-checked libext2fs I/O channel over (fd, offset, length).
+// Read-only, bounds-checked libext2fs I/O channel over (fd, offset, length), or over the pieces
+// of a logical volume.
 #include "storage/ro_io_manager.h"
 
 #include "storage/positional_read.h"
@@ -6,6 +7,7 @@
 #include <ext2fs/ext2fs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -21,7 +23,17 @@ struct ChannelData {
   std::uint64_t length = 0;
   size_t direct_alignment = 0;            // the descriptor is read with O_DIRECT
   const BlockOverlay* overlay = nullptr;  // replayed journal blocks, or none
+  const VolumeMap* map = nullptr;         // a logical volume's pieces, or one range at offset
 };
+
+// Reads `size` bytes at image byte `image_offset`, with the overlay applied; like pread.
+ssize_t ReadImage(const ChannelData& data, std::uint64_t image_offset, void* out, size_t size) {
+  ssize_t got = ReadRange(data.fd, image_offset, out, size, data.direct_alignment);
+  if (got > 0 && data.overlay != nullptr) {
+    data.overlay->Patch(image_offset, out, static_cast<size_t>(got));
+  }
+  return got;
+}
 
 ChannelData* Data(io_channel channel) { return static_cast<ChannelData*>(channel->private_data); }
 
@@ -31,10 +43,25 @@ errcode_t ReadBytes(io_channel channel, std::uint64_t byte_offset, size_t size, 
     std::memset(out, 0, size);
     return EXT2_ET_SHORT_READ;  // past the end of the partition: never read a neighbour's bytes
   }
-  ssize_t got = ReadRange(data->fd, data->offset + byte_offset, out, size, data->direct_alignment);
-  if (got < 0) return errno;
-  if (data->overlay != nullptr) {
-    data->overlay->Patch(data->offset + byte_offset, out, static_cast<size_t>(got));
+  ssize_t got = 0;
+  if (data->map == nullptr) {
+    got = ReadImage(*data, data->offset + byte_offset, out, size);
+    if (got < 0) return errno;
+  } else {
+    // Piece by piece: a logical volume's segments lie apart in the image.
+    for (const VolumePiece& piece : data->map->Pieces()) {
+      std::uint64_t at = byte_offset + static_cast<std::uint64_t>(got);
+      if (static_cast<size_t>(got) == size) break;
+      if (at < piece.volume_offset || at >= piece.volume_offset + piece.length) continue;
+      std::uint64_t inside = at - piece.volume_offset;
+      auto take = static_cast<size_t>(
+          std::min<std::uint64_t>(size - static_cast<size_t>(got), piece.length - inside));
+      ssize_t part =
+          ReadImage(*data, piece.image_offset + inside, static_cast<char*>(out) + got, take);
+      if (part < 0) return errno;
+      got += part;
+      if (static_cast<size_t>(part) < take) break;
+    }
   }
   if (static_cast<size_t>(got) < size) {
     std::memset(static_cast<char*>(out) + got, 0, size - static_cast<size_t>(got));
@@ -114,16 +141,24 @@ errcode_t ChannelOpen(const char* name, int flags, io_channel* out) {
     return EXT2_ET_BAD_DEVICE_NAME;
   }
   const BlockOverlay* overlay = nullptr;
-  if (name[consumed] != '\0') {
+  const VolumeMap* map = nullptr;
+  while (name[consumed] != '\0') {
     std::uintptr_t address = 0;
     int more = 0;
-    if (std::sscanf(name + consumed, ":overlay=%" SCNxPTR "%n", &address, &more) != 1 ||
-        name[consumed + more] != '\0') {
+    // The addresses this process wrote into the name (see the header).
+    if (std::sscanf(name + consumed, ":overlay=%" SCNxPTR "%n", &address, &more) == 1 &&
+        overlay == nullptr) {
+      overlay =
+          reinterpret_cast<const BlockOverlay*>(address);  // NOLINT(performance-no-int-to-ptr)
+    } else if (std::sscanf(name + consumed, ":map=%" SCNxPTR "%n", &address, &more) == 1 &&
+               map == nullptr) {
+      map = reinterpret_cast<const VolumeMap*>(address);  // NOLINT(performance-no-int-to-ptr)
+    } else {
       return EXT2_ET_BAD_DEVICE_NAME;
     }
-    // The address this process wrote into the name (see the header).
-    overlay = reinterpret_cast<const BlockOverlay*>(address);  // NOLINT(performance-no-int-to-ptr)
+    consumed += more;
   }
+  if (map != nullptr && map->Length() != length) return EXT2_ET_BAD_DEVICE_NAME;
   // Handed to libext2fs, which frees it through ChannelClose: a C allocation by contract.
   auto* channel = static_cast<io_channel>(  // NOLINT(cppcoreguidelines-owning-memory)
       std::calloc(1, sizeof(struct struct_io_channel)));
@@ -133,7 +168,8 @@ errcode_t ChannelOpen(const char* name, int flags, io_channel* out) {
   channel->name = strdup(name);
   channel->block_size = 1024;
   channel->refcount = 1;
-  channel->private_data = new ChannelData{fd, offset, length, DirectReadAlignment(fd), overlay};
+  channel->private_data =
+      new ChannelData{fd, offset, length, DirectReadAlignment(fd), overlay, map};
   *out = channel;
   return 0;
 }
@@ -143,13 +179,19 @@ errcode_t ChannelOpen(const char* name, int flags, io_channel* out) {
 io_manager ReadOnlyIoManager() { return &kManager; }
 
 std::string ReadOnlyChannelName(int fd, std::uint64_t offset, std::uint64_t length,
-                                const BlockOverlay* overlay) {
+                                const BlockOverlay* overlay, const VolumeMap* map) {
   std::string name =
       "ro-fd:" + std::to_string(fd) + ":" + std::to_string(offset) + ":" + std::to_string(length);
   if (overlay != nullptr) {
     char address[32];
     (void)std::snprintf(address, sizeof address, ":overlay=%" PRIxPTR,
                         reinterpret_cast<std::uintptr_t>(overlay));  // see the header
+    name += address;
+  }
+  if (map != nullptr) {
+    char address[32];
+    (void)std::snprintf(address, sizeof address, ":map=%" PRIxPTR,
+                        reinterpret_cast<std::uintptr_t>(map));  // see the header
     name += address;
   }
   return name;

@@ -32,7 +32,7 @@ enum ExitCode : int {
   kExitBaselineRefused = 14,  // tampered, truncated, wrong key, malformed
   kExitUsage = 15,
   kExitRules = 16,
-  kExitSource = 17,  // image/tree unreadable, not ext2/3/4, broken partition table
+  kExitSource = 17,  // image/tree unreadable, no ext2/3/4, XFS or btrfs, broken partition table
   kExitFileIo = 18,  // baseline or key file missing or unwritable
   kExitInternal = 19,
 };
@@ -155,7 +155,8 @@ int RunStorageCli(std::span<char*> args) {
   described.add_options()("help,h", "show this help")("image", po::value(&options.source.image),
                                                       "raw disk image or block device (read-only)")(
       "partition", po::value(&options.source.partitions)->composing(),
-      "N or N:/mountpoint; repeatable (default: every ext2/3/4 partition)")(
+      "N, N:/mountpoint, VG/LV or VG/LV:/mountpoint (an LVM2 logical volume); repeatable "
+      "(default: every ext2/3/4, XFS or btrfs partition and logical volume)")(
       "root", po::value(&options.source.root), "directory tree instead of an image")(
       "db", po::value(&options.db), "baseline database file")("key", po::value(&options.key),
                                                               "HMAC key file (see keygen)")(

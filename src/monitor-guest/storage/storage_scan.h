@@ -11,7 +11,7 @@ namespace virdomm::monitor {
 
 struct SourceSpec {
   std::string image;                    // raw image or block device, or empty
-  std::vector<std::string> partitions;  // "N" or "N:/mountpoint"; empty = every ext partition
+  std::vector<std::string> partitions;  // "N[:/mnt]" or "VG/LV[:/mnt]"; empty = every filesystem
   std::string root;                     // directory tree, or empty
 };
 

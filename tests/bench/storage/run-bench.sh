@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Storage checker benchmark: a ~10k-file tree copied from /usr (real file sizes), its ext4
-# image and its btrfs image (mkfs.btrfs --rootdir); Debian's AIDE --init/--check (same attributes, SHA-256, 2 workers) against
-# domm-monitor storage init/check on the tree (--root) and on the image (--image), and a
+# image, its XFS image (as root, through a loop mount) and its btrfs image (mkfs.btrfs --rootdir);
+# Debian's AIDE --init/--check (same attributes, SHA-256, 2 workers) against
+# domm-monitor storage init/check on the tree (--root) and on the images (--image), and a
 # sequential read of the image's used blocks (e2image -ra, and a plain read of the image's
 # allocated regions) as the I/O bound. All in one run.
 # Usage: run-bench.sh DOMM_MONITOR [WORKDIR] [FILES] [REPEATS] [cold]
@@ -32,6 +33,19 @@ mbytes=$(du -sm --apparent-size tree | cut -f1)
 if [ ! -f image.img ]; then
   size=$(( mbytes * 2 + 128 ))
   mkfs.ext4 -q -F -d tree -b 4096 image.img "${size}M" >/dev/null
+fi
+# The XFS image holds the same tree, copied in through a loop mount (needs root and xfsprogs).
+xfs=no
+if [ "$(id -u)" -eq 0 ] && command -v mkfs.xfs >/dev/null; then
+  xfs=yes
+  if [ ! -f xfs.img ]; then
+    truncate -s "$(( mbytes * 2 + 400 ))M" xfs.img
+    mkfs.xfs -q -f xfs.img
+    mkdir -p xfs-mnt
+    mount -o loop xfs.img xfs-mnt
+    cp -a tree/. xfs-mnt/
+    umount xfs-mnt
+  fi
 fi
 if [ ! -f btrfs.img ] && command -v mkfs.btrfs >/dev/null; then
   truncate -s "$(( mbytes * 2 + 256 ))M" btrfs.img
@@ -92,6 +106,10 @@ run_all() {
   timed "ours check --root" "$bin" storage check --root tree --db root.db --key key --rules rules --progress never --workers 2
   timed "ours init --image" "$bin" storage init --force --image image.img --db image.db --key key --rules rules --progress never --workers 2
   timed "ours check --image" "$bin" storage check --image image.img --db image.db --key key --rules rules --progress never --workers 2
+  if [ "$xfs" = yes ]; then
+    timed "ours init --image (xfs)" "$bin" storage init --force --image xfs.img --db xfs.db --key key --rules rules --progress never --workers 2
+    timed "ours check --image (xfs)" "$bin" storage check --image xfs.img --db xfs.db --key key --rules rules --progress never --workers 2
+  fi
   if [ -f btrfs.img ]; then
     timed "ours init --image (btrfs)" "$bin" storage init --force --image btrfs.img --db btrfs.db --key key --rules rules --progress never --workers 2
     timed "ours check --image (btrfs)" "$bin" storage check --image btrfs.img --db btrfs.db --key key --rules rules --progress never --workers 2
@@ -102,6 +120,10 @@ run_all() {
   echo "  ratios:"
   ratio "AIDE --check / ours check --root" "aide --check" "ours check --root"
   ratio "AIDE --check / ours check --image" "aide --check" "ours check --image"
+  if [ "$xfs" = yes ]; then
+    ratio "AIDE --check / ours check --image (xfs)" "aide --check" "ours check --image (xfs)"
+    ratio "AIDE --init / ours init --image (xfs)" "aide --init" "ours init --image (xfs)"
+  fi
   if [ -f btrfs.img ]; then
     ratio "AIDE --check / ours check --image (btrfs)" "aide --check" "ours check --image (btrfs)"
     ratio "AIDE --init / ours init --image (btrfs)" "aide --init" "ours init --image (btrfs)"
@@ -119,7 +141,13 @@ set +e
 aide -c aide.conf --check >/dev/null 2>&1; aide_rc=$?
 "$bin" storage check --image image.img --db image.db --key key --rules rules --progress never >/dev/null 2>&1; ours_rc=$?
 set -e
-echo "  unchanged-tree exit codes: aide $aide_rc, ours $ours_rc"
+xfs_rc=-
+if [ "$xfs" = yes ]; then
+  xfs_rc=0
+  "$bin" storage check --image xfs.img --db xfs.db --key key --rules rules --progress never \
+    >/dev/null 2>&1 || xfs_rc=$?
+fi
+echo "  unchanged-tree exit codes: aide $aide_rc, ours $ours_rc, ours on xfs $xfs_rc"
 if [ "$cold" = cold ]; then
   mode=cold
   repeats=1  # each cold run drops the whole machine's page cache: keep it to one

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds a storage fuzzer with clang++-14 -fsanitize=fuzzer,address (the project's own sources
-# instrumented; libext2fs and OpenSSL from Debian): image_reader (default), the whole image path,
-# journal, the JBD2 parser alone, or btrfs, the whole image path over compact btrfs images.
-# Usage: build-fuzzer.sh SOURCE_DIR OUTPUT_BINARY [image_reader|journal|btrfs]
+# instrumented; libext2fs and OpenSSL from Debian): image_reader (default), the whole image path;
+# volume, the same path over zero-padded inputs (XFS, LVM2); btrfs, the same path over compact
+# btrfs images; journal, the JBD2 parser alone; or lvm_metadata, the LVM2 text parser and
+# segment mapping alone.
+# Usage: build-fuzzer.sh SOURCE_DIR OUTPUT_BINARY [image_reader|volume|btrfs|journal|lvm_metadata]
 set -euo pipefail
 src=$1
 out=$2
@@ -15,9 +17,17 @@ if [ "$target" = journal ]; then
     "$src/tests/fuzz/storage/journal_fuzzer.cpp" "$storage/journal_replay.cpp" \
     -lext2fs -lcom_err -o "$out"
 fi
+if [ "$target" = lvm_metadata ]; then
+  exec clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined \
+    -fno-sanitize-recover=undefined -I"$src/src/virdomm" -I"$src/src/monitor-guest" \
+    "$src/tests/fuzz/storage/lvm_metadata_fuzzer.cpp" "$storage"/{lvm_metadata,lvm_text,volume_map}.cpp \
+    -o "$out"
+fi
 clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$src/src/virdomm" -I"$src/src/monitor-guest" -I/usr/include/ext2fs -I/usr/include/et \
   "$src/tests/fuzz/storage/${target}_fuzzer.cpp" \
-  "$storage"/{block_overlay,btrfs_checksum,btrfs_chunk_map,btrfs_decompress,btrfs_items,btrfs_source,btrfs_superblock,btrfs_tree,content_hasher,digest,ext_journal,ext_source,file_record,image_file,journal_replay,partition_table,positional_read,progress,ro_io_manager,rules,storage_scan,tree_source}.cpp \
+  "$storage"/{block_overlay,content_hasher,digest,ext_journal,ext_source,file_record,image_file,journal_replay,partition_table,positional_read,progress,ro_io_manager,rules,source_volume,storage_scan,tree_source,volume_choice,volume_map}.cpp \
+  "$storage"/{lvm_metadata,lvm_text,xfs_bmap,xfs_directory,xfs_inode,xfs_log,xfs_remote,xfs_source,xfs_volume,xfs_xattr}.cpp \
+  "$storage"/{btrfs_checksum,btrfs_chunk_map,btrfs_decompress,btrfs_items,btrfs_source,btrfs_superblock,btrfs_tree}.cpp \
   "$src/src/virdomm/common/unique_handle.cpp" \
   -lext2fs -lcom_err -lcrypto -lz -llzo2 -lzstd -lpthread -o "$out"

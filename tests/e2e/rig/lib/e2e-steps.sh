@@ -152,7 +152,9 @@ e2e_hosts_up() {
 
 # --- Commands on the hosts -------------------------------------------------------------------
 on() { "$rig" sh --timeout "${3:-120}" "$1" "$2"; }
-virsh_on() { local h=$1; shift; "$rig" exec --timeout 600 "$h" -- virsh -c xen:///system "$@"; }
+# No keepalive (-k 0): an emulated dom0 starved of CPU by the machine around it can leave
+# libvirtd silent for longer than virsh's 30 s, which would drop the connection mid-command.
+virsh_on() { local h=$1; shift; "$rig" exec --timeout 600 "$h" -- virsh -k 0 -c xen:///system "$@"; }
 ip_of() { [ "$1" = host1 ] && echo 169.254.0.1 || echo 169.254.0.2; }
 # Whether HOST's Xen can move a PV guest live: log-dirty tracking of a PV guest needs shadow
 # paging, which Debian's 4.17.7 build leaves out (then `virt_caps` lacks "shadow").
