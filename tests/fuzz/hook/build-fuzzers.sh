@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the hook's libFuzzer targets with clang++-14 (ASan + UBSan) into OUTDIR; each source
-# is compiled once, two at a time, then both fuzzers are linked.
+# is compiled once, two at a time (through ccache when CMAKE_CXX_COMPILER_LAUNCHER names it), then
+# both fuzzers are linked.
 # Usage: build-fuzzers.sh SOURCE_ROOT OUTDIR
 set -euo pipefail
 root=$1 out=$2
@@ -19,7 +20,7 @@ shared=(src/virdomm/common/xml_doc.cpp src/virdomm/common/unique_handle.cpp
 obj() { echo "$out/obj/$(echo "$1" | tr / _).o"; }
 for src in "${shared[@]}"; do
   echo "$root/$src $(obj "$src")"
-done | nice -n 10 xargs -P 2 -L 1 sh -c "$cxx $cflags -c \"\$0\" -o \"\$1\""
+done | nice -n 10 xargs -P 2 -L 1 sh -c "${CMAKE_CXX_COMPILER_LAUNCHER:-} $cxx $cflags -c \"\$0\" -o \"\$1\""
 objs=()
 # Every source but the two fuzzers' own mains (the last two).
 for src in "${shared[@]:0:${#shared[@]}-2}"; do objs+=("$(obj "$src")"); done

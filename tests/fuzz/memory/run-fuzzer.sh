@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the memory parsers' libFuzzer target with clang-14 (fuzzer + AddressSanitizer) and runs
+# Builds the memory parsers' libFuzzer target (tests/fuzz/build-fuzz-binary.sh) and runs
 # it for a bounded number of iterations over the checked-in corpus.
 # Usage: run-fuzzer.sh SOURCE_ROOT BUILD_DIR [RUNS]
 set -euo pipefail
@@ -9,11 +9,8 @@ memory=$root/src/monitor-guest/memory
 binary=$out/fuzz_kernel_parsers
 sources=("$root/tests/fuzz/memory/fuzz_kernel_parsers.cpp" "$memory"/{baseline,digest,elf_image,kallsyms_decoder,kernel_image_file,symbol_table,guest_memory,kernel_address_space,ftrace_trampoline,btf_types,module_list}.cpp
   "$root/src/virdomm/common/unique_handle.cpp" "$root/src/virdomm/common/utc_time.cpp")
-if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" "$memory"/*.h -newer "$binary" 2>/dev/null)" ]; then
-  clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -I"$root/src/monitor-guest" -I"$root/src/virdomm" "${sources[@]}" \
-    -llzma -lzstd -lcrypto -o "$binary"
-fi
+"$root/tests/fuzz/build-fuzz-binary.sh" "$binary" "${sources[@]}" \
+  -- -I"$root/src/monitor-guest" -I"$root/src/virdomm" -- -llzma -lzstd -lcrypto
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$root"/tests/fuzz/memory/corpus/* "$work"/

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds a storage fuzzer with clang++-14 -fsanitize=fuzzer,address (the project's own sources
+# Builds a storage fuzzer (tests/fuzz/build-fuzz-binary.sh: the project's own sources
 # instrumented; libext2fs and OpenSSL from Debian): image_reader (default), the whole image path;
 # volume, the same path over zero-padded inputs (XFS, LVM2); btrfs, the same path over compact
 # btrfs images; journal, the JBD2 parser alone; or lvm_metadata, the LVM2 text parser and
@@ -10,24 +10,21 @@ src=$1
 out=$2
 target=${3:-image_reader}
 storage=$src/src/monitor-guest/storage
+build=$src/tests/fuzz/build-fuzz-binary.sh
 mkdir -p "$(dirname "$out")"
 if [ "$target" = journal ]; then
-  exec clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined \
-    -fno-sanitize-recover=undefined -I"$src/src/monitor-guest" -I/usr/include/ext2fs \
-    "$src/tests/fuzz/storage/journal_fuzzer.cpp" "$storage/journal_replay.cpp" \
-    -lext2fs -lcom_err -o "$out"
+  exec "$build" "$out" "$src/tests/fuzz/storage/journal_fuzzer.cpp" "$storage/journal_replay.cpp" \
+    -- -I"$src/src/monitor-guest" -I/usr/include/ext2fs -- -lext2fs -lcom_err
 fi
 if [ "$target" = lvm_metadata ]; then
-  exec clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined \
-    -fno-sanitize-recover=undefined -I"$src/src/virdomm" -I"$src/src/monitor-guest" \
-    "$src/tests/fuzz/storage/lvm_metadata_fuzzer.cpp" "$storage"/{lvm_metadata,lvm_text,volume_map}.cpp \
-    -o "$out"
+  exec "$build" "$out" "$src/tests/fuzz/storage/lvm_metadata_fuzzer.cpp" \
+    "$storage"/{lvm_metadata,lvm_text,volume_map}.cpp \
+    -- -I"$src/src/virdomm" -I"$src/src/monitor-guest"
 fi
-clang++-14 -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"$src/src/virdomm" -I"$src/src/monitor-guest" -I/usr/include/ext2fs -I/usr/include/et \
-  "$src/tests/fuzz/storage/${target}_fuzzer.cpp" \
+exec "$build" "$out" "$src/tests/fuzz/storage/${target}_fuzzer.cpp" \
   "$storage"/{block_overlay,content_hasher,digest,ext_journal,ext_source,file_record,image_file,journal_replay,partition_table,positional_read,progress,ro_io_manager,rules,source_volume,storage_scan,tree_source,volume_choice,volume_map}.cpp \
   "$storage"/{lvm_metadata,lvm_text,xfs_bmap,xfs_directory,xfs_inode,xfs_log,xfs_remote,xfs_source,xfs_volume,xfs_xattr}.cpp \
   "$storage"/{btrfs_checksum,btrfs_chunk_map,btrfs_decompress,btrfs_items,btrfs_source,btrfs_superblock,btrfs_tree}.cpp \
   "$src/src/virdomm/common/unique_handle.cpp" \
-  -lext2fs -lcom_err -lcrypto -lz -llzo2 -lzstd -lpthread -o "$out"
+  -- -I"$src/src/virdomm" -I"$src/src/monitor-guest" -I/usr/include/ext2fs -I/usr/include/et \
+  -- -lext2fs -lcom_err -lcrypto -lz -llzo2 -lzstd -lpthread
