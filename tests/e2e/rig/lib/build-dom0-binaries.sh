@@ -10,11 +10,19 @@ repo=$(cd "$(dirname "$0")/../../../.." && pwd)
 log() { printf '[dom0-binaries %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 mapfile -t pkgs < <(awk '$1 !~ /^#/ && NF {print $1}' "$repo"/tests/setup/packages/build*.list | sort -u)
-root=$("$repo/tests/setup/build-root.sh" "$suite" "${pkgs[@]}")
+# ccache: when the suite runs with its compiler cache (tests/run-tests.sh), so does this build,
+# in a cache of its own for the other release's compiler.
+root=$("$repo/tests/setup/build-root.sh" "$suite" "${pkgs[@]}" ccache)
 mkdir -p "$out"
+cache=()
+if [ "${CMAKE_CXX_COMPILER_LAUNCHER:-}" = ccache ] && [ -n "${CCACHE_DIR:-}" ]; then
+  mkdir -p "$CCACHE_DIR-$suite"
+  cache=(--bind "$CCACHE_DIR-$suite")
+  launch="CCACHE_DIR=$CCACHE_DIR-$suite CCACHE_BASEDIR=$repo CCACHE_NOHASHDIR=true CMAKE_CXX_COMPILER_LAUNCHER=ccache CMAKE_C_COMPILER_LAUNCHER=ccache"
+fi
 log "building virdomm, virdomm-hook and rig-read-guest-page for $suite in $out"
-"$repo/tests/setup/build-root.sh" --run "$root" --bind "$repo" --bind "$out" -- \
-  nice -n 10 sh -c 'cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$2/configure.log" 2>&1 ||
+"$repo/tests/setup/build-root.sh" --run "$root" --bind "$repo" --bind "$out" "${cache[@]}" -- \
+  nice -n 10 env ${launch:-} sh -c 'cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$2/configure.log" 2>&1 ||
       { tail -20 "$2/configure.log" >&2; exit 1; }
     cmake --build "$2" -j"$3" --target virdomm virdomm-hook rig-read-guest-page >"$2/build.log" 2>&1 ||
       { tail -40 "$2/build.log" >&2; exit 1; }' sh "$repo" "$out" "$(nproc)" ||
