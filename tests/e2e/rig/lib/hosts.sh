@@ -427,6 +427,15 @@ rig_logs() {
     if rig_qemu_alive "$idx"; then
       rig_ctl "$idx" 60 'tar czf - -C / var/log 2>/dev/null; xl dmesg >&2' \
         >"$dir/host$idx-var-log.tar.gz" 2>"$dir/host$idx-xl-dmesg.txt" || true
+      # Where each guest's vCPUs are, twice 2 s apart: a guest whose console went silent shows
+      # whether it is stuck (same RIP), paused or gone.
+      rig_ctl "$idx" 60 'xl list; xl vcpu-list; ctx=$(ls /usr/lib/xen-*/bin/xenctx 2>/dev/null | head -1)
+        for pass in 1 2; do
+          for id in $(xl list | awk "NR > 2 {print \$2}"); do
+            echo "== pass $pass: domain $id"; [ -z "$ctx" ] || timeout 10 "$ctx" -a -C "$id" 2>&1 | head -60
+          done
+          sleep 2
+        done' >"$dir/host$idx-xl-state.txt" 2>&1 || true
     fi
   done
   rig_log "logs in $dir"
