@@ -16,11 +16,19 @@
 
 namespace virdomm::monitor {
 
+struct CodeRange {
+  uint64_t start = 0;  // runtime addresses, [start, end)
+  uint64_t end = 0;
+};
+
 // What the module area holds, as far as the guest's module list tells: each module's code.
 struct ModuleRange {
   std::string name;
-  uint64_t start = 0;  // runtime addresses, [start, end)
+  uint64_t start = 0;  // runtime addresses, [start, end): the core (6.1) or its text (6.4+)
   uint64_t end = 0;
+  // Where the module's code may execute: core and init text, and (with the ITS mitigation) the
+  // pages of indirect-branch thunks made for it. Empty ranges are left out.
+  std::vector<CodeRange> text;
 };
 
 // What a target may be.
