@@ -100,7 +100,8 @@ VirtualRead KernelAddressSpace::Read(uint64_t address, std::span<uint8_t> out) c
 }
 
 VirtualRead KernelAddressSpace::ReadKernel(uint64_t address, std::span<uint8_t> out) const {
-  if (address < kKernelHalfStart || out.size() > 0 - address) {
+  const uint64_t half = levels_ == 5 ? kKernelHalfStart5 : kKernelHalfStart4;
+  if (address < half || out.size() > 0 - address) {
     return {HexNumber(address) + " is not a kernel address"};
   }
   return ReadWalked(address, out);

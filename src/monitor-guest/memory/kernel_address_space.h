@@ -20,9 +20,10 @@ inline constexpr uint64_t kModulesEnd = 0xffffffffff000000;
 constexpr bool InModuleArea(uint64_t address) {
   return address >= kModulesStart && address < kModulesEnd;
 }
-// The upper, kernel half of a 4-level address space (5-level tables map more below it, but the
-// structures read here, kmalloc'd or vmalloc'd, lie in this half either way).
-inline constexpr uint64_t kKernelHalfStart = 0xffff800000000000;
+// Where the upper, kernel half of the address space starts: with 4-level tables, and with LA57
+// (5-level), where the direct map and vmalloc move down (the direct map at 0xff11… and up).
+inline constexpr uint64_t kKernelHalfStart4 = 0xffff800000000000;
+inline constexpr uint64_t kKernelHalfStart5 = 0xff00000000000000;
 
 inline constexpr unsigned kTableEntries = 512;
 inline constexpr uint64_t kEntryPresent = 1;

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the test guest's initramfs: busybox-static and an /init that mounts proc/sys/tracefs,
 # prints a ready marker with `uname -r` on the serial console, then runs commands it reads
-# from the console (kprobe on/off, function tracer on/off, the hook module in and out), each
-# answered by a done marker.
-# Usage: make-initramfs.sh OUTPUT.cpio [HOOK_MODULE.ko]   (the module: build-hook-module.sh)
+# from the console (kprobe on/off, function tracer on/off, the hook module in and out, the
+# self-hiding module in, unlinked, listed again and out), each answered by a done marker.
+# Usage: make-initramfs.sh OUTPUT.cpio [HOOK_MODULE.ko]   (the module: build-hook-module.sh;
+# virdomm_hidden.ko is taken from beside it)
 set -euo pipefail
 out=$1
 hook_module=${2:-}
@@ -14,7 +15,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work"/{bin,dev,proc,sys,tmp}
 cp "$busybox" "$work/bin/busybox"
-[ -z "$hook_module" ] || cp "$hook_module" "$work/virdomm_hook.ko"
+if [ -n "$hook_module" ]; then
+  cp "$hook_module" "$work/virdomm_hook.ko"
+  hidden_module=$(dirname "$hook_module")/virdomm_hidden.ko
+  [ ! -f "$hidden_module" ] || cp "$hidden_module" "$work/virdomm_hidden.ko"
+fi
 cat >"$work/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -50,6 +55,20 @@ while read -r command; do
     hook-off)
       rmmod virdomm_hook
       echo "VIRDOMM-DONE hook-off $?" ;;
+    hidden-load)
+      # A module that can take itself off the module list (hook-module/virdomm_hidden.c).
+      insmod /virdomm_hidden.ko &&
+        echo "VIRDOMM-HIDDEN $(dmesg | grep 'virdomm_hidden: text' | tail -n1)"
+      echo "VIRDOMM-DONE hidden-load $?" ;;
+    hidden-on)
+      echo 1 > /sys/module/virdomm_hidden/parameters/hidden && ! grep -q virdomm_hidden /proc/modules
+      echo "VIRDOMM-DONE hidden-on $?" ;;
+    hidden-off)
+      echo 0 > /sys/module/virdomm_hidden/parameters/hidden && grep -q virdomm_hidden /proc/modules
+      echo "VIRDOMM-DONE hidden-off $?" ;;
+    hidden-unload)
+      rmmod virdomm_hidden
+      echo "VIRDOMM-DONE hidden-unload $?" ;;
     tracepoint-on)
       # A static key the kernel flips on request: the sched_switch tracepoint's.
       echo 1 > $t/events/sched/sched_switch/enable
