@@ -14,7 +14,7 @@
 
 #include "memory/btf_types.h"
 #include "memory/kernel_address_space.h"
-#include "memory/patch_target.h"
+#include "memory/code_range.h"
 
 namespace virdomm::monitor {
 

@@ -92,29 +92,17 @@ std::optional<std::string> NoExecuteUnused(GuestMemory& memory, const KernelMode
   return std::nullopt;
 }
 
-// The scan of one check: executable pages from the page tables, owners from the lists.
-std::function<ModuleAreaScan()> ModuleAreaScanner(GuestMemory& memory, const KernelModel& model,
-                                                  const KernelBaseline& baseline,
-                                                  const KernelAddressSpace& area,
-                                                  const TargetKnowledge& knowledge,
-                                                  const ImageLayouts& layouts) {
-  std::optional<std::string> no_nx = NoExecuteUnused(memory, model, baseline);
-  CodeOwnerSources sources;
-  sources.space = &area;
-  sources.read_modules = knowledge.read_modules;
-  sources.kprobe = layouts.kprobe;
-  sources.bpf = layouts.bpf;
+// Reads a u64 of the image's data at its physical place (list heads' next pointers).
+ImageWordReader ImageWords(GuestMemory& memory, const KernelModel& model,
+                           const KernelBaseline& baseline) {
   const SymbolTable* symbols = &model.symbols;
-  sources.has_symbol = [symbols](std::string_view name) {
-    return symbols->AddressOf(std::string(name)).has_value();
-  };
   const uint64_t text_link = model.text_link;
   const uint64_t text_physical = baseline.text_physical;
   const std::optional<int64_t> offset = baseline.virtual_offset;
-  sources.read_image_word = [&memory, symbols, text_link, text_physical, offset](
-                                std::string_view name, uint64_t member,
-                                std::string& why) -> std::optional<ImageWord> {
-    auto link = symbols->AddressOf(std::string(name));
+  return [&memory, symbols, text_link, text_physical, offset](
+             std::string_view name, uint64_t member,
+             std::string& why) -> std::optional<ImageWord> {
+    auto link = symbols->AddressOf(name);
     if (!link || !offset) {
       why = !link ? "the image has no symbol " + std::string(name)
                   : "the baseline has no KASLR offset to place " + std::string(name);
@@ -132,6 +120,46 @@ std::function<ModuleAreaScan()> ModuleAreaScanner(GuestMemory& memory, const Ker
     std::memcpy(&word.value, bytes.data(), 8);
     return word;
   };
+}
+
+// bpf_kallsyms for naming BPF trampolines that ftrace sites call.
+std::function<TargetKnowledge::BpfSymbols()> BpfSymbolReader(const KernelAddressSpace& area,
+                                                            ImageWordReader read_image_word,
+                                                            std::optional<BpfCodeLayout> layout) {
+  return [&area, read_image_word = std::move(read_image_word), layout] {
+    if (!layout) {
+      return TargetKnowledge::BpfSymbols{std::nullopt, "the image's BTF has no struct bpf_ksym"};
+    }
+    std::string why;
+    auto head = read_image_word("bpf_kallsyms", 0, why);
+    if (!head) {
+      return TargetKnowledge::BpfSymbols{std::nullopt, why};
+    }
+    std::vector<BpfCode> code;
+    if (auto error = ReadBpfSymbols(area, *layout, head->runtime, head->value, code)) {
+      return TargetKnowledge::BpfSymbols{std::nullopt, "bpf_kallsyms: " + *error};
+    }
+    return TargetKnowledge::BpfSymbols{std::move(code), ""};
+  };
+}
+
+// The scan of one check: executable pages from the page tables, owners from the lists.
+std::function<ModuleAreaScan()> ModuleAreaScanner(GuestMemory& memory, const KernelModel& model,
+                                                  const KernelBaseline& baseline,
+                                                  const KernelAddressSpace& area,
+                                                  const TargetKnowledge& knowledge,
+                                                  const ImageLayouts& layouts) {
+  std::optional<std::string> no_nx = NoExecuteUnused(memory, model, baseline);
+  CodeOwnerSources sources;
+  sources.space = &area;
+  sources.read_modules = knowledge.read_modules;
+  sources.kprobe = layouts.kprobe;
+  sources.bpf = layouts.bpf;
+  const SymbolTable* symbols = &model.symbols;
+  sources.has_symbol = [symbols](std::string_view name) {
+    return symbols->AddressOf(name).has_value();
+  };
+  sources.read_image_word = ImageWords(memory, model, baseline);
   // A copy: the view (and the knowledge in it) is moved after this.
   std::vector<FtraceTemplate> templates = knowledge.ftrace_templates;
   return [&area, no_nx, sources, templates = std::move(templates)] {
@@ -202,6 +230,8 @@ GuestKernelView ViewGuestKernel(GuestMemory& memory, const KernelModel& model,
     if (!knowledge.read_modules) {
       knowledge.read_modules = [why] { return TargetKnowledge::ModuleList{std::nullopt, why}; };
     }
+    knowledge.read_bpf_symbols =
+        BpfSymbolReader(*view.module_area, ImageWords(memory, model, baseline), layouts.bpf);
     view.scan_module_area = ModuleAreaScanner(memory, model, baseline, *view.module_area,
                                               knowledge, layouts);
   } catch (const Error& error) {

@@ -1,7 +1,8 @@
 // The hidden-code scan's knowledge of the real kernel: the owners' struct offsets from the
 // image's own BTF (struct module's text ranges and ITS pages, kprobe slot caches, BPF packs
 // and symbols), the symbols of their list heads in its kallsyms, and trampolines made from its
-// own ftrace_caller/ftrace_regs_caller told from other code in the module area.
+// own ftrace_caller/ftrace_regs_caller told from other code in the module area; and ftrace
+// sites calling a BPF trampoline, judged with the real image's symbols.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -12,6 +13,7 @@
 #include "memory/hidden_code_scan.h"
 #include "memory/kprobe_slots.h"
 #include "memory/module_list.h"
+#include "memory/patch_target.h"
 #include "page_table_memory.h"
 #include "real_kernel_image.h"
 
@@ -105,6 +107,60 @@ TEST(HiddenCodeImageTest, OnlyARealFtraceTrampolineIsOwnedByItsBytes) {
   ASSERT_EQ(scan.hidden.size(), 1u);
   EXPECT_EQ(scan.hidden[0].range.start, altered);
   EXPECT_EQ(scan.hidden[0].first_bytes.size(), kHiddenCodeBytes);
+}
+
+// fentry/fexit BPF programs: ftrace's direct call at a function's __fentry__ site goes to the
+// start of a BPF trampoline, named by its bpf_ksym. Only a trampoline's start is such a target.
+TEST(BpfTrampolineTargetTest, AnFtraceSiteMayCallTheStartOfABpfTrampoline) {
+  constexpr int64_t kOffset = 0x18e00000;
+  const uint64_t trampoline = kModulesStart + 0x7000;
+  const uint64_t program = kModulesStart + 0x9000;
+  testing::PageTableMemory memory;
+  for (uint64_t page : {trampoline, program}) {
+    memory.Map(page, kEntryPresent);
+    std::memset(memory.At(page), 0xcc, kPageSize);  // no copy of ftrace's caller
+  }
+  KernelAddressSpace space(memory, memory.Root(), 4);
+  TargetKnowledge knowledge;
+  knowledge.symbols = &Model().symbols;
+  knowledge.image_start = Model().text_link;
+  knowledge.image_end = Model().symbols.RequireAddress("_end");
+  knowledge.virtual_offset = kOffset;
+  knowledge.ftrace_templates = testing::Templates();
+  knowledge.module_area = &space;
+  knowledge.read_modules = [] {
+    return TargetKnowledge::ModuleList{std::vector<ModuleRange>{}, ""};
+  };
+  int reads = 0;
+  knowledge.read_bpf_symbols = [&] {
+    ++reads;
+    return TargetKnowledge::BpfSymbols{
+        std::vector<BpfCode>{{"bpf_trampoline_6442450943", {trampoline, trampoline + kPageSize}},
+                             {"bpf_prog_6deef7357e7b4530_getppid", {program, program + 0x80}}},
+        ""};
+  };
+  PatchTargetJudge judge(knowledge);
+  auto link = [](uint64_t runtime) { return runtime - static_cast<uint64_t>(kOffset); };
+  TargetVerdict verdict = judge.Judge(TargetRule::kFtraceEntry, link(trampoline));
+  EXPECT_TRUE(verdict.legal) << verdict.target;
+  EXPECT_EQ(verdict.target, "BPF trampoline bpf_trampoline_6442450943 at 0xffffffffc0007000");
+  EXPECT_FALSE(judge.Judge(TargetRule::kFtraceEntry, link(trampoline + 0x10)).legal);
+  TargetVerdict into_program = judge.Judge(TargetRule::kFtraceEntry, link(program));
+  EXPECT_FALSE(into_program.legal) << into_program.target;
+  EXPECT_NE(into_program.target.find("in no module"), std::string::npos) << into_program.target;
+  // Only ftrace sites go there: a static call to a trampoline is still a redirection.
+  EXPECT_FALSE(judge.Judge(TargetRule::kFunctionStart, link(trampoline)).legal);
+  EXPECT_EQ(reads, 1);  // once per judge
+
+  // An unreadable symbol list is said, and nothing is attributed.
+  knowledge.read_bpf_symbols = [] {
+    return TargetKnowledge::BpfSymbols{std::nullopt, "entry 0 at 0xff11000000001000: gone"};
+  };
+  TargetVerdict unread = PatchTargetJudge(knowledge).Judge(TargetRule::kFtraceEntry,
+                                                            link(trampoline));
+  EXPECT_FALSE(unread.legal);
+  EXPECT_NE(unread.target.find("BPF symbols not readable: entry 0"), std::string::npos)
+      << unread.target;
 }
 
 }  // namespace
