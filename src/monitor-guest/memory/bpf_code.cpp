@@ -49,42 +49,42 @@ std::optional<std::string> ReadBpfPacks(const KernelAddressSpace& space,
   if (!layout.pack_list || !layout.pack_ptr) {
     return "the image's BTF has no struct bpf_prog_pack";
   }
-  return WalkKernelList(space, head, head_next, kMaxBpfPacks,
-                        [&](uint64_t node) -> std::optional<std::string> {
-                          std::string why;
-                          auto ptr = ReadKernelU64(space, node - *layout.pack_list + *layout.pack_ptr, why);
-                          if (!ptr) {
-                            return "bpf_prog_pack.ptr: " + why;
-                          }
-                          if (*ptr != 0 && *ptr + pack_size > *ptr) {
-                            code.push_back({"BPF program pack", {*ptr, *ptr + pack_size}});
-                          }
-                          return std::nullopt;
-                        });
+  return WalkKernelList(
+      space, head, head_next, kMaxBpfPacks, [&](uint64_t node) -> std::optional<std::string> {
+        std::string why;
+        auto ptr = ReadKernelU64(space, node - *layout.pack_list + *layout.pack_ptr, why);
+        if (!ptr) {
+          return "bpf_prog_pack.ptr: " + why;
+        }
+        if (*ptr != 0 && *ptr + pack_size > *ptr) {
+          code.push_back({"BPF program pack", {*ptr, *ptr + pack_size}});
+        }
+        return std::nullopt;
+      });
 }
 
 std::optional<std::string> ReadBpfSymbols(const KernelAddressSpace& space,
                                           const BpfCodeLayout& layout, uint64_t head,
                                           uint64_t head_next, std::vector<BpfCode>& code) {
-  return WalkKernelList(
-      space, head, head_next, kMaxBpfSymbols, [&](uint64_t node) -> std::optional<std::string> {
-        const uint64_t ksym = node - layout.ksym_lnode;
-        std::string why;
-        auto start = ReadKernelU64(space, ksym + layout.ksym_start, why);
-        auto end = ReadKernelU64(space, ksym + layout.ksym_end, why);
-        std::array<uint8_t, kBpfNameRead> name{};
-        VirtualRead read = space.ReadKernel(ksym + layout.ksym_name, name);
-        if (!start || !end || !read.Ok()) {
-          return "bpf_ksym: " + (read.Ok() ? why : *read.error);
-        }
-        if (*end > *start && *end - *start <= kMaxSymbolSpan) {
-          code.push_back({PrintableName(name), {*start, *end}});
-        } else if (*end != *start) {
-          return "bpf_ksym " + PrintableName(name) + " spans " + HexNumber(*start) + "-" +
-                 HexNumber(*end);
-        }
-        return std::nullopt;
-      });
+  return WalkKernelList(space, head, head_next, kMaxBpfSymbols,
+                        [&](uint64_t node) -> std::optional<std::string> {
+                          const uint64_t ksym = node - layout.ksym_lnode;
+                          std::string why;
+                          auto start = ReadKernelU64(space, ksym + layout.ksym_start, why);
+                          auto end = ReadKernelU64(space, ksym + layout.ksym_end, why);
+                          std::array<uint8_t, kBpfNameRead> name{};
+                          VirtualRead read = space.ReadKernel(ksym + layout.ksym_name, name);
+                          if (!start || !end || !read.Ok()) {
+                            return "bpf_ksym: " + (read.Ok() ? why : *read.error);
+                          }
+                          if (*end > *start && *end - *start <= kMaxSymbolSpan) {
+                            code.push_back({PrintableName(name), {*start, *end}});
+                          } else if (*end != *start) {
+                            return "bpf_ksym " + PrintableName(name) + " spans " +
+                                   HexNumber(*start) + "-" + HexNumber(*end);
+                          }
+                          return std::nullopt;
+                        });
 }
 
 }  // namespace virdomm::monitor

@@ -36,7 +36,7 @@ class BtfTypes {
   };
   [[nodiscard]] std::string_view Name(uint32_t offset) const;
   [[nodiscard]] const Type* At(uint32_t id) const;
-  [[nodiscard]] const Type* Resolve(uint32_t id) const;  // through typedefs and qualifiers
+  [[nodiscard]] const Type* Resolve(uint32_t id) const;           // through typedefs and qualifiers
   [[nodiscard]] const Type* Struct(std::string_view name) const;  // the first with members
 
   std::span<const uint8_t> bytes_;

@@ -23,8 +23,8 @@ void AddKprobeSlots(const CodeOwnerSources& sources, std::string_view cache, Cod
     return;
   }
   std::vector<CodeRange> pages;
-  if (auto error = ReadKprobeSlotPages(*sources.space, *sources.kprobe, head->runtime, head->value,
-                                       pages)) {
+  if (auto error =
+          ReadKprobeSlotPages(*sources.space, *sources.kprobe, head->runtime, head->value, pages)) {
     out.gaps.push_back(std::string(cache) + ": " + *error);
   }
   for (const CodeRange& page : pages) {
@@ -63,8 +63,8 @@ void AddBpf(const CodeOwnerSources& sources, CodeOwners& out) {
     auto head = sources.read_image_word("bpf_kallsyms", 0, why);
     if (!head) {
       out.gaps.push_back("BPF symbols: " + why);
-    } else if (auto error = ReadBpfSymbols(*sources.space, *sources.bpf, head->runtime,
-                                           head->value, code)) {
+    } else if (auto error =
+                   ReadBpfSymbols(*sources.space, *sources.bpf, head->runtime, head->value, code)) {
       out.gaps.push_back("BPF symbols (bpf_kallsyms): " + *error);
     }
   }
@@ -110,9 +110,8 @@ CodeOwners ReadCodeOwners(const CodeOwnerSources& sources) {
   AddKprobeSlots(sources, "kprobe_insn_slots", out);
   AddKprobeSlots(sources, "kprobe_optinsn_slots", out);
   AddBpf(sources, out);
-  std::sort(out.owners.begin(), out.owners.end(), [](const CodeOwner& a, const CodeOwner& b) {
-    return a.range.start < b.range.start;
-  });
+  std::sort(out.owners.begin(), out.owners.end(),
+            [](const CodeOwner& a, const CodeOwner& b) { return a.range.start < b.range.start; });
   return out;
 }
 

@@ -40,8 +40,8 @@ struct ImageWord {
   uint64_t runtime = 0;
   uint64_t value = 0;
 };
-using ImageWordReader = std::function<std::optional<ImageWord>(
-    std::string_view symbol, uint64_t offset, std::string& why)>;
+using ImageWordReader = std::function<std::optional<ImageWord>(std::string_view symbol,
+                                                               uint64_t offset, std::string& why)>;
 
 struct CodeOwnerSources {
   const KernelAddressSpace* space = nullptr;

@@ -7,8 +7,8 @@
 #include <cstring>
 
 #include "common/error.h"
-#include "memory/btf_types.h"
 #include "memory/bpf_code.h"
+#include "memory/btf_types.h"
 #include "memory/byte_reader.h"
 #include "memory/code_owners.h"
 #include "memory/executable_pages.h"
@@ -100,8 +100,7 @@ ImageWordReader ImageWords(GuestMemory& memory, const KernelModel& model,
   const uint64_t text_physical = baseline.text_physical;
   const std::optional<int64_t> offset = baseline.virtual_offset;
   return [&memory, symbols, text_link, text_physical, offset](
-             std::string_view name, uint64_t member,
-             std::string& why) -> std::optional<ImageWord> {
+             std::string_view name, uint64_t member, std::string& why) -> std::optional<ImageWord> {
     auto link = symbols->AddressOf(name);
     if (!link || !offset) {
       why = !link ? "the image has no symbol " + std::string(name)
@@ -124,8 +123,8 @@ ImageWordReader ImageWords(GuestMemory& memory, const KernelModel& model,
 
 // bpf_kallsyms for naming BPF trampolines that ftrace sites call.
 std::function<TargetKnowledge::BpfSymbols()> BpfSymbolReader(const KernelAddressSpace& area,
-                                                            ImageWordReader read_image_word,
-                                                            std::optional<BpfCodeLayout> layout) {
+                                                             ImageWordReader read_image_word,
+                                                             std::optional<BpfCodeLayout> layout) {
   return [&area, read_image_word = std::move(read_image_word), layout] {
     if (!layout) {
       return TargetKnowledge::BpfSymbols{std::nullopt, "the image's BTF has no struct bpf_ksym"};
@@ -170,9 +169,9 @@ std::function<ModuleAreaScan()> ModuleAreaScanner(GuestMemory& memory, const Ker
     } else {
       scan = ScanModuleArea(area, FindExecutablePages(area), ReadCodeOwners(sources), templates);
     }
-    scan.elapsed_ms = std::chrono::duration<double, std::milli>(
-                          std::chrono::steady_clock::now() - started)
-                          .count();
+    scan.elapsed_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
     return scan;
   };
 }
@@ -232,8 +231,8 @@ GuestKernelView ViewGuestKernel(GuestMemory& memory, const KernelModel& model,
     }
     knowledge.read_bpf_symbols =
         BpfSymbolReader(*view.module_area, ImageWords(memory, model, baseline), layouts.bpf);
-    view.scan_module_area = ModuleAreaScanner(memory, model, baseline, *view.module_area,
-                                              knowledge, layouts);
+    view.scan_module_area =
+        ModuleAreaScanner(memory, model, baseline, *view.module_area, knowledge, layouts);
   } catch (const Error& error) {
     knowledge.module_area_unreadable = std::string("the kernel's page tables: ") + error.what();
   }

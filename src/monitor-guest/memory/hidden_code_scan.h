@@ -18,8 +18,8 @@
 namespace virdomm::monitor {
 
 struct HiddenCode {
-  CodeRange range;                  // whole pages, runtime addresses
-  std::vector<uint8_t> first_bytes; // kHiddenCodeBytes at range.start, when readable
+  CodeRange range;                   // whole pages, runtime addresses
+  std::vector<uint8_t> first_bytes;  // kHiddenCodeBytes at range.start, when readable
   std::string bytes_unreadable;
 };
 

@@ -53,8 +53,8 @@ class KernelAddressSpace {
   VirtualRead ReadKernel(uint64_t address, std::span<uint8_t> out) const;
 
   // One page-table frame's 512 entries, for walks over whole ranges; nullopt when read.
-  [[nodiscard]] std::optional<std::string> ReadTable(uint64_t table_frame,
-                                                     std::span<uint64_t, kTableEntries> entries) const;
+  [[nodiscard]] std::optional<std::string> ReadTable(
+      uint64_t table_frame, std::span<uint64_t, kTableEntries> entries) const;
   [[nodiscard]] uint64_t RootFrame() const { return root_frame_; }
   [[nodiscard]] unsigned Levels() const { return levels_; }
 

@@ -18,19 +18,19 @@ std::optional<KprobeSlotLayout> KprobeSlotLayoutFromBtf(const BtfTypes& btf) {
 std::optional<std::string> ReadKprobeSlotPages(const KernelAddressSpace& space,
                                                const KprobeSlotLayout& layout, uint64_t pages_head,
                                                uint64_t head_next, std::vector<CodeRange>& pages) {
-  return WalkKernelList(
-      space, pages_head, head_next, kMaxKprobeSlotPages,
-      [&](uint64_t node) -> std::optional<std::string> {
-        std::string why;
-        auto insns = ReadKernelU64(space, node - layout.page_list + layout.page_insns, why);
-        if (!insns) {
-          return "kprobe_insn_page.insns: " + why;
-        }
-        if (*insns != 0 && *insns + kPageSize > *insns) {
-          pages.push_back({*insns, *insns + kPageSize});
-        }
-        return std::nullopt;
-      });
+  return WalkKernelList(space, pages_head, head_next, kMaxKprobeSlotPages,
+                        [&](uint64_t node) -> std::optional<std::string> {
+                          std::string why;
+                          auto insns = ReadKernelU64(
+                              space, node - layout.page_list + layout.page_insns, why);
+                          if (!insns) {
+                            return "kprobe_insn_page.insns: " + why;
+                          }
+                          if (*insns != 0 && *insns + kPageSize > *insns) {
+                            pages.push_back({*insns, *insns + kPageSize});
+                          }
+                          return std::nullopt;
+                        });
 }
 
 }  // namespace virdomm::monitor

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "memory/btf_types.h"
-#include "memory/kernel_address_space.h"
 #include "memory/code_range.h"
+#include "memory/kernel_address_space.h"
 
 namespace virdomm::monitor {
 

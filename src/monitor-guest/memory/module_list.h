@@ -37,7 +37,7 @@ struct ModuleLayout {
 std::optional<ModuleLayout> ModuleLayoutFromBtf(const BtfTypes& btf);
 
 inline constexpr std::size_t kMaxModules = 4096;
-inline constexpr uint32_t kMaxItsPages = 256;  // thunk pages a module may have
+inline constexpr uint32_t kMaxItsPages = 256;         // thunk pages a module may have
 inline constexpr std::size_t kModuleNameLength = 56;  // MODULE_NAME_LEN on 64-bit
 
 // `head_next`: the `next` pointer of the list head (read from the image's data), `head`: the

@@ -49,8 +49,9 @@ std::string ModuleAreaText(const ModuleAreaScan& scan) {
     return "module area not scanned for hidden code: " + *scan.not_scanned + "\n";
   }
   std::ostringstream out;
-  out << "module area: " << scan.executable_pages << " executable pages (" << OwnedPages(scan, false)
-      << "), " << scan.hidden_pages << " owned by nothing; " << scan.elapsed_ms << " ms\n";
+  out << "module area: " << scan.executable_pages << " executable pages ("
+      << OwnedPages(scan, false) << "), " << scan.hidden_pages << " owned by nothing; "
+      << scan.elapsed_ms << " ms\n";
   for (const std::string& gap : scan.gaps) {
     out << "  not read: " << gap << "\n";
   }

@@ -125,7 +125,7 @@ void FuzzModuleArea(std::span<const uint8_t> input) {
   }
   (void)MatchFtraceTrampoline(form, input, kModulesStart);
   // A module list through the same garbage tables, with text ranges and ITS pages.
-  const ModuleLayout module_layout{8, 24, 0x150, 0x158, {{0x150, 0x15c}, {0x1a0, 0x1ac}},
+  const ModuleLayout module_layout{8,     24,   0x150, 0x158, {{0x150, 0x15c}, {0x1a0, 0x1ac}},
                                    0x300, 0x308};
   (void)ReadModuleList(space, module_layout, kModulesStart + 0x40, kModulesStart + 0x1000);
   FuzzHiddenCodeScan(space, module_layout, input, form);

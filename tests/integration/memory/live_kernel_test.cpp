@@ -150,14 +150,15 @@ class LiveKernelTest : public ::testing::Test {
       owned += pages;
     }
     EXPECT_EQ(owned, scan.executable_pages);
-    std::printf("module area: %llu executable pages (module %llu, kprobe slots %llu, BPF %llu, "
-                "ftrace trampoline %llu), %zu owners, scan %.2f ms\n",
-                static_cast<unsigned long long>(scan.executable_pages),
-                static_cast<unsigned long long>(Owned(report, OwnerKind::kModule)),
-                static_cast<unsigned long long>(Owned(report, OwnerKind::kKprobeSlots)),
-                static_cast<unsigned long long>(Owned(report, OwnerKind::kBpf)),
-                static_cast<unsigned long long>(Owned(report, OwnerKind::kFtraceTrampoline)),
-                scan.owners, scan.elapsed_ms);
+    std::printf(
+        "module area: %llu executable pages (module %llu, kprobe slots %llu, BPF %llu, "
+        "ftrace trampoline %llu), %zu owners, scan %.2f ms\n",
+        static_cast<unsigned long long>(scan.executable_pages),
+        static_cast<unsigned long long>(Owned(report, OwnerKind::kModule)),
+        static_cast<unsigned long long>(Owned(report, OwnerKind::kKprobeSlots)),
+        static_cast<unsigned long long>(Owned(report, OwnerKind::kBpf)),
+        static_cast<unsigned long long>(Owned(report, OwnerKind::kFtraceTrampoline)), scan.owners,
+        scan.elapsed_ms);
   }
 
   // Writes into the guest's RAM from outside, as a rootkit with a write primitive would.
@@ -382,8 +383,8 @@ TEST_F(LiveKernelTest, ModuleOffTheModuleListIsHiddenCodeAtItsText) {
             "VIRDOMM-DONE hidden-load 0");
   // "virdomm_hidden: text ffffffffc0388000-ffffffffc0389000"
   std::string range = loaded.substr(loaded.rfind(' ') + 1);
-  std::string text = "0x" + range.substr(0, range.find('-')) + "-0x" +
-                     range.substr(range.find('-') + 1);
+  std::string text =
+      "0x" + range.substr(0, range.find('-')) + "-0x" + range.substr(range.find('-') + 1);
 
   CheckReport listed = CheckNow();
   ExpectNoHiddenCode(listed);
@@ -406,8 +407,9 @@ TEST_F(LiveKernelTest, ModuleOffTheModuleListIsHiddenCodeAtItsText) {
               code.detail.c_str());
   CommandResult check = Monitor("check " + Signed() + " --json");
   EXPECT_EQ(check.status, 4) << check.output;
-  EXPECT_NE(check.output.find(R"("kind":"hidden_code","severity":"critical","region":"module_area")"),
-            std::string::npos)
+  EXPECT_NE(
+      check.output.find(R"("kind":"hidden_code","severity":"critical","region":"module_area")"),
+      std::string::npos)
       << check.output;
   CommandResult ack = Monitor("ack " + Signed() + " --at " + text);
   EXPECT_EQ(ack.status, 4) << ack.output;
@@ -428,6 +430,31 @@ TEST_F(LiveKernelTest, ModuleOffTheModuleListIsHiddenCodeAtItsText) {
   EXPECT_TRUE(Critical(relisted).empty()) << Describe(relisted);
   GuestCommand("hidden-unload");
   ExpectNoHiddenCode(CheckNow());
+}
+
+// A BPF fentry program (the smallest, attached by bpf-fentry/virdomm_fentry.c): the kernel JITs
+// it into a BPF program pack, builds a BPF trampoline with a bpf_ksym of its own, and has ftrace
+// write a direct call to that trampoline at the function's __fentry__ site.
+TEST_F(LiveKernelTest, BpfFentryProgramCallsANamedBpfTrampoline) {
+  GuestCommand("fentry-on");
+  std::string site = model_->symbols.Describe(model_->symbols.RequireAddress("__do_sys_getppid"));
+  CheckReport on = CheckNow();
+  const Change* call = FindChange(on, ChangeKind::kFtrace, site);
+  ASSERT_NE(call, nullptr) << Describe(on);
+  EXPECT_EQ(call->new_bytes.at(0), 0xe8);
+  EXPECT_TRUE(call->target.starts_with("BPF trampoline bpf_trampoline_")) << call->target;
+  EXPECT_EQ(call->GetSeverity(), Severity::kWarning);
+  EXPECT_LE(on.Worst(), Severity::kWarning) << Describe(on);
+  // The trampoline's page and the program's pack are BPF's; nothing is owned by nobody.
+  ExpectNoHiddenCode(on);
+  EXPECT_GE(Owned(on, OwnerKind::kBpf), 2u);
+  std::printf("BPF fentry: %s\n  target: %s\n", call->detail.c_str(), call->target.c_str());
+
+  GuestCommand("fentry-off");
+  CheckReport off = CheckNow();
+  EXPECT_EQ(FindChange(off, ChangeKind::kFtrace, site), nullptr) << Describe(off);
+  EXPECT_LE(off.Worst(), Severity::kWarning) << Describe(off);
+  ExpectNoHiddenCode(off);
 }
 
 // Locations of jump-label changes in a watch's JSON lines: reported ones, and held-back ones

@@ -21,7 +21,7 @@ TEST(ExecutablePagesTest, PresentPagesWithoutNxAnywhereAreExecutable) {
     memory.Map(kStart + 0x1000, kEntryPresent);
     memory.Map(kStart + 0x4000, kEntryPresent | kEntryNoExecute);  // data
     memory.Map(kStart + 0x8000, kEntryPresent);
-    memory.Map(kStart + 0x9000, kEntryNoExecute);  // not present
+    memory.Map(kStart + 0x9000, kEntryNoExecute);   // not present
     memory.Map(0xffffffff81000000, kEntryPresent);  // kernel text: not the module area
     KernelAddressSpace space(memory, memory.Root(), levels);
     ExecutableMap map = FindExecutablePages(space);

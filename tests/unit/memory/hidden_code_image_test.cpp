@@ -156,8 +156,8 @@ TEST(BpfTrampolineTargetTest, AnFtraceSiteMayCallTheStartOfABpfTrampoline) {
   knowledge.read_bpf_symbols = [] {
     return TargetKnowledge::BpfSymbols{std::nullopt, "entry 0 at 0xff11000000001000: gone"};
   };
-  TargetVerdict unread = PatchTargetJudge(knowledge).Judge(TargetRule::kFtraceEntry,
-                                                            link(trampoline));
+  TargetVerdict unread =
+      PatchTargetJudge(knowledge).Judge(TargetRule::kFtraceEntry, link(trampoline));
   EXPECT_FALSE(unread.legal);
   EXPECT_NE(unread.target.find("BPF symbols not readable: entry 0"), std::string::npos)
       << unread.target;

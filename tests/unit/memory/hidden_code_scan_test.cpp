@@ -25,7 +25,7 @@ constexpr uint64_t kPackList = kImageData + 0x200;
 constexpr uint64_t kBpfKallsyms = kImageData + 0x300;
 constexpr uint64_t kModule = kStart + 0x100000;  // struct module, in the module's data
 
-const ModuleLayout kModuleLayout{8, 24, 0x140, 0x148, {{0x140, 0x14c}, {0x1a0, 0x1ac}},
+const ModuleLayout kModuleLayout{8,     24,   0x140, 0x148, {{0x140, 0x14c}, {0x1a0, 0x1ac}},
                                  0x300, 0x308};
 const KprobeSlotLayout kKprobeLayout{0x40, 0, 16};
 BpfCodeLayout BpfLayout() {
@@ -45,8 +45,8 @@ BpfCodeLayout BpfLayout() {
 class OwnedGuest {
  public:
   explicit OwnedGuest(unsigned hidden = 1) {
-    for (uint64_t page : {kStart + 0x10000, kStart + 0x11000, kStart + 0x20000,
-                          kStart + 0x30000, kStart + 0x40000}) {
+    for (uint64_t page : {kStart + 0x10000, kStart + 0x11000, kStart + 0x20000, kStart + 0x30000,
+                          kStart + 0x40000}) {
       memory.Map(page, kEntryPresent);
     }
     memory.Map(kStart + 0x200000, kEntryPresent, 2);
@@ -61,11 +61,11 @@ class OwnedGuest {
     memory.PutU64(kModule + 8, kModulesHead);  // list.next: the last module
     std::memcpy(memory.At(kModule + 24), "rootkit_neighbour", 18);
     memory.PutU64(kModule + 0x140, kStart + 0x10000);
-    memory.PutU32(kModule + 0x148, 0x3000);   // core size: text and data
-    memory.PutU32(kModule + 0x14c, 0x2000);   // core text_size
-    memory.PutU64(kModule + 0x1a0, 0);        // init text freed
-    memory.PutU32(kModule + 0x300, 1);        // its_num_pages
-    memory.PutU64(kModule + 0x308, kHeap);    // its_page_array
+    memory.PutU32(kModule + 0x148, 0x3000);  // core size: text and data
+    memory.PutU32(kModule + 0x14c, 0x2000);  // core text_size
+    memory.PutU64(kModule + 0x1a0, 0);       // init text freed
+    memory.PutU32(kModule + 0x300, 1);       // its_num_pages
+    memory.PutU64(kModule + 0x308, kHeap);   // its_page_array
     memory.PutU64(kHeap, kStart + 0x20000);
     // kprobe_insn_page at kHeap + 0x100, on the cache's `pages` list
     memory.PutU64(kKprobeCache + 0x40, kHeap + 0x100);
@@ -186,7 +186,7 @@ TEST(HiddenCodeScanTest, NoModuleListNoVerdictAndBrokenListsAreGaps) {
   EXPECT_TRUE(scan.hidden.empty());
 
   OwnedGuest broken;
-  broken.memory.PutU64(kHeap + 0x100, kHeap + 0x100);  // a kprobe page that loops on itself
+  broken.memory.PutU64(kHeap + 0x100, kHeap + 0x100);       // a kprobe page that loops on itself
   broken.memory.PutU64(kHeap + 0x200, 0xffff888012345000);  // a pack list into nothing
   ModuleAreaScan gaps = broken.Scan();
   ASSERT_FALSE(gaps.not_scanned.has_value());

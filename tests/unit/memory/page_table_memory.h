@@ -63,8 +63,8 @@ class PageTableMemory : public GuestMemory {
         NewFrame();  // a 2 MiB leaf names 512 contiguous frames
       }
     }
-    Entry(table, leaf_level, address) = (frame << kPageShift) | leaf_flags |
-                                        (leaf_level > 1 ? kEntryPageSize : 0);
+    Entry(table, leaf_level, address) =
+        (frame << kPageShift) | leaf_flags | (leaf_level > 1 ? kEntryPageSize : 0);
     return frame;
   }
 

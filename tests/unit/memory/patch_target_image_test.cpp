@@ -48,7 +48,8 @@ TEST(FtraceTemplateTest, ATrampolineMadeLikeFtraceIsRecognised) {
   for (const FtraceTemplate& form : Templates()) {
     uint64_t handler = Runtime("function_trace_call");
     uint64_t ops = 0xffffffff8953bba0;
-    auto match = MatchFtraceTrampoline(form, MakeTrampoline(form, handler, ops, kTrampoline), kTrampoline);
+    auto match =
+        MatchFtraceTrampoline(form, MakeTrampoline(form, handler, ops, kTrampoline), kTrampoline);
     ASSERT_TRUE(match.has_value()) << form.name;
     EXPECT_EQ(match->copy_of, form.name);
     EXPECT_EQ(match->handler, handler);
@@ -58,7 +59,8 @@ TEST(FtraceTemplateTest, ATrampolineMadeLikeFtraceIsRecognised) {
 
 TEST(FtraceTemplateTest, AnythingElseIsNoTrampoline) {
   for (const FtraceTemplate& form : Templates()) {
-    std::vector<uint8_t> good = MakeTrampoline(form, Runtime("function_trace_call"), 1, kTrampoline);
+    std::vector<uint8_t> good =
+        MakeTrampoline(form, Runtime("function_trace_call"), 1, kTrampoline);
     // One byte of the copy changed, outside the patched spots.
     std::vector<uint8_t> changed = good;
     changed[1] ^= 0xff;
@@ -75,7 +77,8 @@ TEST(FtraceTemplateTest, AnythingElseIsNoTrampoline) {
     EXPECT_FALSE(MatchFtraceTrampoline(form, function, kTrampoline)) << form.name;
   }
   if (auto regs = Templates(); regs.size() == 2) {
-    std::vector<uint8_t> unpatched = MakeTrampoline(regs[1], Runtime("function_trace_call"), 1, kTrampoline);
+    std::vector<uint8_t> unpatched =
+        MakeTrampoline(regs[1], Runtime("function_trace_call"), 1, kTrampoline);
     unpatched[*regs[1].jnz] = 0x75;  // ftrace always NOPs the jnz
     EXPECT_FALSE(MatchFtraceTrampoline(regs[1], unpatched, kTrampoline));
   }

@@ -34,8 +34,8 @@ inline void PutRelative(std::vector<uint8_t>& bytes, uint64_t at, uint64_t from,
 
 // What create_trampoline() writes: the copy, a 5-byte return (JMP to the return thunk), the ops
 // pointer, and the three patched spots.
-inline std::vector<uint8_t> MakeTrampoline(const FtraceTemplate& form, uint64_t handler, uint64_t ops,
-                                           uint64_t at) {
+inline std::vector<uint8_t> MakeTrampoline(const FtraceTemplate& form, uint64_t handler,
+                                           uint64_t ops, uint64_t at) {
   std::vector<uint8_t> bytes = form.bytes;
   const uint64_t size = bytes.size();
   bytes.resize(size + kTrampolineTail, 0xcc);
