@@ -104,6 +104,7 @@ ModuleAreaScan ScanModuleArea(const KernelAddressSpace& space, const ExecutableM
                         " unowned pages: the rest were not compared with ftrace's trampolines");
   }
   for (HiddenCode& hidden : scan.hidden) {
+    hidden.physical = space.FrameOf(hidden.range.start).value_or(0) << kPageShift;
     hidden.first_bytes.resize(kHiddenCodeBytes);
     VirtualRead read = space.Read(hidden.range.start, hidden.first_bytes);
     if (!read.Ok()) {

@@ -19,6 +19,7 @@ namespace virdomm::monitor {
 
 struct HiddenCode {
   CodeRange range;                   // whole pages, runtime addresses
+  uint64_t physical = 0;             // where range.start is (as the page tables name frames)
   std::vector<uint8_t> first_bytes;  // kHiddenCodeBytes at range.start, when readable
   std::string bytes_unreadable;
 };

@@ -92,6 +92,15 @@ std::optional<std::string> KernelAddressSpace::ReadTable(
   return std::nullopt;
 }
 
+std::optional<uint64_t> KernelAddressSpace::FrameOf(uint64_t address) const {
+  uint64_t frame = 0;
+  uint64_t offset = 0;
+  if (Translate(address, frame, offset)) {
+    return std::nullopt;
+  }
+  return frame;
+}
+
 VirtualRead KernelAddressSpace::Read(uint64_t address, std::span<uint8_t> out) const {
   if (!InModuleArea(address) || out.size() > kModulesEnd - address) {
     return {HexNumber(address) + " is not in the module area"};

@@ -52,6 +52,9 @@ class KernelAddressSpace {
   // area code: kprobe slot pages, BPF program packs and symbols), in the kernel half.
   VirtualRead ReadKernel(uint64_t address, std::span<uint8_t> out) const;
 
+  // The frame (as the page tables name it) holding a kernel address, or nullopt.
+  [[nodiscard]] std::optional<uint64_t> FrameOf(uint64_t address) const;
+
   // One page-table frame's 512 entries, for walks over whole ranges; nullopt when read.
   [[nodiscard]] std::optional<std::string> ReadTable(
       uint64_t table_frame, std::span<uint64_t, kTableEntries> entries) const;

@@ -173,6 +173,7 @@ void MemoryChecker::ScanModuleArea(CheckReport& report) const {
     change.kind = ChangeKind::kHiddenCode;
     change.region = "module_area";
     change.address = hidden.range.start;
+    change.physical = hidden.physical;
     change.location = HexNumber(hidden.range.start) + "-" + HexNumber(hidden.range.end);
     change.new_bytes = hidden.first_bytes;
     const uint64_t pages = (hidden.range.end - hidden.range.start) >> kPageShift;

@@ -411,18 +411,37 @@ TEST_F(LiveKernelTest, ModuleOffTheModuleListIsHiddenCodeAtItsText) {
       check.output.find(R"("kind":"hidden_code","severity":"critical","region":"module_area")"),
       std::string::npos)
       << check.output;
+  CommandResult text_report = Monitor("check " + Signed());
+  EXPECT_EQ(text_report.status, 4) << text_report.output;
+  EXPECT_NE(text_report.output.find("hidden_code module_area " + text), std::string::npos)
+      << text_report.output;
+  std::printf("check:\n%s", text_report.output.c_str());
   CommandResult ack = Monitor("ack " + Signed() + " --at " + text);
   EXPECT_EQ(ack.status, 4) << ack.output;
   EXPECT_NE(ack.output.find("refused (critical) hidden_code at " + text), std::string::npos)
       << ack.output;
 
-  // The scan's cost, with the module area as this guest has it.
-  double total_ms = 0;
-  constexpr int kRounds = 10;
-  for (int i = 0; i < kRounds; ++i) {
-    total_ms += CheckNow().module_area.elapsed_ms;
+  // The scan's cost, with the module area as this guest has it, as a watch pays it: one
+  // checker, check after check.
+  {
+    FileMemory memory(guest_->RamFile(), LayoutSpec{});
+    KernelBaseline baseline = LoadBaseline(baseline_, LoadKeyFile(key_));
+    MemoryChecker checker(memory, *model_, baseline);
+    std::vector<double> scan_ms;
+    std::vector<double> check_ms;
+    for (int i = 0; i < 21; ++i) {
+      CheckReport report = checker.Check();
+      EXPECT_EQ(report.module_area.hidden_pages, hidden.module_area.hidden_pages);
+      scan_ms.push_back(report.module_area.elapsed_ms);
+      check_ms.push_back(report.elapsed_ms);
+    }
+    std::sort(scan_ms.begin(), scan_ms.end());
+    std::sort(check_ms.begin(), check_ms.end());
+    std::printf(
+        "module-area scan: median %.3f ms (min %.3f, max %.3f) of 21 checks; whole "
+        "check median %.2f ms\n",
+        scan_ms[10], scan_ms.front(), scan_ms.back(), check_ms[10]);
   }
-  std::printf("module-area scan: %.2f ms a check (mean of %d)\n", total_ms / kRounds, kRounds);
 
   GuestCommand("hidden-off");
   CheckReport relisted = CheckNow();

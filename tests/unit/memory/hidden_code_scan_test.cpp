@@ -50,7 +50,7 @@ class OwnedGuest {
       memory.Map(page, kEntryPresent);
     }
     memory.Map(kStart + 0x200000, kEntryPresent, 2);
-    for (unsigned i = 0; i < hidden; ++i) {
+    for (uint64_t i = 0; i < hidden; ++i) {
       memory.Map(kStart + 0x50000 + i * 0x2000, kEntryPresent);  // apart: one range each
       std::memcpy(memory.At(kStart + 0x50000 + i * 0x2000), kCode, sizeof(kCode));
     }
@@ -156,6 +156,7 @@ TEST(HiddenCodeScanTest, OnlyCodeThatNothingOwnsIsHidden) {
   ASSERT_EQ(scan.hidden.size(), 1u);
   EXPECT_EQ(scan.hidden[0].range.start, kStart + 0x50000);
   EXPECT_EQ(scan.hidden[0].range.end, kStart + 0x51000);
+  EXPECT_EQ(scan.hidden[0].physical, guest.memory.EntryFor(kStart + 0x50000, 1) & kEntryFrameMask);
   EXPECT_EQ(scan.hidden[0].first_bytes,
             std::vector<uint8_t>(std::begin(OwnedGuest::kCode), std::end(OwnedGuest::kCode)));
 }
