@@ -85,6 +85,8 @@ std::string ToString(OwnerKind kind) {
       return "BPF";
     case OwnerKind::kFtraceTrampoline:
       return "ftrace trampoline";
+    case OwnerKind::kItsThunks:
+      return "ITS thunks";
     case OwnerKind::kCount:
       break;
   }

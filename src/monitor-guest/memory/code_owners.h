@@ -1,7 +1,8 @@
 // Everything in the guest kernel that may own executable code in the module area, gathered
 // afresh for each check: the listed modules' text, kprobes' slot pages and BPF's packs and
-// symbols. What cannot be read is kept as a reason; ftrace's trampolines have no list read
-// here and are recognised by their bytes (ftrace_trampoline.h) where nothing else owns a page.
+// symbols. What cannot be read is kept as a reason; ftrace's trampolines and ITS thunk pages
+// have no list read here and are recognised by their bytes (ftrace_trampoline.h,
+// its_thunks.h) where nothing else owns a page.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +19,7 @@
 
 namespace virdomm::monitor {
 
-enum class OwnerKind { kModule, kKprobeSlots, kBpf, kFtraceTrampoline, kCount };
+enum class OwnerKind { kModule, kKprobeSlots, kBpf, kFtraceTrampoline, kItsThunks, kCount };
 std::string ToString(OwnerKind kind);
 
 struct CodeOwner {

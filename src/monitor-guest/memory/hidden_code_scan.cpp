@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "memory/its_thunks.h"
+
 namespace virdomm::monitor {
 namespace {
 
@@ -39,22 +41,24 @@ const OwnedSpan* OwnerOf(const std::vector<OwnedSpan>& spans, uint64_t page) {
   return span.range.end > page ? &span : nullptr;
 }
 
-bool IsFtraceTrampoline(const KernelAddressSpace& space,
-                        const std::vector<FtraceTemplate>& templates, uint64_t page) {
-  std::size_t longest = 0;
-  for (const FtraceTemplate& form : templates) {
-    longest = std::max(longest, form.bytes.size() + kTrampolineTail);
-  }
-  if (longest == 0 || longest > kPageSize) {
-    return false;
-  }
-  std::vector<uint8_t> bytes(longest);
+// What owns a page by its bytes alone: an ftrace trampoline (from the page's first byte) or a
+// page of ITS thunks; nullopt when neither or unreadable.
+std::optional<OwnerKind> OwnerByBytes(const KernelAddressSpace& space,
+                                      const std::vector<FtraceTemplate>& templates, uint64_t page) {
+  std::vector<uint8_t> bytes(kPageSize);
   if (!space.Read(page, bytes).Ok()) {
-    return false;
+    return std::nullopt;
   }
-  return std::any_of(templates.begin(), templates.end(), [&](const FtraceTemplate& form) {
-    return MatchFtraceTrampoline(form, bytes, page).has_value();
-  });
+  for (const FtraceTemplate& form : templates) {
+    if (form.bytes.size() + kTrampolineTail <= kPageSize &&
+        MatchFtraceTrampoline(form, bytes, page)) {
+      return OwnerKind::kFtraceTrampoline;
+    }
+  }
+  if (IsItsThunkPage(bytes)) {
+    return OwnerKind::kItsThunks;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -84,8 +88,8 @@ ModuleAreaScan ScanModuleArea(const KernelAddressSpace& space, const ExecutableM
       }
       if (probes < kMaxTrampolineProbes) {
         ++probes;
-        if (IsFtraceTrampoline(space, templates, page)) {
-          own(OwnerKind::kFtraceTrampoline);
+        if (auto kind = OwnerByBytes(space, templates, page)) {
+          own(*kind);
           continue;
         }
       } else {
@@ -100,8 +104,9 @@ ModuleAreaScan ScanModuleArea(const KernelAddressSpace& space, const ExecutableM
     }
   }
   if (probes_exhausted) {
-    scan.gaps.push_back("more than " + std::to_string(kMaxTrampolineProbes) +
-                        " unowned pages: the rest were not compared with ftrace's trampolines");
+    scan.gaps.push_back(
+        "more than " + std::to_string(kMaxTrampolineProbes) +
+        " unowned pages: the rest were not compared with ftrace trampolines or ITS thunks");
   }
   for (HiddenCode& hidden : scan.hidden) {
     hidden.physical = space.FrameOf(hidden.range.start).value_or(0) << kPageShift;

@@ -1,8 +1,8 @@
 // The module area's executable pages against what owns code there: a page no owner covers and
-// that is no ftrace trampoline (recognised by its bytes) is hidden code, the mark of a module
-// that took itself off the module list. Bounded: the page walk (executable_pages.h), the owner
-// lists (code_owners.h), at most kMaxTrampolineProbes pages read for ftrace's bytes and
-// kMaxHiddenRanges ranges kept.
+// that is neither an ftrace trampoline nor a page of ITS thunks (both recognised by their
+// bytes) is hidden code, the mark of a module that took itself off the module list. Bounded:
+// the page walk (executable_pages.h), the owner lists (code_owners.h), at most
+// kMaxTrampolineProbes pages read for their bytes and kMaxHiddenRanges ranges kept.
 #pragma once
 
 #include <array>

@@ -178,8 +178,8 @@ void MemoryChecker::ScanModuleArea(CheckReport& report) const {
     change.new_bytes = hidden.first_bytes;
     const uint64_t pages = (hidden.range.end - hidden.range.start) >> kPageShift;
     change.detail = std::to_string(pages) +
-                    " executable page(s) owned by no listed module, kprobe slot page, BPF code "
-                    "or ftrace trampoline" +
+                    " executable page(s) owned by no listed module, kprobe slot page, BPF code, "
+                    "ftrace trampoline or ITS thunk page" +
                     (hidden.bytes_unreadable.empty()
                          ? std::string()
                          : " (first bytes unreadable: " + hidden.bytes_unreadable + ")") +

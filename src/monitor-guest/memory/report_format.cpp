@@ -1,6 +1,7 @@
 // Text and JSON formatters over CheckReport and KernelPlacement values.
 #include "memory/report_format.h"
 
+#include <cctype>
 #include <cstdio>
 #include <sstream>
 
@@ -36,7 +37,11 @@ std::string OwnedPages(const ModuleAreaScan& scan, bool json) {
   for (std::size_t i = 0; i < scan.owned_pages.size(); ++i) {
     std::string kind = ToString(static_cast<OwnerKind>(i));
     if (json) {
-      text += (i > 0 ? "," : "") + JsonQuote(kind) + ":" + std::to_string(scan.owned_pages[i]);
+      std::string key;  // "kprobe slots" -> "kprobe_slots"
+      for (char c : kind) {
+        key += c == ' ' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      text += (i > 0 ? "," : "") + JsonQuote(key) + ":" + std::to_string(scan.owned_pages[i]);
     } else {
       text += (i > 0 ? ", " : "") + kind + " " + std::to_string(scan.owned_pages[i]);
     }

@@ -204,6 +204,23 @@ TEST(HiddenCodeScanTest, HiddenRangesAreCappedButAllCounted) {
   EXPECT_EQ(scan.hidden_pages, kMaxHiddenRanges + 6);
 }
 
+// Pages the ITS mitigation fills with INT3 and `[REX.B] jmp *%reg; int3` thunks are owned by
+// their bytes; anything else in such a page makes it hidden code.
+TEST(HiddenCodeScanTest, ItsThunkPagesAreKnownByTheirBytes) {
+  OwnedGuest guest(2);
+  for (uint64_t page : {kStart + 0x50000, kStart + 0x52000}) {
+    uint8_t* bytes = guest.memory.At(page);
+    std::memset(bytes, 0xcc, kPageSize);
+    const uint8_t thunks[] = {0x41, 0xff, 0xe3, 0xcc, 0xff, 0xe0, 0xcc};  // r11, rax
+    std::memcpy(bytes + 32, thunks, sizeof(thunks));
+  }
+  guest.memory.At(kStart + 0x52000)[32 + 6] = 0x90;  // a thunk that does not end in INT3
+  ModuleAreaScan scan = guest.Scan();
+  EXPECT_EQ(scan.owned_pages[static_cast<std::size_t>(OwnerKind::kItsThunks)], 1u);
+  ASSERT_EQ(scan.hidden.size(), 1u);
+  EXPECT_EQ(scan.hidden[0].range.start, kStart + 0x52000);
+}
+
 TEST(ModuleListTest, TextRangesAndItsPagesAreRead) {
   OwnedGuest guest;
   auto list = ReadModuleList(guest.space, kModuleLayout, kModulesHead, kModule + 8);
