@@ -5,12 +5,13 @@
 #include <array>
 #include <cstring>
 
+#include "memory/byte_reader.h"
 #include "memory/hex_text.h"
 
 namespace virdomm::monitor {
 namespace {
 
-std::string PrintableName(const std::array<uint8_t, kModuleNameLength>& bytes) {
+std::string PrintableName(std::span<const uint8_t> bytes) {
   std::string name;
   for (uint8_t byte : bytes) {
     if (byte == 0) {
@@ -21,44 +22,45 @@ std::string PrintableName(const std::array<uint8_t, kModuleNameLength>& bytes) {
   return name.empty() ? "?" : name;
 }
 
-std::optional<uint64_t> ReadModuleU64(const KernelAddressSpace& area, uint64_t address,
-                                      std::string& why) {
-  std::array<uint8_t, 8> bytes{};
-  VirtualRead read = area.Read(address, bytes);
-  if (!read.Ok()) {
-    why = *read.error;
-    return std::nullopt;
+// How much of struct module holds every field read: one read per module (a page walk for each
+// page it spans) instead of one per field, which counts on Xen, where each is a mapping.
+uint64_t StructSpan(const ModuleLayout& layout) {
+  uint64_t end = std::max(
+      {layout.list + 8, layout.name + kModuleNameLength, layout.base + 8, layout.size + 4});
+  for (const ModuleLayout::TextField& field : layout.text) {
+    end = std::max({end, field.base + 8, field.size + 4});
   }
-  uint64_t value = 0;
-  std::memcpy(&value, bytes.data(), 8);
+  if (layout.its_num_pages && layout.its_page_array) {
+    end = std::max({end, *layout.its_num_pages + 4, *layout.its_page_array + 8});
+  }
+  return end;
+}
+
+template <typename T>
+T FieldAt(std::span<const uint8_t> module, uint64_t offset) {
+  T value{};
+  (void)TryReadLe(module, offset, value);  // StructSpan covers every offset read
   return value;
 }
 
-// The module's text ranges and ITS thunk pages; a reason when one cannot be read.
+// The module's text ranges and ITS thunk pages (from its struct's bytes, and the thunk page
+// array it points at); a reason when one cannot be read.
 std::optional<std::string> ReadModuleText(const KernelAddressSpace& area,
-                                          const ModuleLayout& layout, uint64_t module,
+                                          const ModuleLayout& layout,
+                                          std::span<const uint8_t> module,
                                           std::vector<CodeRange>& text) {
-  std::string why;
   for (const ModuleLayout::TextField& field : layout.text) {
-    auto base = ReadModuleU64(area, module + field.base, why);
-    auto size = ReadModuleU64(area, module + field.size, why);
-    if (!base || !size) {
-      return "text range: " + why;
-    }
-    auto length = static_cast<uint32_t>(*size);  // unsigned int
-    if (*base != 0 && length != 0 && *base + length > *base) {
-      text.push_back({*base, *base + length});
+    auto base = FieldAt<uint64_t>(module, field.base);
+    auto length = FieldAt<uint32_t>(module, field.size);  // unsigned int
+    if (base != 0 && length != 0 && base + length > base) {
+      text.push_back({base, base + length});
     }
   }
-  if (!layout.its_num_pages) {
+  if (!layout.its_num_pages || !layout.its_page_array) {
     return std::nullopt;
   }
-  auto count = ReadModuleU64(area, module + *layout.its_num_pages, why);
-  auto array = ReadModuleU64(area, module + *layout.its_page_array, why);
-  if (!count || !array) {
-    return "ITS thunk pages: " + why;
-  }
-  auto pages = static_cast<int32_t>(*count);  // int
+  auto pages = FieldAt<int32_t>(module, *layout.its_num_pages);  // int
+  auto array = FieldAt<uint64_t>(module, *layout.its_page_array);
   if (pages <= 0) {
     return std::nullopt;
   }
@@ -67,13 +69,12 @@ std::optional<std::string> ReadModuleText(const KernelAddressSpace& area,
            " expected)";
   }
   std::vector<uint8_t> pointers(std::size_t{8} * static_cast<uint32_t>(pages));
-  VirtualRead read = area.ReadKernel(*array, pointers);  // kmalloc'd
+  VirtualRead read = area.ReadKernel(array, pointers);  // kmalloc'd
   if (!read.Ok()) {
     return "ITS thunk page array: " + *read.error;
   }
   for (std::size_t i = 0; i < pointers.size(); i += 8) {
-    uint64_t page = 0;
-    std::memcpy(&page, pointers.data() + i, 8);
+    auto page = FieldAt<uint64_t>(pointers, i);
     if (page != 0 && page + kPageSize > page) {
       text.push_back({page, page + kPageSize});
     }
@@ -123,37 +124,28 @@ TargetKnowledge::ModuleList ReadModuleList(const KernelAddressSpace& module_area
                                            const ModuleLayout& layout, uint64_t head,
                                            uint64_t head_next) {
   std::vector<ModuleRange> modules;
+  std::vector<uint8_t> bytes(StructSpan(layout));
   uint64_t entry = head_next;
   while (entry != head) {
     if (modules.size() >= kMaxModules) {
       return {std::nullopt, "more than " + std::to_string(kMaxModules) + " modules: list broken"};
     }
     uint64_t module = entry - layout.list;
-    std::array<uint8_t, 8> next{};
-    std::array<uint8_t, kModuleNameLength> name{};
-    std::array<uint8_t, 8> base{};
-    std::array<uint8_t, 4> size{};
-    for (auto [address, bytes] : {std::pair{entry, std::span<uint8_t>(next)},
-                                  std::pair{module + layout.name, std::span<uint8_t>(name)},
-                                  std::pair{module + layout.base, std::span<uint8_t>(base)},
-                                  std::pair{module + layout.size, std::span<uint8_t>(size)}}) {
-      VirtualRead read = module_area.Read(address, bytes);
-      if (!read.Ok()) {
-        return {std::nullopt, "module struct at " + HexNumber(module) + " (after " +
-                                  std::to_string(modules.size()) + " modules): " + *read.error};
-      }
+    VirtualRead read = module_area.Read(module, bytes);
+    if (!read.Ok()) {
+      return {std::nullopt, "module struct at " + HexNumber(module) + " (after " +
+                                std::to_string(modules.size()) + " modules): " + *read.error};
     }
     ModuleRange range;
-    range.name = PrintableName(name);
-    std::memcpy(&range.start, base.data(), 8);
-    uint32_t length = 0;
-    std::memcpy(&length, size.data(), 4);
-    range.end = range.start + length;
-    if (auto error = ReadModuleText(module_area, layout, module, range.text)) {
+    range.name =
+        PrintableName(std::span<const uint8_t>(bytes).subspan(layout.name, kModuleNameLength));
+    range.start = FieldAt<uint64_t>(bytes, layout.base);
+    range.end = range.start + FieldAt<uint32_t>(bytes, layout.size);
+    if (auto error = ReadModuleText(module_area, layout, bytes, range.text)) {
       return {std::nullopt, "module " + range.name + " at " + HexNumber(module) + ": " + *error};
     }
     modules.push_back(std::move(range));
-    std::memcpy(&entry, next.data(), 8);
+    entry = FieldAt<uint64_t>(bytes, layout.list);  // list.next
   }
   return {std::move(modules), ""};
 }
