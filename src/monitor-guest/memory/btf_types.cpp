@@ -128,15 +128,26 @@ const BtfTypes::Type* BtfTypes::Resolve(uint32_t id) const {
   return nullptr;
 }
 
-std::optional<uint64_t> BtfTypes::OffsetOf(std::string_view struct_name,
-                                           std::string_view path) const {
-  const Type* current = nullptr;
+const BtfTypes::Type* BtfTypes::Struct(std::string_view name) const {
   for (const Type& type : types_) {
-    if (type.kind == kStruct && type.vlen > 0 && Name(type.name) == struct_name) {
-      current = &type;
-      break;
+    if (type.kind == kStruct && type.vlen > 0 && Name(type.name) == name) {
+      return &type;
     }
   }
+  return nullptr;
+}
+
+std::optional<uint64_t> BtfTypes::SizeOf(std::string_view struct_name) const {
+  const Type* type = Struct(struct_name);
+  if (type == nullptr) {
+    return std::nullopt;
+  }
+  return type->size_or_type;
+}
+
+std::optional<uint64_t> BtfTypes::OffsetOf(std::string_view struct_name,
+                                           std::string_view path) const {
+  const Type* current = Struct(struct_name);
   uint64_t offset = 0;
   for (unsigned depth = 0; current != nullptr && depth < kMaxDepth; ++depth) {
     std::size_t dot = path.find('.');

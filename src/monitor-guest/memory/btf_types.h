@@ -22,6 +22,8 @@ class BtfTypes {
   // member names its element 0). Typedefs and qualifiers are looked through.
   [[nodiscard]] std::optional<uint64_t> OffsetOf(std::string_view struct_name,
                                                  std::string_view path) const;
+  // sizeof(struct name), for arrays of it ("mem[MOD_INIT_TEXT]").
+  [[nodiscard]] std::optional<uint64_t> SizeOf(std::string_view struct_name) const;
 
  private:
   struct Type {
@@ -34,7 +36,8 @@ class BtfTypes {
   };
   [[nodiscard]] std::string_view Name(uint32_t offset) const;
   [[nodiscard]] const Type* At(uint32_t id) const;
-  [[nodiscard]] const Type* Resolve(uint32_t id) const;  // through typedefs and qualifiers
+  [[nodiscard]] const Type* Resolve(uint32_t id) const;           // through typedefs and qualifiers
+  [[nodiscard]] const Type* Struct(std::string_view name) const;  // the first with members
 
   std::span<const uint8_t> bytes_;
   uint64_t strings_ = 0;

@@ -7,7 +7,7 @@
 namespace virdomm::monitor {
 namespace {
 
-constexpr std::array<std::pair<ChangeKind, std::string_view>, 9> kKindNames = {{
+constexpr std::array<std::pair<ChangeKind, std::string_view>, 10> kKindNames = {{
     {ChangeKind::kJumpLabel, "jump_label"},
     {ChangeKind::kFtrace, "ftrace"},
     {ChangeKind::kStaticCall, "static_call"},
@@ -17,6 +17,7 @@ constexpr std::array<std::pair<ChangeKind, std::string_view>, 9> kKindNames = {{
     {ChangeKind::kRodata, "rodata"},
     {ChangeKind::kSyscallTable, "sys_call_table"},
     {ChangeKind::kUnreadable, "unreadable"},
+    {ChangeKind::kHiddenCode, "hidden_code"},
 }};
 
 }  // namespace

@@ -21,6 +21,7 @@ enum class ChangeKind {
   kRodata,          // read-only data changed
   kSyscallTable,    // an entry of sys_call_table changed
   kUnreadable,      // a frame of the region could not be read
+  kHiddenCode,      // executable pages in the module area that nothing the checker knows owns
 };
 std::string ToString(ChangeKind kind);
 std::optional<ChangeKind> ParseChangeKind(std::string_view text);
@@ -33,8 +34,8 @@ bool IsAcknowledgeable(ChangeKind kind);
 
 struct Change {
   ChangeKind kind = ChangeKind::kUnknownText;
-  std::string region;     // "text" / "rodata"
-  uint64_t address = 0;   // link-time address of the first changed byte
+  std::string region;     // "text" / "rodata" / "module_area"
+  uint64_t address = 0;   // link-time address of the first changed byte (module_area: runtime)
   uint64_t physical = 0;  // guest-physical address of it
   std::string location;   // symbol+offset
   std::vector<uint8_t> old_bytes;

@@ -12,10 +12,6 @@
 namespace virdomm::monitor {
 namespace {
 
-constexpr uint64_t kPresent = 1;
-constexpr uint64_t kPageSizeBit = uint64_t{1} << 7;  // a leaf above the last level
-constexpr uint64_t kFrameMask = 0x000ffffffffff000;  // bits 12..51: the next frame
-
 const char* LevelName(unsigned level) {
   switch (level) {
     case 5:
@@ -63,11 +59,11 @@ std::optional<std::string> KernelAddressSpace::Translate(uint64_t address, uint6
     if (auto error = ReadEntry(table, index, entry)) {
       return error;
     }
-    if ((entry & kPresent) == 0) {
+    if ((entry & kEntryPresent) == 0) {
       return std::string(LevelName(level)) + " entry for " + HexNumber(address) + " not present";
     }
-    uint64_t next = (entry & kFrameMask) >> kPageShift;
-    if (level == 1 || ((level == 2 || level == 3) && (entry & kPageSizeBit) != 0)) {
+    uint64_t next = (entry & kEntryFrameMask) >> kPageShift;
+    if (level == 1 || ((level == 2 || level == 3) && (entry & kEntryPageSize) != 0)) {
       // A leaf: the frame of `address` inside it (2 MiB and 1 GiB leaves are contiguous).
       uint64_t within = address & ((uint64_t{1} << shift) - 1);
       frame = next + (within >> kPageShift);
@@ -79,13 +75,51 @@ std::optional<std::string> KernelAddressSpace::Translate(uint64_t address, uint6
   return "page walk for " + HexNumber(address) + " found no leaf";
 }
 
+std::optional<std::string> KernelAddressSpace::ReadTable(
+    uint64_t table_frame, std::span<uint64_t, kTableEntries> entries) const {
+  const uint64_t frames[] = {table_frame};
+  try {
+    FrameView view = memory_.MapFrames(frames);
+    const uint8_t* page = view.Frame(0);
+    if (page == nullptr) {
+      return "page-table frame " + HexNumber(table_frame) +
+             " unreadable: " + std::generic_category().message(view.Error(0));
+    }
+    std::memcpy(entries.data(), page, kPageSize);
+  } catch (const Error& error) {
+    return "page-table frame " + HexNumber(table_frame) + ": " + error.what();
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> KernelAddressSpace::FrameOf(uint64_t address) const {
+  uint64_t frame = 0;
+  uint64_t offset = 0;
+  if (Translate(address, frame, offset)) {
+    return std::nullopt;
+  }
+  return frame;
+}
+
 VirtualRead KernelAddressSpace::Read(uint64_t address, std::span<uint8_t> out) const {
+  if (!InModuleArea(address) || out.size() > kModulesEnd - address) {
+    return {HexNumber(address) + " is not in the module area"};
+  }
+  return ReadWalked(address, out);
+}
+
+VirtualRead KernelAddressSpace::ReadKernel(uint64_t address, std::span<uint8_t> out) const {
+  const uint64_t half = levels_ == 5 ? kKernelHalfStart5 : kKernelHalfStart4;
+  if (address < half || out.size() > 0 - address) {
+    return {HexNumber(address) + " is not a kernel address"};
+  }
+  return ReadWalked(address, out);
+}
+
+VirtualRead KernelAddressSpace::ReadWalked(uint64_t address, std::span<uint8_t> out) const {
   if (out.size() > kMaxRead) {
     return {"read of " + std::to_string(out.size()) + " bytes refused (at most " +
             std::to_string(kMaxRead) + ")"};
-  }
-  if (!InModuleArea(address) || out.size() > kModulesEnd - address) {
-    return {HexNumber(address) + " is not in the module area"};
   }
   std::size_t done = 0;
   while (done < out.size()) {

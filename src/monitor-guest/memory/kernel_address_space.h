@@ -20,6 +20,16 @@ inline constexpr uint64_t kModulesEnd = 0xffffffffff000000;
 constexpr bool InModuleArea(uint64_t address) {
   return address >= kModulesStart && address < kModulesEnd;
 }
+// Where the upper, kernel half of the address space starts: with 4-level tables, and with LA57
+// (5-level), where the direct map and vmalloc move down (the direct map at 0xff11… and up).
+inline constexpr uint64_t kKernelHalfStart4 = 0xffff800000000000;
+inline constexpr uint64_t kKernelHalfStart5 = 0xff00000000000000;
+
+inline constexpr unsigned kTableEntries = 512;
+inline constexpr uint64_t kEntryPresent = 1;
+inline constexpr uint64_t kEntryPageSize = uint64_t{1} << 7;  // a leaf above the last level
+inline constexpr uint64_t kEntryNoExecute = uint64_t{1} << 63;
+inline constexpr uint64_t kEntryFrameMask = 0x000ffffffffff000;  // bits 12..51: the next frame
 
 // What one read gave: the bytes, or why not.
 struct VirtualRead {
@@ -38,9 +48,23 @@ class KernelAddressSpace {
   // kMaxRead bytes); anything else is refused with its reason.
   VirtualRead Read(uint64_t address, std::span<uint8_t> out) const;
 
+  // The same for kernel data outside the module area (kmalloc'd list entries that name module
+  // area code: kprobe slot pages, BPF program packs and symbols), in the kernel half.
+  VirtualRead ReadKernel(uint64_t address, std::span<uint8_t> out) const;
+
+  // The frame (as the page tables name it) holding a kernel address, or nullopt.
+  [[nodiscard]] std::optional<uint64_t> FrameOf(uint64_t address) const;
+
+  // One page-table frame's 512 entries, for walks over whole ranges; nullopt when read.
+  [[nodiscard]] std::optional<std::string> ReadTable(
+      uint64_t table_frame, std::span<uint64_t, kTableEntries> entries) const;
+  [[nodiscard]] uint64_t RootFrame() const { return root_frame_; }
+  [[nodiscard]] unsigned Levels() const { return levels_; }
+
   static constexpr std::size_t kMaxRead = std::size_t{64} << 10;
 
  private:
+  [[nodiscard]] VirtualRead ReadWalked(uint64_t address, std::span<uint8_t> out) const;
   // The frame holding `address` and the offset in it, or the reason it has none.
   [[nodiscard]] std::optional<std::string> Translate(uint64_t address, uint64_t& frame,
                                                      uint64_t& offset) const;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "memory/hex_text.h"
 
 namespace virdomm::monitor {
 
@@ -149,9 +150,47 @@ CheckReport MemoryChecker::Check() {
       report.changes.push_back(std::move(change));
     }
   }
+  ScanModuleArea(report);
   report.elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return report;
+}
+
+void MemoryChecker::ScanModuleArea(CheckReport& report) const {
+  if (!guest_view_.scan_module_area) {
+    report.module_area.not_scanned =
+        "module area not readable: " + guest_view_.knowledge.module_area_unreadable;
+    return;
+  }
+  report.module_area = guest_view_.scan_module_area();
+  const ModuleAreaScan& scan = report.module_area;
+  std::string gaps;
+  for (const std::string& gap : scan.gaps) {
+    gaps += "; not read: " + gap;
+  }
+  for (const HiddenCode& hidden : scan.hidden) {
+    Change change;
+    change.kind = ChangeKind::kHiddenCode;
+    change.region = "module_area";
+    change.address = hidden.range.start;
+    change.physical = hidden.physical;
+    change.location = HexNumber(hidden.range.start) + "-" + HexNumber(hidden.range.end);
+    change.new_bytes = hidden.first_bytes;
+    const uint64_t pages = (hidden.range.end - hidden.range.start) >> kPageShift;
+    change.detail = std::to_string(pages) +
+                    " executable page(s) owned by no listed module, kprobe slot page, BPF code, "
+                    "ftrace trampoline or ITS thunk page" +
+                    (hidden.bytes_unreadable.empty()
+                         ? std::string()
+                         : " (first bytes unreadable: " + hidden.bytes_unreadable + ")") +
+                    gaps;
+    report.changes.push_back(std::move(change));
+  }
+  if (scan.hidden_pages > 0 && scan.hidden.size() == kMaxHiddenRanges) {
+    report.changes.back().detail += "; " + std::to_string(kMaxHiddenRanges) +
+                                    " ranges reported of " + std::to_string(scan.hidden_pages) +
+                                    " hidden pages";
+  }
 }
 
 std::size_t AcknowledgeChanges(KernelBaseline& baseline, const std::vector<Change>& changes) {

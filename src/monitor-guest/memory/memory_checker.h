@@ -27,6 +27,8 @@ struct CheckReport {
   uint64_t bytes_compared = 0;
   uint64_t pages_compared = 0;
   uint64_t pages_changed = 0;
+  // The module area's executable pages and their owners; hidden ones are also in `changes`.
+  ModuleAreaScan module_area;
   double elapsed_ms = 0;
   [[nodiscard]] Severity Worst() const;
 };
@@ -44,6 +46,7 @@ class MemoryChecker {
     FrameView frames;
   };
   void VerifyPlacement();
+  void ScanModuleArea(CheckReport& report) const;
 
   // The banner's frames, mapped once like the regions': after a migration of the pair the
   // carried mappings are what works (the target's domid changes, a new mapping by the old one

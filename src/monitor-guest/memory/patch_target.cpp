@@ -58,6 +58,24 @@ std::string PatchTargetJudge::OwnerOf(uint64_t runtime) const {
   return "in no module of the guest's module list";
 }
 
+const BpfCode* PatchTargetJudge::BpfTrampolineAt(uint64_t runtime, std::string& why) const {
+  if (!bpf_symbols_) {
+    bpf_symbols_ = knowledge_.read_bpf_symbols
+                       ? knowledge_.read_bpf_symbols()
+                       : TargetKnowledge::BpfSymbols{std::nullopt, "not read"};
+  }
+  if (!bpf_symbols_->symbols) {
+    why = "BPF symbols not readable: " + bpf_symbols_->unreadable;
+    return nullptr;
+  }
+  for (const BpfCode& code : *bpf_symbols_->symbols) {
+    if (code.range.start == runtime && code.name.starts_with("bpf_trampoline_")) {
+      return &code;
+    }
+  }
+  return nullptr;
+}
+
 std::string PatchTargetJudge::NameRuntime(uint64_t runtime) const {
   if (knowledge_.virtual_offset) {
     uint64_t link = runtime - static_cast<uint64_t>(*knowledge_.virtual_offset);
@@ -110,10 +128,16 @@ TargetVerdict PatchTargetJudge::JudgeOutside(TargetRule rule, uint64_t runtime) 
       return verdict;
     }
   }
-  verdict.target = place + " (" + OwnerOf(runtime) + ")";
+  std::string bpf_why;
+  if (const BpfCode* trampoline = BpfTrampolineAt(runtime, bpf_why)) {
+    verdict.legal = true;
+    verdict.target = "BPF trampoline " + trampoline->name + " at " + HexNumber(runtime);
+    return verdict;
+  }
+  verdict.target = place + " (" + OwnerOf(runtime) + (bpf_why.empty() ? "" : "; " + bpf_why) + ")";
   verdict.why = knowledge_.ftrace_templates.empty()
                     ? "no ftrace trampoline template in this kernel's image to compare with"
-                    : "not ftrace's code nor a trampoline ftrace made";
+                    : "not ftrace's code, a trampoline ftrace made, nor a BPF trampoline";
   return verdict;
 }
 

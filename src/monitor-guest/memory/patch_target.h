@@ -1,6 +1,7 @@
 // Where a CALL or JMP written at a patch site goes, in words, and whether Linux itself would
 // send that site there: jump labels only to their entry's own target, ftrace __fentry__ sites
-// only to ftrace_caller, ftrace_regs_caller or a trampoline ftrace made, static calls and the
+// only to ftrace_caller, ftrace_regs_caller, a trampoline ftrace made or the start of a BPF
+// trampoline (ftrace's direct call for fentry/fexit programs), static calls and the
 // calls inside ftrace's caller only to the start of a function of the image.
 #pragma once
 
@@ -10,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "memory/bpf_code.h"
+#include "memory/code_range.h"
 #include "memory/ftrace_trampoline.h"
 #include "memory/kernel_address_space.h"
 #include "memory/symbol_table.h"
@@ -19,8 +22,11 @@ namespace virdomm::monitor {
 // What the module area holds, as far as the guest's module list tells: each module's code.
 struct ModuleRange {
   std::string name;
-  uint64_t start = 0;  // runtime addresses, [start, end)
+  uint64_t start = 0;  // runtime addresses, [start, end): the core (6.1) or its text (6.4+)
   uint64_t end = 0;
+  // Where the module's code may execute: core and init text, and (with the ITS mitigation) the
+  // pages of indirect-branch thunks made for it. Empty ranges are left out.
+  std::vector<CodeRange> text;
 };
 
 // What a target may be.
@@ -53,6 +59,14 @@ struct TargetKnowledge {
     std::string unreadable;
   };
   std::function<ModuleList()> read_modules;
+  // Reads the guest's BPF symbols (bpf_kallsyms; at most once per judge, when an ftrace site's
+  // target in the module area is no ftrace trampoline): a BPF trampoline's image is named
+  // "bpf_trampoline_<key>" and starts where ftrace's direct call goes. Empty: not readable.
+  struct BpfSymbols {
+    std::optional<std::vector<BpfCode>> symbols;
+    std::string unreadable;
+  };
+  std::function<BpfSymbols()> read_bpf_symbols;
 };
 
 class PatchTargetJudge {
@@ -71,9 +85,12 @@ class PatchTargetJudge {
   [[nodiscard]] bool IsFunctionStart(uint64_t link) const;
   [[nodiscard]] std::string OwnerOf(uint64_t runtime) const;
   [[nodiscard]] TargetVerdict JudgeOutside(TargetRule rule, uint64_t runtime) const;
+  // The BPF trampoline whose image starts at `runtime`, or why none is known there.
+  [[nodiscard]] const BpfCode* BpfTrampolineAt(uint64_t runtime, std::string& why) const;
 
   TargetKnowledge knowledge_;
   mutable std::optional<TargetKnowledge::ModuleList> modules_;  // read on first need
+  mutable std::optional<TargetKnowledge::BpfSymbols> bpf_symbols_;
   std::optional<uint64_t> ftrace_caller_;
   std::optional<uint64_t> ftrace_regs_caller_;
 };

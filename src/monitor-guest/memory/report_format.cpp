@@ -1,6 +1,7 @@
 // Text and JSON formatters over CheckReport and KernelPlacement values.
 #include "memory/report_format.h"
 
+#include <cctype>
 #include <cstdio>
 #include <sstream>
 
@@ -31,6 +32,54 @@ std::string Bytes(const std::vector<uint8_t>& bytes) {
   return text;
 }
 
+std::string OwnedPages(const ModuleAreaScan& scan, bool json) {
+  std::string text;
+  for (std::size_t i = 0; i < scan.owned_pages.size(); ++i) {
+    std::string kind = ToString(static_cast<OwnerKind>(i));
+    if (json) {
+      std::string key;  // "kprobe slots" -> "kprobe_slots"
+      for (char c : kind) {
+        key += c == ' ' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      text += (i > 0 ? "," : "") + JsonQuote(key) + ":" + std::to_string(scan.owned_pages[i]);
+    } else {
+      text += (i > 0 ? ", " : "") + kind + " " + std::to_string(scan.owned_pages[i]);
+    }
+  }
+  return text;
+}
+
+std::string ModuleAreaText(const ModuleAreaScan& scan) {
+  if (scan.not_scanned) {
+    return "module area not scanned for hidden code: " + *scan.not_scanned + "\n";
+  }
+  std::ostringstream out;
+  out << "module area: " << scan.executable_pages << " executable pages ("
+      << OwnedPages(scan, false) << "), " << scan.hidden_pages << " owned by nothing; "
+      << scan.elapsed_ms << " ms\n";
+  for (const std::string& gap : scan.gaps) {
+    out << "  not read: " << gap << "\n";
+  }
+  return out.str();
+}
+
+std::string ModuleAreaJson(const ModuleAreaScan& scan) {
+  std::ostringstream out;
+  out << "{\"scanned\":" << (scan.not_scanned ? "false" : "true");
+  if (scan.not_scanned) {
+    out << ",\"reason\":" << JsonQuote(*scan.not_scanned);
+  }
+  out << ",\"executable_pages\":" << scan.executable_pages << ",\"owned_pages\":{"
+      << OwnedPages(scan, true) << "},\"hidden_pages\":" << scan.hidden_pages
+      << ",\"tables_read\":" << scan.tables_read << ",\"elapsed_ms\":" << scan.elapsed_ms
+      << ",\"gaps\":[";
+  for (std::size_t i = 0; i < scan.gaps.size(); ++i) {
+    out << (i > 0 ? "," : "") << JsonQuote(scan.gaps[i]);
+  }
+  out << "]}";
+  return out.str();
+}
+
 }  // namespace
 
 std::string FormatCheckText(const CheckReport& report) {
@@ -40,6 +89,7 @@ std::string FormatCheckText(const CheckReport& report) {
   out << "compared " << report.bytes_compared << " bytes in " << report.pages_compared
       << " pages in " << report.elapsed_ms << " ms; baseline sha256 "
       << ToHex(report.baseline_digest) << "\n";
+  out << ModuleAreaText(report.module_area);
   if (!report.settling.empty()) {
     out << report.settling.size()
         << " jump-label flip(s) settling: reported if they last (the kernel undoes some)\n";
@@ -57,6 +107,8 @@ std::string FormatCheckText(const CheckReport& report) {
     if (!change.old_bytes.empty()) {
       out << "      old: " << Bytes(change.old_bytes) << "\n";
       out << "      new: " << Bytes(change.new_bytes) << "\n";
+    } else if (!change.new_bytes.empty()) {
+      out << "      bytes: " << Bytes(change.new_bytes) << "\n";
     }
     if (!change.detail.empty()) {
       out << "      " << change.detail << "\n";
@@ -77,6 +129,7 @@ std::string FormatCheckJson(const CheckReport& report) {
       << ",\"bytes_compared\":" << report.bytes_compared
       << ",\"pages_compared\":" << report.pages_compared
       << ",\"pages_changed\":" << report.pages_changed << ",\"elapsed_ms\":" << report.elapsed_ms
+      << ",\"module_area\":" << ModuleAreaJson(report.module_area)
       << ",\"severity\":" << JsonQuote(ToString(report.Worst())) << ",\"changes\":[";
   bool first = true;
   for (const Change& change : report.changes) {

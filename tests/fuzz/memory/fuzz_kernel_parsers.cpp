@@ -1,10 +1,14 @@
 // libFuzzer target over everything the memory checker parses from untrusted bytes: kernel
 // images (bzImage header, ELF), kallsyms tables, System.map text and baseline files; and, with
-// the input as a guest's physical memory, page walks of the module area and the ftrace
-// trampoline matcher (garbage page tables and target bytes must end in a reason, not a crash).
+// the input as a guest's physical memory, page walks of the module area, the ftrace
+// trampoline matcher, and the hidden-code scan with its owner lists (modules' text and ITS
+// pages, kprobe slot pages, BPF packs and symbols): garbage page tables, list entries and
+// target bytes must end in a reason, not a crash.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -12,13 +16,18 @@
 
 #include "common/error.h"
 #include "memory/baseline.h"
+#include "memory/bpf_code.h"
 #include "memory/btf_types.h"
+#include "memory/code_owners.h"
 #include "memory/elf_image.h"
+#include "memory/executable_pages.h"
 #include "memory/ftrace_trampoline.h"
 #include "memory/guest_memory.h"
+#include "memory/hidden_code_scan.h"
 #include "memory/kallsyms_decoder.h"
 #include "memory/kernel_address_space.h"
 #include "memory/kernel_image_file.h"
+#include "memory/kprobe_slots.h"
 #include "memory/module_list.h"
 #include "memory/symbol_table.h"
 
@@ -54,6 +63,42 @@ class InputMemory : public virdomm::monitor::GuestMemory {
   std::vector<std::vector<uint8_t>> frames_;
 };
 
+// The hidden-code scan over garbage: executable pages from the input's tables, owner lists
+// whose heads' next pointers come from the input's first words.
+void FuzzHiddenCodeScan(const virdomm::monitor::KernelAddressSpace& space,
+                        const virdomm::monitor::ModuleLayout& module_layout,
+                        std::span<const uint8_t> input,
+                        const virdomm::monitor::FtraceTemplate& form) {
+  using namespace virdomm::monitor;
+  auto word = [input](std::size_t index) {
+    uint64_t value = 0;
+    if (input.size() >= (index + 1) * 8) {
+      std::memcpy(&value, input.data() + index * 8, 8);
+    }
+    return value;
+  };
+  CodeOwnerSources sources;
+  sources.space = &space;
+  sources.read_modules = [&space, &module_layout, word] {
+    return ReadModuleList(space, module_layout, kModulesStart + 0x40, word(4));
+  };
+  sources.has_symbol = [](std::string_view) { return true; };
+  sources.read_image_word = [word](std::string_view name, uint64_t offset,
+                                   std::string&) -> std::optional<ImageWord> {
+    return ImageWord{0xffffffff82000000 + name.size() * 0x100 + offset, word(5 + name.size() % 4)};
+  };
+  sources.kprobe = KprobeSlotLayout{0x40, 0, 16};
+  BpfCodeLayout bpf;
+  bpf.pack_list = 0;
+  bpf.pack_ptr = 16;
+  bpf.ksym_name = 16;
+  bpf.ksym_end = 8;
+  bpf.ksym_lnode = 528;
+  sources.bpf = bpf;
+  ExecutableMap map = FindExecutablePages(space);
+  (void)ScanModuleArea(space, map, ReadCodeOwners(sources), {form});
+}
+
 void FuzzModuleArea(std::span<const uint8_t> input) {
   using namespace virdomm::monitor;
   if (input.empty()) {
@@ -79,9 +124,11 @@ void FuzzModuleArea(std::span<const uint8_t> input) {
     form.jnz = input[3] % (form.bytes.size() - 2);
   }
   (void)MatchFtraceTrampoline(form, input, kModulesStart);
-  // A module list through the same garbage tables.
-  (void)ReadModuleList(space, ModuleLayout{8, 24, 0x150, 0x158}, kModulesStart + 0x40,
-                       kModulesStart + 0x1000);
+  // A module list through the same garbage tables, with text ranges and ITS pages.
+  const ModuleLayout module_layout{8,     24,   0x150, 0x158, {{0x150, 0x15c}, {0x1a0, 0x1ac}},
+                                   0x300, 0x308};
+  (void)ReadModuleList(space, module_layout, kModulesStart + 0x40, kModulesStart + 0x1000);
+  FuzzHiddenCodeScan(space, module_layout, input, form);
 }
 
 }  // namespace
@@ -114,6 +161,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   try {
     BtfTypes btf(input);
     (void)ModuleLayoutFromBtf(btf);
+    (void)KprobeSlotLayoutFromBtf(btf);
+    (void)BpfCodeLayoutFromBtf(btf);
+    (void)btf.SizeOf("module_memory");
   } catch (const virdomm::Error&) {
   }
   FuzzModuleArea(input);

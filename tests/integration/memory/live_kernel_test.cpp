@@ -135,6 +135,32 @@ class LiveKernelTest : public ::testing::Test {
     return text;
   }
 
+  static uint64_t Owned(const CheckReport& report, OwnerKind kind) {
+    return report.module_area.owned_pages[static_cast<std::size_t>(kind)];
+  }
+
+  // The module-area scan ran, with every owner list read, and found nothing unowned.
+  static void ExpectNoHiddenCode(const CheckReport& report) {
+    const ModuleAreaScan& scan = report.module_area;
+    ASSERT_FALSE(scan.not_scanned.has_value()) << *scan.not_scanned;
+    EXPECT_TRUE(scan.gaps.empty()) << scan.gaps.front();
+    EXPECT_EQ(scan.hidden_pages, 0u) << Describe(report);
+    uint64_t owned = 0;
+    for (uint64_t pages : scan.owned_pages) {
+      owned += pages;
+    }
+    EXPECT_EQ(owned, scan.executable_pages);
+    std::printf(
+        "module area: %llu executable pages (module %llu, kprobe slots %llu, BPF %llu, "
+        "ftrace trampoline %llu), %zu owners, scan %.2f ms\n",
+        static_cast<unsigned long long>(scan.executable_pages),
+        static_cast<unsigned long long>(Owned(report, OwnerKind::kModule)),
+        static_cast<unsigned long long>(Owned(report, OwnerKind::kKprobeSlots)),
+        static_cast<unsigned long long>(Owned(report, OwnerKind::kBpf)),
+        static_cast<unsigned long long>(Owned(report, OwnerKind::kFtraceTrampoline)), scan.owners,
+        scan.elapsed_ms);
+  }
+
   // Writes into the guest's RAM from outside, as a rootkit with a write primitive would.
   static std::vector<uint8_t> PokeLink(uint64_t link_address, std::vector<uint8_t> bytes) {
     FileMemory memory(guest_->RamFile(), LayoutSpec{});
@@ -197,6 +223,9 @@ TEST_F(LiveKernelTest, BaselineThenChecksAreClean) {
   CommandResult watch = Monitor("watch " + Signed() + " --json --count 3 --interval-ms 50");
   EXPECT_EQ(watch.status, 0) << watch.output;
   EXPECT_EQ(std::count(watch.output.begin(), watch.output.end(), '\n'), 3) << watch.output;
+  EXPECT_NE(watch.output.find(R"("module_area":{"scanned":true,)"), std::string::npos)
+      << watch.output;
+  ExpectNoHiddenCode(CheckNow());
 }
 
 TEST_F(LiveKernelTest, ByteWrittenIntoTextIsCriticalAtItsSymbol) {
@@ -250,6 +279,9 @@ TEST_F(LiveKernelTest, KprobeInsideTheGuestIsClassifiedAndAcknowledgeable) {
   ASSERT_NE(kprobe, nullptr) << Describe(armed);
   EXPECT_EQ(kprobe->new_bytes, std::vector<uint8_t>{0xcc});
   EXPECT_EQ(armed.Worst(), Severity::kWarning) << Describe(armed);
+  // The probed instruction runs from a slot page kprobes made executable in the module area.
+  ExpectNoHiddenCode(armed);
+  EXPECT_GE(Owned(armed, OwnerKind::kKprobeSlots), 1u);
   CommandResult check = Monitor("check " + Signed());
   EXPECT_EQ(check.status, 3) << check.output;
 
@@ -277,6 +309,8 @@ TEST_F(LiveKernelTest, FunctionTracerIsClassifiedAsFtrace) {
   ASSERT_NE(call, nullptr) << Describe(on);
   EXPECT_EQ(call->new_bytes.at(0), 0xe8);  // call to the ftrace trampoline
   EXPECT_LE(on.Worst(), Severity::kWarning) << Describe(on);
+  ExpectNoHiddenCode(on);
+  EXPECT_GE(Owned(on, OwnerKind::kFtraceTrampoline), 1u);
   // One ops on the function: ftrace calls a trampoline it made in the module area, which the
   // checker reads through the guest's page tables and recognises as a copy of ftrace's caller.
   EXPECT_EQ(call->GetSeverity(), Severity::kWarning);
@@ -315,6 +349,8 @@ TEST_F(LiveKernelTest, FentryHookOfAModuleIsCriticalAndNeverAcknowledged) {
   EXPECT_EQ(hook->target, "outside the kernel image: " + HexNumber(hook->target_address) +
                               " (in module virdomm_hook)");
   std::printf("hook: %s\n  target: %s\n", hook->detail.c_str(), hook->target.c_str());
+  ExpectNoHiddenCode(report);
+  EXPECT_GE(Owned(report, OwnerKind::kModule), 1u);
 
   CommandResult check = Monitor("check " + Signed() + " --json");
   EXPECT_EQ(check.status, 4) << check.output;
@@ -335,6 +371,109 @@ TEST_F(LiveKernelTest, FentryHookOfAModuleIsCriticalAndNeverAcknowledged) {
   CheckReport after = CheckNow();
   EXPECT_EQ(FindChange(after, ChangeKind::kRedirectedSite, site), nullptr) << Describe(after);
   EXPECT_TRUE(Critical(after).empty()) << Describe(after);
+}
+
+// A module takes itself off the module list (list_del_init(&THIS_MODULE->list)) while its code
+// stays mapped: lsmod no longer shows it, the module-area scan finds its text owned by nothing.
+TEST_F(LiveKernelTest, ModuleOffTheModuleListIsHiddenCodeAtItsText) {
+  ASSERT_FALSE(hook_module_.empty()) << "the test modules did not build (build-hook-module.sh)";
+  guest_->SendLine("hidden-load");
+  std::string loaded = guest_->WaitForLine("VIRDOMM-HIDDEN", seconds(60));
+  ASSERT_EQ(guest_->WaitForLine("VIRDOMM-DONE hidden-load", seconds(60)),
+            "VIRDOMM-DONE hidden-load 0");
+  // "virdomm_hidden: text ffffffffc0388000-ffffffffc0389000"
+  std::string range = loaded.substr(loaded.rfind(' ') + 1);
+  std::string text =
+      "0x" + range.substr(0, range.find('-')) + "-0x" + range.substr(range.find('-') + 1);
+
+  CheckReport listed = CheckNow();
+  ExpectNoHiddenCode(listed);
+  EXPECT_GE(Owned(listed, OwnerKind::kModule), 1u);
+
+  GuestCommand("hidden-on");  // and /proc/modules no longer names it
+  CheckReport hidden = CheckNow();
+  std::vector<Change> critical = Critical(hidden);
+  ASSERT_EQ(critical.size(), 1u) << Describe(hidden) << loaded;
+  const Change& code = critical[0];
+  EXPECT_EQ(code.kind, ChangeKind::kHiddenCode);
+  EXPECT_EQ(code.region, "module_area");
+  EXPECT_EQ(code.location, text) << loaded;
+  EXPECT_EQ(code.new_bytes.size(), kHiddenCodeBytes);
+  EXPECT_EQ(hidden.module_area.hidden_pages,
+            (std::stoull(range.substr(range.find('-') + 1), nullptr, 16) -
+             std::stoull(range.substr(0, range.find('-')), nullptr, 16)) /
+                kPageSize);
+  std::printf("hidden: %s %s\n  %s\n", ToString(code.kind).c_str(), code.location.c_str(),
+              code.detail.c_str());
+  CommandResult check = Monitor("check " + Signed() + " --json");
+  EXPECT_EQ(check.status, 4) << check.output;
+  EXPECT_NE(
+      check.output.find(R"("kind":"hidden_code","severity":"critical","region":"module_area")"),
+      std::string::npos)
+      << check.output;
+  CommandResult text_report = Monitor("check " + Signed());
+  EXPECT_EQ(text_report.status, 4) << text_report.output;
+  EXPECT_NE(text_report.output.find("hidden_code module_area " + text), std::string::npos)
+      << text_report.output;
+  std::printf("check:\n%s", text_report.output.c_str());
+  CommandResult ack = Monitor("ack " + Signed() + " --at " + text);
+  EXPECT_EQ(ack.status, 4) << ack.output;
+  EXPECT_NE(ack.output.find("refused (critical) hidden_code at " + text), std::string::npos)
+      << ack.output;
+
+  // The scan's cost, with the module area as this guest has it, as a watch pays it: one
+  // checker, check after check.
+  {
+    FileMemory memory(guest_->RamFile(), LayoutSpec{});
+    KernelBaseline baseline = LoadBaseline(baseline_, LoadKeyFile(key_));
+    MemoryChecker checker(memory, *model_, baseline);
+    std::vector<double> scan_ms;
+    std::vector<double> check_ms;
+    for (int i = 0; i < 21; ++i) {
+      CheckReport report = checker.Check();
+      EXPECT_EQ(report.module_area.hidden_pages, hidden.module_area.hidden_pages);
+      scan_ms.push_back(report.module_area.elapsed_ms);
+      check_ms.push_back(report.elapsed_ms);
+    }
+    std::sort(scan_ms.begin(), scan_ms.end());
+    std::sort(check_ms.begin(), check_ms.end());
+    std::printf(
+        "module-area scan: median %.3f ms (min %.3f, max %.3f) of 21 checks; whole "
+        "check median %.2f ms\n",
+        scan_ms[10], scan_ms.front(), scan_ms.back(), check_ms[10]);
+  }
+
+  GuestCommand("hidden-off");
+  CheckReport relisted = CheckNow();
+  ExpectNoHiddenCode(relisted);
+  EXPECT_TRUE(Critical(relisted).empty()) << Describe(relisted);
+  GuestCommand("hidden-unload");
+  ExpectNoHiddenCode(CheckNow());
+}
+
+// A BPF fentry program (the smallest, attached by bpf-fentry/virdomm_fentry.c): the kernel JITs
+// it into a BPF program pack, builds a BPF trampoline with a bpf_ksym of its own, and has ftrace
+// write a direct call to that trampoline at the function's __fentry__ site.
+TEST_F(LiveKernelTest, BpfFentryProgramCallsANamedBpfTrampoline) {
+  GuestCommand("fentry-on");
+  std::string site = model_->symbols.Describe(model_->symbols.RequireAddress("__do_sys_getppid"));
+  CheckReport on = CheckNow();
+  const Change* call = FindChange(on, ChangeKind::kFtrace, site);
+  ASSERT_NE(call, nullptr) << Describe(on);
+  EXPECT_EQ(call->new_bytes.at(0), 0xe8);
+  EXPECT_TRUE(call->target.starts_with("BPF trampoline bpf_trampoline_")) << call->target;
+  EXPECT_EQ(call->GetSeverity(), Severity::kWarning);
+  EXPECT_LE(on.Worst(), Severity::kWarning) << Describe(on);
+  // The trampoline's page and the program's pack are BPF's; nothing is owned by nobody.
+  ExpectNoHiddenCode(on);
+  EXPECT_GE(Owned(on, OwnerKind::kBpf), 2u);
+  std::printf("BPF fentry: %s\n  target: %s\n", call->detail.c_str(), call->target.c_str());
+
+  GuestCommand("fentry-off");
+  CheckReport off = CheckNow();
+  EXPECT_EQ(FindChange(off, ChangeKind::kFtrace, site), nullptr) << Describe(off);
+  EXPECT_LE(off.Worst(), Severity::kWarning) << Describe(off);
+  ExpectNoHiddenCode(off);
 }
 
 // Locations of jump-label changes in a watch's JSON lines: reported ones, and held-back ones

@@ -262,7 +262,7 @@ TEST(ChangeKindTest, NamesRoundTrip) {
   for (ChangeKind kind :
        {ChangeKind::kJumpLabel, ChangeKind::kFtrace, ChangeKind::kStaticCall, ChangeKind::kKprobe,
         ChangeKind::kRedirectedSite, ChangeKind::kUnknownText, ChangeKind::kRodata,
-        ChangeKind::kSyscallTable, ChangeKind::kUnreadable}) {
+        ChangeKind::kSyscallTable, ChangeKind::kUnreadable, ChangeKind::kHiddenCode}) {
     EXPECT_EQ(ParseChangeKind(ToString(kind)), kind);
   }
   EXPECT_FALSE(ParseChangeKind("bogus").has_value());

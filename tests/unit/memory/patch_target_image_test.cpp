@@ -14,49 +14,18 @@
 #include "memory/kernel_model.h"
 #include "memory/module_list.h"
 #include "memory/patch_target.h"
+#include "real_kernel_image.h"
 
 namespace virdomm::monitor {
 namespace {
 
+using testing::MakeTrampoline;
+using testing::Model;
+using testing::PutRelative;
+using testing::Templates;
+
 constexpr int64_t kOffset = 0x18e00000;               // a KASLR offset
 constexpr uint64_t kTrampoline = 0xffffffffc05fd000;  // where ftrace put one in the live test
-
-const KernelModel& Model() {
-  static const KernelModel model = [] {
-    const char* path = std::getenv("VIRDOMM_MEMORY_KERNEL");
-    return LoadKernelModel(
-        KernelSources{path != nullptr && *path != '\0' ? path : VIRDOMM_MEMORY_KERNEL, {}, {}});
-  }();
-  return model;
-}
-
-std::vector<FtraceTemplate> Templates() {
-  return ReadFtraceTemplates(Model().symbols, [](uint64_t link, uint64_t length) {
-    return Model().LinkBytes(link, length);
-  });
-}
-
-void PutRelative(std::vector<uint8_t>& bytes, uint64_t at, uint64_t from, uint64_t to) {
-  auto rel = static_cast<int32_t>(static_cast<int64_t>(to - from));
-  std::memcpy(bytes.data() + at, &rel, 4);
-}
-
-// What create_trampoline() writes: the copy, a 5-byte return (JMP to the return thunk), the ops
-// pointer, and the three patched spots.
-std::vector<uint8_t> MakeTrampoline(const FtraceTemplate& form, uint64_t handler, uint64_t ops) {
-  std::vector<uint8_t> bytes = form.bytes;
-  const uint64_t size = bytes.size();
-  bytes.resize(size + kTrampolineTail, 0xcc);
-  bytes[size] = 0xe9;
-  std::memcpy(bytes.data() + size + 5, &ops, 8);
-  PutRelative(bytes, form.op_ptr + 3, kTrampoline + form.op_ptr + 7, kTrampoline + size + 5);
-  PutRelative(bytes, form.call + 1, kTrampoline + form.call + 5, handler);
-  if (form.jnz) {
-    bytes[*form.jnz] = 0x66;
-    bytes[*form.jnz + 1] = 0x90;
-  }
-  return bytes;
-}
 
 uint64_t Runtime(const char* name) {
   return Model().symbols.RequireAddress(name) + static_cast<uint64_t>(kOffset);
@@ -79,7 +48,8 @@ TEST(FtraceTemplateTest, ATrampolineMadeLikeFtraceIsRecognised) {
   for (const FtraceTemplate& form : Templates()) {
     uint64_t handler = Runtime("function_trace_call");
     uint64_t ops = 0xffffffff8953bba0;
-    auto match = MatchFtraceTrampoline(form, MakeTrampoline(form, handler, ops), kTrampoline);
+    auto match =
+        MatchFtraceTrampoline(form, MakeTrampoline(form, handler, ops, kTrampoline), kTrampoline);
     ASSERT_TRUE(match.has_value()) << form.name;
     EXPECT_EQ(match->copy_of, form.name);
     EXPECT_EQ(match->handler, handler);
@@ -89,7 +59,8 @@ TEST(FtraceTemplateTest, ATrampolineMadeLikeFtraceIsRecognised) {
 
 TEST(FtraceTemplateTest, AnythingElseIsNoTrampoline) {
   for (const FtraceTemplate& form : Templates()) {
-    std::vector<uint8_t> good = MakeTrampoline(form, Runtime("function_trace_call"), 1);
+    std::vector<uint8_t> good =
+        MakeTrampoline(form, Runtime("function_trace_call"), 1, kTrampoline);
     // One byte of the copy changed, outside the patched spots.
     std::vector<uint8_t> changed = good;
     changed[1] ^= 0xff;
@@ -106,7 +77,8 @@ TEST(FtraceTemplateTest, AnythingElseIsNoTrampoline) {
     EXPECT_FALSE(MatchFtraceTrampoline(form, function, kTrampoline)) << form.name;
   }
   if (auto regs = Templates(); regs.size() == 2) {
-    std::vector<uint8_t> unpatched = MakeTrampoline(regs[1], Runtime("function_trace_call"), 1);
+    std::vector<uint8_t> unpatched =
+        MakeTrampoline(regs[1], Runtime("function_trace_call"), 1, kTrampoline);
     unpatched[*regs[1].jnz] = 0x75;  // ftrace always NOPs the jnz
     EXPECT_FALSE(MatchFtraceTrampoline(regs[1], unpatched, kTrampoline));
   }
