@@ -99,7 +99,7 @@ ModuleAreaScan ScanModuleArea(const KernelAddressSpace& space, const ExecutableM
       if (!scan.hidden.empty() && scan.hidden.back().range.end == page) {
         scan.hidden.back().range.end = page + kPageSize;
       } else if (scan.hidden.size() < kMaxHiddenRanges) {
-        scan.hidden.push_back({{page, page + kPageSize}, {}, {}});
+        scan.hidden.push_back(HiddenCode{.range = {page, page + kPageSize}});
       }
     }
   }
