@@ -4,6 +4,7 @@
 #include "memory/hidden_code_scan.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "memory/its_thunks.h"
 
@@ -99,7 +100,9 @@ ModuleAreaScan ScanModuleArea(const KernelAddressSpace& space, const ExecutableM
       if (!scan.hidden.empty() && scan.hidden.back().range.end == page) {
         scan.hidden.back().range.end = page + kPageSize;
       } else if (scan.hidden.size() < kMaxHiddenRanges) {
-        scan.hidden.push_back(HiddenCode{.range = {page, page + kPageSize}});
+        HiddenCode hidden;
+        hidden.range = {page, page + kPageSize};
+        scan.hidden.push_back(std::move(hidden));
       }
     }
   }
