@@ -2,6 +2,7 @@
 // counts UDP packets carrying a marker on one device with an AF_PACKET socket.
 //   tc_mirror_tool install DEV MIRROR_DEV | remove DEV | orphans DEV | show DEV
 //   tc_mirror_tool count DEV MS READY_FILE MARKER...   (prints "MARKER N" per marker)
+//   tc_mirror_tool listen ADDR PORT MS READY_FILE MARKER...  (UDP datagrams delivered)
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -89,6 +90,53 @@ int Count(const std::string& device, int ms, const std::string& ready_file,
   return 0;
 }
 
+// Datagrams delivered to a UDP socket: proof that traffic passed the vif's filters.
+int Listen(const std::string& address, int port, int ms, const std::string& ready_file,
+           const std::vector<std::string>& markers) {
+  virdomm::UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd.Valid()) {
+    virdomm::ThrowErrno("socket(AF_INET)");
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (::inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) {
+    throw virdomm::Error("not an IPv4 address: " + address);
+  }
+  if (::bind(fd.Get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    virdomm::ThrowErrno("bind(" + address + ":" + std::to_string(port) + ")");
+  }
+  std::ofstream(ready_file) << "ready\n";
+  std::map<std::string, int> counts;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  std::vector<char> datagram(65536);
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      break;
+    }
+    pollfd p{fd.Get(), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+      continue;
+    }
+    ssize_t n = ::recv(fd.Get(), datagram.data(), datagram.size(), 0);
+    if (n <= 0) {
+      continue;
+    }
+    const std::string text(datagram.data(), static_cast<std::size_t>(n));
+    for (const std::string& marker : markers) {
+      if (text.find(marker) != std::string::npos) {
+        ++counts[marker];
+      }
+    }
+  }
+  for (const std::string& marker : markers) {
+    std::cout << marker << " " << counts[marker] << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -113,6 +161,10 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
+    if (args.size() >= 6 && args[0] == "listen") {
+      return Listen(args[1], std::stoi(args[2]), std::stoi(args[3]), args[4],
+                    std::vector<std::string>(args.begin() + 5, args.end()));
+    }
     if (args.size() >= 5 && args[0] == "count") {
       return Count(args[1], std::stoi(args[2]), args[3],
                    std::vector<std::string>(args.begin() + 4, args.end()));
@@ -122,6 +174,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cerr << "usage: tc_mirror_tool install DEV MIRROR | remove DEV | orphans DEV | show DEV | "
-               "count DEV MS READY_FILE MARKER...\n";
+               "count DEV MS READY_FILE MARKER... | listen ADDR PORT MS READY_FILE MARKER...\n";
   return 2;
 }
