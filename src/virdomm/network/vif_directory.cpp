@@ -59,18 +59,25 @@ std::vector<std::string> DomainVifs(const std::vector<std::string>& names, proto
   return vifs;
 }
 
-std::optional<std::string> VifOfMacInDomainXml(std::string_view domain_xml,
-                                               const std::string& mac) {
+namespace {
+
+// The <interface> with this MAC in a domain XML; `found` false when there is none.
+struct NicInXml {
+  bool found = false;
+  std::optional<std::string> target_dev;
+};
+
+NicInXml FindNic(std::string_view domain_xml, const std::string& mac) {
   XmlDoc doc;
   try {
     doc = ParseXml(domain_xml, "domain XML");
   } catch (const Error&) {
-    return std::nullopt;
+    return {};
   }
   const xmlNode* root = xmlDocGetRootElement(doc.get());
   const xmlNode* devices = root != nullptr ? ChildElement(root, "devices") : nullptr;
   if (devices == nullptr) {
-    return std::nullopt;
+    return {};
   }
   for (const xmlNode* nic = devices->children; nic != nullptr; nic = nic->next) {
     if (!XmlIsElement(nic, "interface", nullptr)) {
@@ -82,14 +89,25 @@ std::optional<std::string> VifOfMacInDomainXml(std::string_view domain_xml,
         CanonicalUnicastMac(XmlAttr(mac_node, "address").value_or(""), why) != mac) {
       continue;
     }
+    NicInXml result{true, std::nullopt};
     const xmlNode* target = ChildElement(nic, "target");
-    auto dev = target != nullptr ? XmlAttr(target, "dev") : std::nullopt;
-    if (dev && !dev->empty()) {
-      return dev;
+    if (auto dev = target != nullptr ? XmlAttr(target, "dev") : std::nullopt; dev && !dev->empty()) {
+      result.target_dev = dev;
     }
-    return std::nullopt;
+    return result;
   }
-  return std::nullopt;
+  return {};
+}
+
+}  // namespace
+
+bool MacInDomainXml(std::string_view domain_xml, const std::string& mac) {
+  return FindNic(domain_xml, mac).found;
+}
+
+std::optional<std::string> VifOfMacInDomainXml(std::string_view domain_xml,
+                                               const std::string& mac) {
+  return FindNic(domain_xml, mac).target_dev;
 }
 
 std::string FindMirrorVif(VifDirectory& directory, protocol::DomId monitor, const std::string& mac,

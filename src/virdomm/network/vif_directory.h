@@ -28,6 +28,9 @@ std::string VifName(protocol::DomId domid, int devid);
 // vif<domid>.<devid>-emu, the emulated NIC its traffic uses until its PV driver takes over.
 std::vector<std::string> DomainVifs(const std::vector<std::string>& names, protocol::DomId domid);
 
+// True when the domain XML has an <interface> with this MAC.
+bool MacInDomainXml(std::string_view domain_xml, const std::string& mac);
+
 // The vif named by libvirt's <target dev='vifN.M'/> for the NIC with `mac` in a domain XML,
 // nullopt when the XML has no such NIC or names no target for it.
 std::optional<std::string> VifOfMacInDomainXml(std::string_view domain_xml, const std::string& mac);
