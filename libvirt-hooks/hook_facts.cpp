@@ -3,7 +3,7 @@
 
 #include "common/error.h"
 #include "common/xml_doc.h"
-#include "network/vif_directory.h"
+#include "network/domain_nics.h"
 #include "pairing/pairing_xml.h"
 
 namespace virdomm {

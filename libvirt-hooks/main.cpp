@@ -15,7 +15,7 @@
 #include "hook_log.h"
 #include "host_mapping_probe.h"
 #include "network/traffic_mirror.h"
-#include "network/vif_directory.h"
+#include "network/system_vif_directory.h"
 #include "watchdog.h"
 #include "xen/libxen_host.h"
 

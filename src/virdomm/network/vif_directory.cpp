@@ -3,12 +3,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <filesystem>
-#include <system_error>
 
 #include "common/error.h"
-#include "common/xenstore/xenstore_calls.h"
-#include "common/xml_doc.h"
 #include "pairing/pairing.h"
 
 namespace virdomm {
@@ -25,14 +21,6 @@ std::optional<int> ParseDevid(std::string_view text) {
   return value;
 }
 
-const xmlNode* ChildElement(const xmlNode* parent, const char* name) {
-  for (const xmlNode* c = parent->children; c != nullptr; c = c->next) {
-    if (XmlIsElement(c, name, nullptr)) {
-      return c;
-    }
-  }
-  return nullptr;
-}
 
 }  // namespace
 
@@ -57,57 +45,6 @@ std::vector<std::string> DomainVifs(const std::vector<std::string>& names, proto
   }
   std::sort(vifs.begin(), vifs.end());
   return vifs;
-}
-
-namespace {
-
-// The <interface> with this MAC in a domain XML; `found` false when there is none.
-struct NicInXml {
-  bool found = false;
-  std::optional<std::string> target_dev;
-};
-
-NicInXml FindNic(std::string_view domain_xml, const std::string& mac) {
-  XmlDoc doc;
-  try {
-    doc = ParseXml(domain_xml, "domain XML");
-  } catch (const Error&) {
-    return {};
-  }
-  const xmlNode* root = xmlDocGetRootElement(doc.get());
-  const xmlNode* devices = root != nullptr ? ChildElement(root, "devices") : nullptr;
-  if (devices == nullptr) {
-    return {};
-  }
-  for (const xmlNode* nic = devices->children; nic != nullptr; nic = nic->next) {
-    if (!XmlIsElement(nic, "interface", nullptr)) {
-      continue;
-    }
-    const xmlNode* mac_node = ChildElement(nic, "mac");
-    std::string why;
-    if (mac_node == nullptr ||
-        CanonicalUnicastMac(XmlAttr(mac_node, "address").value_or(""), why) != mac) {
-      continue;
-    }
-    NicInXml result{true, std::nullopt};
-    const xmlNode* target = ChildElement(nic, "target");
-    if (auto dev = target != nullptr ? XmlAttr(target, "dev") : std::nullopt; dev && !dev->empty()) {
-      result.target_dev = dev;
-    }
-    return result;
-  }
-  return {};
-}
-
-}  // namespace
-
-bool MacInDomainXml(std::string_view domain_xml, const std::string& mac) {
-  return FindNic(domain_xml, mac).found;
-}
-
-std::optional<std::string> VifOfMacInDomainXml(std::string_view domain_xml,
-                                               const std::string& mac) {
-  return FindNic(domain_xml, mac).target_dev;
 }
 
 std::string FindMirrorVif(VifDirectory& directory, protocol::DomId monitor, const std::string& mac,
@@ -136,34 +73,6 @@ std::string FindMirrorVif(VifDirectory& directory, protocol::DomId monitor, cons
               (hint.empty() ? "" : " (its domain XML names " + hint + ", not a device here)") +
               " among its vif backends in xenstore (/local/domain/0/backend/vif/" +
               std::to_string(monitor) + "/)");
-}
-
-std::vector<std::string> SystemVifDirectory::DeviceNames() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/sys/class/net", ec)) {
-    names.push_back(entry.path().filename().string());
-  }
-  if (ec) {
-    throw Error("listing /sys/class/net: " + ec.message());
-  }
-  return names;
-}
-
-std::vector<std::pair<int, std::string>> SystemVifDirectory::BackendMacs(protocol::DomId domid) {
-  XenstoreHandle xs = OpenXenstore("vif backends");
-  const std::string dir = "/local/domain/0/backend/vif/" + std::to_string(domid);
-  std::vector<std::pair<int, std::string>> macs;
-  for (const std::string& entry : ListXenstoreDirectory(xs.get(), dir)) {
-    auto devid = ParseDevid(entry);
-    if (!devid) {
-      continue;
-    }
-    if (auto mac = ReadXenstoreKey(xs.get(), dir + "/" + entry + "/mac")) {
-      macs.emplace_back(*devid, *mac);
-    }
-  }
-  return macs;
 }
 
 }  // namespace virdomm

@@ -28,24 +28,10 @@ std::string VifName(protocol::DomId domid, int devid);
 // vif<domid>.<devid>-emu, the emulated NIC its traffic uses until its PV driver takes over.
 std::vector<std::string> DomainVifs(const std::vector<std::string>& names, protocol::DomId domid);
 
-// True when the domain XML has an <interface> with this MAC.
-bool MacInDomainXml(std::string_view domain_xml, const std::string& mac);
-
-// The vif named by libvirt's <target dev='vifN.M'/> for the NIC with `mac` in a domain XML,
-// nullopt when the XML has no such NIC or names no target for it.
-std::optional<std::string> VifOfMacInDomainXml(std::string_view domain_xml, const std::string& mac);
-
 // Domain M's vif for its NIC with guest MAC `mac`: `hint` (from M's domain XML) when it is a
 // current device of M, else the backend xenstore lists with that MAC. Throws Error saying
 // where it looked.
 std::string FindMirrorVif(VifDirectory& directory, protocol::DomId monitor, const std::string& mac,
                           const std::string& hint);
-
-// /sys/class/net and dom0's xenstore (opened on first use).
-class SystemVifDirectory : public VifDirectory {
- public:
-  std::vector<std::string> DeviceNames() override;
-  std::vector<std::pair<int, std::string>> BackendMacs(protocol::DomId domid) override;
-};
 
 }  // namespace virdomm

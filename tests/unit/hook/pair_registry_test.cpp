@@ -16,7 +16,8 @@ Registration Sample() {
                       PairingRole::kTarget,
                       "5dea22b3-1d52-d8f3-2516-782e98ab3fa0",
                       "web1-ids",
-                      GrantFailurePolicy::kWarn};
+                      GrantFailurePolicy::kWarn,
+                      ""};
 }
 
 TEST(PairRegistry, RoundTripsAndUnregisters) {

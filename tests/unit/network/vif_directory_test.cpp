@@ -5,6 +5,7 @@
 #include <map>
 
 #include "common/error.h"
+#include "network/domain_nics.h"
 #include "network/vif_directory.h"
 
 namespace virdomm {
