@@ -377,8 +377,8 @@ Decision DecideStopped(const HookEvent& event, const DomainFacts& dom, const Hoo
     if (dom.pairing->network && facts.xen_error.empty() && facts.partner_xen) {
       d.actions.push_back(Make(ActionKind::kStopMirror, 0, facts.partner_xen->domid));
     } else if (dom.pairing->network && !facts.xen_error.empty()) {
-      d.warnings.push_back(what + ": cannot find DomU to remove the copy of its traffic: " +
-                           facts.xen_error);
+      d.warnings.push_back(
+          what + ": cannot find DomU to remove the copy of its traffic: " + facts.xen_error);
     }
     return d;
   }

@@ -104,8 +104,8 @@ std::string Execute(const Action& action, HookContext& context, const PairRegist
       (void)context.xen().PublishBinding(action.monitor, action.binding);
       return "";
     case ActionKind::kMirrorTraffic:
-      return Network(context).Start(MirrorRequest{action.monitor, action.target,
-                                                  action.mirror_mac, action.mirror_vif});
+      return Network(context).Start(
+          MirrorRequest{action.monitor, action.target, action.mirror_mac, action.mirror_vif});
     case ActionKind::kStopMirror:
       return Network(context).Stop(action.target);
     case ActionKind::kRemoveMirrorOrphans:

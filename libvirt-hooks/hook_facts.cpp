@@ -63,8 +63,7 @@ SelfFacts ReadSelfFacts(const HookEvent& event) {
     self.policy = self.domain->pairing->on_grant_failure;
     if (const auto& network = self.domain->pairing->network) {
       self.mirror_nic_in_xml = MacInDomainXml(event.stdin_xml, network->mirror_mac);
-      self.mirror_vif_hint =
-          VifOfMacInDomainXml(event.stdin_xml, network->mirror_mac).value_or("");
+      self.mirror_vif_hint = VifOfMacInDomainXml(event.stdin_xml, network->mirror_mac).value_or("");
     }
   } else if (!self.domain->pairing_error.empty()) {
     self.policy = ReadPolicyLeniently(event.stdin_xml).value_or(GrantFailurePolicy::kAbort);

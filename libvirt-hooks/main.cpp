@@ -14,8 +14,8 @@
 #include "hook_facts.h"
 #include "hook_log.h"
 #include "host_mapping_probe.h"
-#include "network/traffic_mirror.h"
 #include "network/system_vif_directory.h"
+#include "network/traffic_mirror.h"
 #include "watchdog.h"
 #include "xen/libxen_host.h"
 

@@ -164,7 +164,7 @@ po::options_description CommandOptions(const std::string& name, PairOptions& pai
         "receive; the hook sets the copy up on the host where it binds the pair. Not checked "
         "here: without such a NIC in M the hook logs a warning and binds without the copy "
         "(default: no copy)")("force", po::bool_switch(&pair.force),
-                             "overwrite existing pairing metadata of M and U");
+                              "overwrite existing pairing metadata of M and U");
   } else if (name == "migrate") {
     opts.add_options()("order", po::value<std::string>()->value_name("domu-first|monitor-first"),
                        "which member moves first (default: the pairing's policy, else "

@@ -48,7 +48,8 @@ NicInXml FindNic(std::string_view domain_xml, const std::string& mac) {
     }
     NicInXml result{true, std::nullopt};
     const xmlNode* target = ChildElement(nic, "target");
-    if (auto dev = target != nullptr ? XmlAttr(target, "dev") : std::nullopt; dev && !dev->empty()) {
+    if (auto dev = target != nullptr ? XmlAttr(target, "dev") : std::nullopt;
+        dev && !dev->empty()) {
       result.target_dev = dev;
     }
     return result;

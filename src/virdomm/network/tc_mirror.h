@@ -29,9 +29,9 @@ std::uint16_t MirrorPriorityOf(TcHook hook);
 // One of our filters as the kernel reports it.
 struct MirrorFilter {
   TcHook hook = TcHook::kIngress;
-  std::string kind;                 // "matchall" or "u32"
-  std::uint32_t handle = 0;         // as the kernel reports it (u32: table and node)
-  std::uint32_t target_ifindex = 0; // 0: the target device is gone
+  std::string kind;                  // "matchall" or "u32"
+  std::uint32_t handle = 0;          // as the kernel reports it (u32: table and node)
+  std::uint32_t target_ifindex = 0;  // 0: the target device is gone
   bool operator==(const MirrorFilter&) const = default;
 };
 

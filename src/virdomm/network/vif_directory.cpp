@@ -21,7 +21,6 @@ std::optional<int> ParseDevid(std::string_view text) {
   return value;
 }
 
-
 }  // namespace
 
 std::string VifName(protocol::DomId domid, int devid) {

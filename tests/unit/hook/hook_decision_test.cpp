@@ -263,13 +263,13 @@ TEST(HookDecision, TheMirrorComesLastAndOnlyWithANetworkElement) {
 }
 
 TEST(HookDecision, OnlyTheNetworkActionsAreBestEffort) {
-  for (ActionKind kind : {ActionKind::kRegister, ActionKind::kUnregister, ActionKind::kSetTarget,
-                          ActionKind::kXsSetTarget, ActionKind::kWriteTargetKey,
-                          ActionKind::kPublishState}) {
+  for (ActionKind kind :
+       {ActionKind::kRegister, ActionKind::kUnregister, ActionKind::kSetTarget,
+        ActionKind::kXsSetTarget, ActionKind::kWriteTargetKey, ActionKind::kPublishState}) {
     EXPECT_FALSE(IsBestEffort(kind)) << ToString(kind);
   }
-  for (ActionKind kind : {ActionKind::kMirrorTraffic, ActionKind::kStopMirror,
-                          ActionKind::kRemoveMirrorOrphans}) {
+  for (ActionKind kind :
+       {ActionKind::kMirrorTraffic, ActionKind::kStopMirror, ActionKind::kRemoveMirrorOrphans}) {
     EXPECT_TRUE(IsBestEffort(kind)) << ToString(kind);
   }
 }

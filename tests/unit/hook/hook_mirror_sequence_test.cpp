@@ -43,7 +43,8 @@ TEST_F(HookMirrorSequence, TargetFirstThenMonitorBindsAndMirrorsFromItsOwnXml) {
   EXPECT_EQ(m_started.exit_code, 0) << LogText(bench.log);
   EXPECT_EQ(bench.network.calls, Calls{kStartFromM});
   EXPECT_EQ(m_started.executed.back(), "mirror U=9 to M=7 52:54:00:5d:ea:22 (vif7.1)");
-  EXPECT_TRUE(Logged(bench.log, LogLevel::kInfo, "mirroring vif9.0 to vif7.1")) << LogText(bench.log);
+  EXPECT_TRUE(Logged(bench.log, LogLevel::kInfo, "mirroring vif9.0 to vif7.1"))
+      << LogText(bench.log);
   EXPECT_EQ(bench.xen.XenTarget(7), 9U);
 }
 

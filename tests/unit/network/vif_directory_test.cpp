@@ -29,9 +29,9 @@ TEST(VifDirectory, NamesFollowNetback) {
 }
 
 TEST(VifDirectory, DomainVifsAreExactlyTheDomainsOwn) {
-  std::vector<std::string> names = {"lo",     "eth0",         "xenbr0",   "vif9.1",  "vif9.0",
-                                    "vif90.0", "vif9.0-emu",  "vif19.0",  "vif9.",   "vif9.x",
-                                    "vif9.0-emux", "vif9.2",  "tap9.0",   "vif9.-1"};
+  std::vector<std::string> names = {"lo",          "eth0",       "xenbr0",  "vif9.1", "vif9.0",
+                                    "vif90.0",     "vif9.0-emu", "vif19.0", "vif9.",  "vif9.x",
+                                    "vif9.0-emux", "vif9.2",     "tap9.0",  "vif9.-1"};
   EXPECT_EQ(DomainVifs(names, 9),
             (std::vector<std::string>{"vif9.0", "vif9.0-emu", "vif9.1", "vif9.2"}));
   EXPECT_TRUE(DomainVifs(names, 8).empty());
