@@ -44,7 +44,9 @@ std::vector<std::pair<int, std::string>> SystemVifDirectory::BackendMacs(protoco
     if (!devid) {
       continue;
     }
-    if (auto mac = ReadXenstoreKey(xs.get(), dir + "/" + entry + "/mac")) {
+    std::string key = dir;
+    key += "/" + entry + "/mac";
+    if (auto mac = ReadXenstoreKey(xs.get(), key)) {
       macs.emplace_back(*devid, *mac);
     }
   }

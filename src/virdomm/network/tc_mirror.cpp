@@ -87,7 +87,8 @@ TcMirror::TcMirror(int receive_timeout_ms) : socket_(nl_socket_alloc()) {
   }
   // libnl waits for every answer in recvmsg(); without a timeout a kernel that never answers
   // would hold the hook (and the domain's libvirt job) until the hook's watchdog fires.
-  timeval timeout{receive_timeout_ms / 1000, (receive_timeout_ms % 1000) * 1000};
+  timeval timeout{receive_timeout_ms / 1000,
+                  static_cast<suseconds_t>(receive_timeout_ms % 1000) * 1000};
   if (::setsockopt(nl_socket_get_fd(socket_.get()), SOL_SOCKET, SO_RCVTIMEO, &timeout,
                    sizeof(timeout)) != 0) {
     ThrowErrno("netlink: setting the receive timeout");

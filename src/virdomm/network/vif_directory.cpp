@@ -62,8 +62,10 @@ std::string FindMirrorVif(VifDirectory& directory, protocol::DomId monitor, cons
     if (CanonicalUnicastMac(backend_mac, why) == mac) {
       std::string name = VifName(monitor, devid);
       if (!present(name)) {
-        throw Error("Domain M " + std::to_string(monitor) + "'s NIC " + mac + " is backend " +
-                    std::to_string(devid) + ", but this host has no device " + name);
+        std::string message = "Domain M " + std::to_string(monitor) + "'s NIC ";
+        message += mac + " is backend " + std::to_string(devid);
+        message += ", but this host has no device " + name;
+        throw Error(message);
       }
       return name;
     }
