@@ -89,7 +89,7 @@ expect_in "--move-order must be 'domu-first' or 'monitor-first'" "$out"
 step "the mirror NIC: virdomm pair --mirror-mac writes it on Domain M's side only, in lower case"
 vd_expect 0 pair --force --monitor web1-ids --target web1 --storage /srv/nfs/web1.img \
   --mirror-mac 52:54:00:5D:EA:22
-expect_in '<virdomm:network mirror-mac="52:54:00:5d:ea:22"/>' "$(meta web1-ids --live)"
+expect_in '<network mirror-mac="52:54:00:5d:ea:22"/>' "$(meta web1-ids --live)"
 case "$(meta web1 --live)" in *network*) fail "DomU's side names a mirror NIC" ;; esac
 vd_expect 0 show web1-ids
 expect_in "mirror NIC: 52:54:00:5d:ea:22" "$out"
