@@ -213,6 +213,33 @@ else
   pass "install on a missing device fails: $(cat "$work/err")"
 fi
 
+# What the hook runs: every vif of DomU (here 7) found by name, M's vif (8) as its XML names it.
+ip -n "$dom0" link add vif7.1 type veth peer name eth1 netns "$domu"
+ip -n "$dom0" link set vif7.1 up
+ip -n "$domu" link set eth1 up
+in_ns "$dom0" "$tool" remove vif7.0 >/dev/null
+started=$(in_ns "$dom0" "$tool" domain-start 8 7 52:54:00:5d:ea:22 vif8.1)
+echo "  $started"
+n0=$(in_ns "$dom0" "$tool" show vif7.0 | wc -l)
+n1=$(in_ns "$dom0" "$tool" show vif7.1 | wc -l)
+nm=$(in_ns "$dom0" "$tool" show vif8.1 | wc -l)
+[ "$n0" = 2 ] && [ "$n1" = 2 ] && [ "$nm" = 0 ] &&
+  pass "the hook's start mirrors both of DomU's vifs and nothing else" ||
+  fail "the hook's start: vif7.0 $n0, vif7.1 $n1, vif8.1 $nm filter(s) (want 2, 2, 0)"
+exchange 5 hook-started
+[ "$copied_up" = 5 ] && [ "$copied_down" = 5 ] && pass "the hook's start: M gets the copies" ||
+  fail "the hook's start: M got $copied_up and $copied_down of 5"
+stopped=$(in_ns "$dom0" "$tool" domain-stop 7)
+echo "  $stopped"
+[ -z "$(ours)" ] && [ "$(in_ns "$dom0" "$tool" show vif7.1 | wc -l)" = 0 ] &&
+  tc_has ingress 20000 && pass "the hook's stop removes ours from every vif of DomU, only ours" ||
+  fail "the hook's stop left filters: $stopped"
+if in_ns "$dom0" "$tool" domain-start 8 7 52:54:00:5d:ea:22 vif9.9 2>"$work/err"; then
+  fail "the hook's start with no vif for M's NIC succeeded"
+else
+  pass "the hook's start without M's vif fails with: $(cat "$work/err")"
+fi
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed"
   exit 1

@@ -3,6 +3,8 @@
 //   tc_mirror_tool install DEV MIRROR_DEV | remove DEV | orphans DEV | show DEV
 //   tc_mirror_tool count DEV MS READY_FILE MARKER...   (prints "MARKER N" per marker)
 //   tc_mirror_tool listen ADDR PORT MS READY_FILE MARKER...  (UDP datagrams delivered)
+//   tc_mirror_tool domain-start M U MAC VIF | domain-stop U | domain-orphans U
+//     (what the hook runs: every vif<U>.* of this namespace; M's vif as named, no xenstore)
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -22,7 +24,9 @@
 
 #include "common/error.h"
 #include "common/unique_handle.h"
+#include "network/system_vif_directory.h"
 #include "network/tc_mirror.h"
+#include "network/traffic_mirror.h"
 
 namespace {
 
@@ -141,6 +145,9 @@ int Listen(const std::string& address, int port, int ms, const std::string& read
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    args.emplace_back();
+  }
   try {
     if (args.size() == 3 && args[0] == "install") {
       virdomm::TcMirror().Install(args[1], args[2]);
@@ -161,6 +168,24 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
+    if (args[0].rfind("domain-", 0) == 0 && args.size() >= 2) {
+      virdomm::KernelTrafficMirror mirror(std::make_unique<virdomm::SystemVifDirectory>());
+      const auto target = static_cast<virdomm::protocol::DomId>(
+          std::stoul(args[0] == "domain-start" && args.size() == 5 ? args[2] : args[1]));
+      if (args[0] == "domain-start" && args.size() == 5) {
+        const auto monitor = static_cast<virdomm::protocol::DomId>(std::stoul(args[1]));
+        std::cout << mirror.Start({monitor, target, args[3], args[4]}) << "\n";
+        return 0;
+      }
+      if (args[0] == "domain-stop" && args.size() == 2) {
+        std::cout << mirror.Stop(target) << "\n";
+        return 0;
+      }
+      if (args[0] == "domain-orphans" && args.size() == 2) {
+        std::cout << mirror.RemoveOrphans(target) << "\n";
+        return 0;
+      }
+    }
     if (args.size() >= 6 && args[0] == "listen") {
       return Listen(args[1], std::stoi(args[2]), std::stoi(args[3]), args[4],
                     std::vector<std::string>(args.begin() + 5, args.end()));
@@ -174,6 +199,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cerr << "usage: tc_mirror_tool install DEV MIRROR | remove DEV | orphans DEV | show DEV | "
-               "count DEV MS READY_FILE MARKER... | listen ADDR PORT MS READY_FILE MARKER...\n";
+               "count DEV MS READY_FILE MARKER... | listen ADDR PORT MS READY_FILE MARKER... | "
+               "domain-start M U MAC VIF | domain-stop U | domain-orphans U\n";
   return 2;
 }
