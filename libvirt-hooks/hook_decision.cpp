@@ -17,8 +17,19 @@ std::string_view ToString(ActionKind kind) {
       return "write-target";
     case ActionKind::kPublishState:
       return "publish";
+    case ActionKind::kMirrorTraffic:
+      return "mirror";
+    case ActionKind::kStopMirror:
+      return "stop-mirror";
+    case ActionKind::kRemoveMirrorOrphans:
+      return "remove-mirror-orphans";
   }
   return "unknown";
+}
+
+bool IsBestEffort(ActionKind kind) {
+  return kind == ActionKind::kMirrorTraffic || kind == ActionKind::kStopMirror ||
+         kind == ActionKind::kRemoveMirrorOrphans;
 }
 
 std::string Action::Describe() const {
@@ -40,6 +51,12 @@ std::string Action::Describe() const {
         out += " U=" + std::to_string(*binding.target_domid);
       }
       return out;
+    case ActionKind::kMirrorTraffic:
+      return out + " U=" + std::to_string(target) + " to M=" + std::to_string(monitor) + " " +
+             mirror_mac + (mirror_vif.empty() ? "" : " (" + mirror_vif + ")");
+    case ActionKind::kStopMirror:
+    case ActionKind::kRemoveMirrorOrphans:
+      return out + " U=" + std::to_string(target);
   }
   return out;
 }
@@ -92,8 +109,36 @@ Action Register(const DomainFacts& dom, DomId domid, const SelfFacts& self) {
                                 dom.pairing->role,
                                 dom.pairing->partner.uuid,
                                 dom.pairing->partner.name,
-                                self.policy};
+                                self.policy,
+                                dom.pairing->network ? dom.pairing->network->mirror_mac : ""};
   return a;
+}
+
+// The copy of DomU's traffic for a bound pair, when Domain M asks for one: M's MAC from its own
+// XML when M is this domain, else from M's registration. None (with a warning) when M's XML
+// has no NIC with that MAC.
+void AddMirror(Decision& d, const std::string& what, const DomainFacts& dom, const HookFacts& facts,
+               DomId monitor, DomId target) {
+  const bool self_is_monitor = dom.pairing->role == PairingRole::kMonitor;
+  Action a = Make(ActionKind::kMirrorTraffic, monitor, target);
+  if (self_is_monitor) {
+    if (!dom.pairing->network) {
+      return;
+    }
+    a.mirror_mac = dom.pairing->network->mirror_mac;
+    if (!facts.self.mirror_nic_in_xml) {
+      d.warnings.push_back(what + ": Domain M has no NIC with mirror-mac " + a.mirror_mac +
+                           " in its domain XML; DomU's traffic is not mirrored");
+      return;
+    }
+    a.mirror_vif = facts.self.mirror_vif_hint;
+  } else {
+    if (!facts.partner_claim || facts.partner_claim->mirror_mac.empty()) {
+      return;
+    }
+    a.mirror_mac = facts.partner_claim->mirror_mac;
+  }
+  d.actions.push_back(a);
 }
 
 // A grant that cannot happen: exit by policy; Domain M (when known) is told why.
@@ -235,6 +280,10 @@ Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom
     }
     d.notes.push_back(what + ": " + partner +
                       " does not run on this host; it binds the pair when it starts");
+    if (reconnect && !self_is_monitor) {
+      // Domain M went while libvirtd was away: copies to its vanished vif may remain.
+      d.actions.push_back(Make(ActionKind::kRemoveMirrorOrphans, 0, self_id));
+    }
     return d;
   }
   // A registration written by an earlier instance of the partner says nothing about this one.
@@ -288,6 +337,8 @@ Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom
       facts.monitor_state->binding.target_uuid == u.uuid) {
     d.notes.push_back(what + ": pair already bound (M=" + std::to_string(m.domid) +
                       ", U=" + std::to_string(u.domid) + ")");
+    // Rebuilt: a NIC hot-plugged into DomU since the binding gets its copy now.
+    AddMirror(d, what, dom, facts, m.domid, u.domid);
     return d;
   }
   if (facts.monitor_target && *facts.monitor_target != u.domid) {
@@ -307,6 +358,7 @@ Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom
   d.actions.push_back(Make(ActionKind::kXsSetTarget, m.domid, u.domid));
   d.actions.push_back(Make(ActionKind::kWriteTargetKey, m.domid, u.domid));
   d.actions.push_back(Publish(m.domid, Binding{BindingState::kBound, u.domid, u.uuid, ""}));
+  AddMirror(d, what, dom, facts, m.domid, u.domid);
   return d;
 }
 
@@ -320,8 +372,17 @@ Decision DecideStopped(const HookEvent& event, const DomainFacts& dom, const Hoo
     return d;
   }
   if (dom.pairing->role == PairingRole::kMonitor) {
-    return d;  // a stopped Domain M has nobody to tell
+    // A stopped Domain M has nobody to tell. Its mirror vif is gone; the copies to it on
+    // DomU's vifs go too, so that none stays behind as an orphan.
+    if (dom.pairing->network && facts.xen_error.empty() && facts.partner_xen) {
+      d.actions.push_back(Make(ActionKind::kStopMirror, 0, facts.partner_xen->domid));
+    } else if (dom.pairing->network && !facts.xen_error.empty()) {
+      d.warnings.push_back(
+          what + ": cannot find DomU to remove the copy of its traffic: " + facts.xen_error);
+    }
+    return d;
   }
+  // A stopped DomU's vifs vanish, and the copies of their traffic with them.
   if (!facts.xen_error.empty()) {
     d.warnings.push_back(what + ": cannot tell Domain M its target is gone: " + facts.xen_error);
     return d;
@@ -371,9 +432,10 @@ bool NeedsXen(const HookEvent& event, const SelfFacts& self) {
   if (kind == HookEventKind::kStartedBegin || kind == HookEventKind::kReconnectBegin) {
     return true;
   }
-  // A stopped DomU tells its Domain M; a stopped M has nobody to tell.
+  // A stopped DomU tells its Domain M; a stopped M has nobody to tell, but finds its DomU to
+  // remove the copy of DomU's traffic.
   return (kind == HookEventKind::kStoppedEnd || kind == HookEventKind::kReleaseEnd) &&
-         self.domain->pairing->role == PairingRole::kTarget;
+         (self.domain->pairing->role == PairingRole::kTarget || self.domain->pairing->network);
 }
 
 Decision Decide(const HookEvent& event, const HookFacts& facts) {

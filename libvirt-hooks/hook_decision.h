@@ -17,7 +17,13 @@ enum class ActionKind {
   kXsSetTarget,     // xs_set_target(M, U)
   kWriteTargetKey,  // /local/domain/<M>/target = U
   kPublishState,    // write /local/domain/<M>/virdomm/* and bump generation
+  // Best effort, never a reason to fail the event (a failed `started` destroys the domain):
+  kMirrorTraffic,        // copy DomU's vifs' traffic to Domain M's mirror vif
+  kStopMirror,           // remove that copy from DomU's vifs
+  kRemoveMirrorOrphans,  // remove copies on DomU's vifs whose Domain M vif is gone
 };
+// True for the network actions: their failure is a warning, and the run goes on.
+bool IsBestEffort(ActionKind kind);
 std::string_view ToString(ActionKind kind);
 
 struct Action {
@@ -27,6 +33,8 @@ struct Action {
   Registration registration;  // kRegister
   std::string uuid;           // kUnregister
   Binding binding;            // kPublishState
+  std::string mirror_mac;     // kMirrorTraffic: Domain M's receive-only NIC
+  std::string mirror_vif;     // kMirrorTraffic: its vif per M's domain XML; empty: ask xenstore
   // One line, e.g. "set-target M=7 U=9", "publish M=7 bound U=9", "register web1 domid=9".
   [[nodiscard]] std::string Describe() const;
 };

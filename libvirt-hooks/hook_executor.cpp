@@ -75,27 +75,43 @@ void ReadPartnerClaim(const PairRegistry& registry, HookFacts& facts) {
   }
 }
 
-void Execute(const Action& action, HookContext& context, const PairRegistry& registry) {
+TrafficMirror& Network(HookContext& context) {
+  if (!context.network) {
+    throw Error("no traffic mirror on this host");
+  }
+  return context.network();
+}
+
+// Returns the line to log for the network actions, empty for the others.
+std::string Execute(const Action& action, HookContext& context, const PairRegistry& registry) {
   switch (action.kind) {
     case ActionKind::kRegister:
       registry.Register(action.registration);
-      return;
+      return "";
     case ActionKind::kUnregister:
       registry.Unregister(action.uuid);
-      return;
+      return "";
     case ActionKind::kSetTarget:
       context.xen().SetTarget(action.monitor, action.target);
-      return;
+      return "";
     case ActionKind::kXsSetTarget:
       context.xen().XsSetTarget(action.monitor, action.target);
-      return;
+      return "";
     case ActionKind::kWriteTargetKey:
       context.xen().WriteTargetKey(action.monitor, action.target);
-      return;
+      return "";
     case ActionKind::kPublishState:
       (void)context.xen().PublishBinding(action.monitor, action.binding);
-      return;
+      return "";
+    case ActionKind::kMirrorTraffic:
+      return Network(context).Start(
+          MirrorRequest{action.monitor, action.target, action.mirror_mac, action.mirror_vif});
+    case ActionKind::kStopMirror:
+      return Network(context).Stop(action.target);
+    case ActionKind::kRemoveMirrorOrphans:
+      return Network(context).RemoveOrphans(action.target);
   }
+  return "";
 }
 
 }  // namespace
@@ -160,10 +176,22 @@ HookOutcome RunHook(const HookEvent& event, HookContext& context) {
 
   for (const Action& action : decision.actions) {
     try {
-      Execute(action, context, registry);
+      std::string line = Execute(action, context, registry);
       phases.End(std::string(ToString(action.kind)));
       outcome.executed.push_back(action.Describe());
+      if (!line.empty()) {
+        log.Write(LogLevel::kInfo, std::string(ToString(event.Kind())) + ": " + line);
+      }
     } catch (const Error& e) {
+      if (IsBestEffort(action.kind)) {
+        // The copy of DomU's traffic never fails the event: the pair stays bound, and DomU's
+        // traffic flows as before, only without a copy.
+        phases.End(std::string(ToString(action.kind)));
+        log.Write(LogLevel::kWarning, std::string(ToString(event.Kind())) + ": " +
+                                          action.Describe() + " failed: " + e.what() +
+                                          " (continuing without the copy)");
+        continue;
+      }
       std::string who = facts.self.domain
                             ? "'" + facts.self.domain->name + "' (" + facts.self.domain->uuid + ")"
                             : "'" + event.domain_name + "'";

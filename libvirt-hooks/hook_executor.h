@@ -9,6 +9,7 @@
 #include "hook_decision.h"
 #include "hook_event.h"
 #include "hook_log.h"
+#include "network/traffic_mirror.h"
 #include "xen/xen_host.h"
 
 namespace virdomm {
@@ -20,6 +21,9 @@ struct HookContext {
   // Opens Xen on first use (only events of paired domains need it); throws Error when Xen
   // cannot be reached.
   std::function<XenHost&()> xen;
+  // Opens the traffic mirror on first use (only pairs with <network mirror-mac> need it);
+  // throws Error when it cannot.
+  std::function<TrafficMirror&()> network;
   HookLog* log = nullptr;
   // Why Domain M could not map its target on this host (empty: it can). Asked at `prepare` of
   // a paired domain; unset means "not checked".

@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "common/xml_doc.h"
+#include "network/domain_nics.h"
 #include "pairing/pairing_xml.h"
 
 namespace virdomm {
@@ -60,6 +61,10 @@ SelfFacts ReadSelfFacts(const HookEvent& event) {
   }
   if (self.domain->pairing) {
     self.policy = self.domain->pairing->on_grant_failure;
+    if (const auto& network = self.domain->pairing->network) {
+      self.mirror_nic_in_xml = MacInDomainXml(event.stdin_xml, network->mirror_mac);
+      self.mirror_vif_hint = VifOfMacInDomainXml(event.stdin_xml, network->mirror_mac).value_or("");
+    }
   } else if (!self.domain->pairing_error.empty()) {
     self.policy = ReadPolicyLeniently(event.stdin_xml).value_or(GrantFailurePolicy::kAbort);
   }

@@ -19,6 +19,10 @@ struct SelfFacts {
   // The domain's on-grant-failure policy; read leniently from malformed metadata too,
   // abort when it cannot be read (the pairing default).
   GrantFailurePolicy policy = GrantFailurePolicy::kAbort;
+  // A monitor with <network mirror-mac>: whether its XML has a NIC with that MAC, and the vif
+  // libvirt named for it (<target dev='vifN.M'/>; empty when the XML names none).
+  bool mirror_nic_in_xml = false;
+  std::string mirror_vif_hint;
 
   // True when the domain carries pairing metadata, well-formed or not.
   [[nodiscard]] bool HasPairing() const {

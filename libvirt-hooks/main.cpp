@@ -14,6 +14,8 @@
 #include "hook_facts.h"
 #include "hook_log.h"
 #include "host_mapping_probe.h"
+#include "network/system_vif_directory.h"
+#include "network/traffic_mirror.h"
 #include "watchdog.h"
 #include "xen/libxen_host.h"
 
@@ -83,6 +85,7 @@ int main(int argc, char** argv) {
                                  " s (xenstored or another hook is stuck)");
   try {
     std::unique_ptr<virdomm::XenHost> xen;
+    std::unique_ptr<virdomm::TrafficMirror> network;
     virdomm::HookContext context;
     context.log = &log;
     context.mapping_fault = virdomm::HostMappingFault;
@@ -91,6 +94,13 @@ int main(int argc, char** argv) {
         xen = virdomm::OpenLibxenHost();
       }
       return *xen;
+    };
+    context.network = [&network]() -> virdomm::TrafficMirror& {
+      if (!network) {
+        network = std::make_unique<virdomm::KernelTrafficMirror>(
+            std::make_unique<virdomm::SystemVifDirectory>());
+      }
+      return *network;
     };
     virdomm::HookOutcome outcome = virdomm::RunHook(event, context);
     if (event.Kind() == HookEventKind::kReconnectBegin) {

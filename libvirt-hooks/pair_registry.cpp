@@ -62,6 +62,9 @@ std::string FormatRegistration(const Registration& r) {
   out += "\npartner-uuid " + r.partner_uuid;
   out += "\npartner-name " + OneLine(r.partner_name);
   out += "\non-grant-failure " + std::string(ToString(r.on_grant_failure));
+  if (!r.mirror_mac.empty()) {
+    out += "\nmirror-mac " + r.mirror_mac;
+  }
   out += "\n";
   return out;
 }
@@ -113,6 +116,13 @@ Registration ParseRegistration(std::string_view text, const std::string& what) {
   }
   r.role = *role;
   r.on_grant_failure = *policy;
+  if (auto it = fields.find("mirror-mac"); it != fields.end()) {
+    std::string why;
+    r.mirror_mac = CanonicalUnicastMac(it->second, why);
+    if (r.mirror_mac.empty()) {
+      throw Error(what + ": mirror-mac '" + it->second + "' " + why);
+    }
+  }
   return r;
 }
 

@@ -19,6 +19,9 @@ struct Registration {
   std::string partner_uuid;
   std::string partner_name;
   GrantFailurePolicy on_grant_failure = GrantFailurePolicy::kAbort;
+  // A monitor's <network mirror-mac>: DomU's hook needs it when DomU binds the pair. Empty:
+  // none (and in files written before the mirror existed).
+  std::string mirror_mac;
   bool operator==(const Registration&) const = default;
 };
 

@@ -158,8 +158,13 @@ po::options_description CommandOptions(const std::string& name, PairOptions& pai
         "abort the start or incoming move, or warn and go on")(
         "move-order", po::value<std::string>()->value_name("domu-first|monitor-first"),
         "let the destination's hook accept an incoming move of the pair only in this order "
-        "(default: either)")("force", po::bool_switch(&pair.force),
-                             "overwrite existing pairing metadata of M and U");
+        "(default: either)")(
+        "mirror-mac", po::value<std::string>()->value_name("MAC"),
+        "MAC of M's own NIC that receives a copy of every packet DomU's NICs send and "
+        "receive; the hook sets the copy up on the host where it binds the pair. Not checked "
+        "here: without such a NIC in M the hook logs a warning and binds without the copy "
+        "(default: no copy)")("force", po::bool_switch(&pair.force),
+                              "overwrite existing pairing metadata of M and U");
   } else if (name == "migrate") {
     opts.add_options()("order", po::value<std::string>()->value_name("domu-first|monitor-first"),
                        "which member moves first (default: the pairing's policy, else "
@@ -333,6 +338,15 @@ int RunVirdomm(const std::vector<std::string>& args, std::ostream& out, std::ost
       if (!pair.move_order) {
         throw po::error("--move-order must be 'domu-first' or 'monitor-first', not '" + text + "'");
       }
+    }
+    if (name == "pair" && cvm.count("mirror-mac") != 0U) {
+      std::string text = cvm["mirror-mac"].as<std::string>();
+      std::string why;
+      std::string mac = CanonicalUnicastMac(text, why);
+      if (mac.empty()) {
+        throw po::error("--mirror-mac '" + text + "' " + why);
+      }
+      pair.mirror_mac = mac;
     }
     if (name == "migrate" && cvm.count("order") != 0U) {
       std::string text = cvm["order"].as<std::string>();

@@ -31,7 +31,8 @@ struct PairOptions {
   std::string memory_regions = "kernel-text kernel-rodata";
   std::uint32_t interval_ms = 1000;
   GrantFailurePolicy on_grant_failure = GrantFailurePolicy::kAbort;
-  std::optional<MoveOrder> move_order;  // nullopt: the hook accepts either order
+  std::optional<MoveOrder> move_order;    // nullopt: the hook accepts either order
+  std::optional<std::string> mirror_mac;  // canonical; nullopt: no traffic mirror
   bool force = false;
 };
 

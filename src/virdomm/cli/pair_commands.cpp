@@ -109,6 +109,9 @@ int RunPair(const CliContext& ctx, const PairOptions& options) {
     monitor_side.storage = StorageSpec{*options.storage, "raw"};
   }
   monitor_side.memory = MemoryFromOptions(options);
+  if (options.mirror_mac) {
+    monitor_side.network = NetworkSpec{*options.mirror_mac};
+  }
   monitor_side.on_grant_failure = options.on_grant_failure;
   monitor_side.move_order = options.move_order;
   Pairing target_side;

@@ -81,6 +81,12 @@ void WritePairing(JsonWriter& json, const Pairing& p) {
   } else {
     json.Null();
   }
+  json.Key("network");
+  if (p.network) {
+    json.BeginObject().Key("mirror_mac").String(p.network->mirror_mac).EndObject();
+  } else {
+    json.Null();
+  }
   json.Key("on_grant_failure").String(ToString(p.on_grant_failure));
   json.Key("move_order")
       .OptionalString(p.move_order ? std::optional<std::string>(ToString(*p.move_order))
@@ -111,6 +117,9 @@ void PrintPairingText(std::ostream& out, const Pairing& p) {
       out << (i ? " " : "") << ToString(p.memory->regions[i]);
     }
     out << " every " << p.memory->interval_ms << " ms\n";
+  }
+  if (p.network) {
+    out << "  mirror NIC: " << p.network->mirror_mac << " (gets a copy of DomU's traffic)\n";
   }
   out << "  on grant failure: " << ToString(p.on_grant_failure) << "\n";
   out << "  move order: " << (p.move_order ? ToString(*p.move_order) : "any") << "\n";

@@ -85,4 +85,31 @@ std::optional<std::string> CanonicalUuid(std::string_view text) {
          hex.substr(16, 4) + "-" + hex.substr(20);
 }
 
+std::string CanonicalUnicastMac(std::string_view text, std::string& why) {
+  // Exactly "xx:xx:xx:xx:xx:xx": libvirt writes MACs this way, and one spelling keeps
+  // comparisons with M's domain XML and xenstore's backend keys simple.
+  if (text.size() != 17) {
+    why = "is not a MAC address (expected six pairs of hex digits separated by ':')";
+    return "";
+  }
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool separator = i % 3 == 2;
+    if (separator ? c != ':' : std::isxdigit(static_cast<unsigned char>(c)) == 0) {
+      why = "is not a MAC address (expected six pairs of hex digits separated by ':')";
+      return "";
+    }
+    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  // The group bit is the lowest bit of the first octet.
+  const int first = std::stoi(out.substr(0, 2), nullptr, 16);
+  if ((first & 1) != 0) {
+    why = "is a multicast address (a NIC's own MAC is unicast: the first octet is even)";
+    return "";
+  }
+  why.clear();
+  return out;
+}
+
 }  // namespace virdomm

@@ -54,6 +54,14 @@ struct MemorySpec {
   bool operator==(const MemorySpec&) const = default;
 };
 
+// Domain M's own receive-only NIC that gets a copy of DomU's traffic (monitor side only). The
+// hook finds M's dom0-side vif for it by this MAC, the guest's, not the vif's own
+// (netback gives every vif fe:ff:ff:ff:ff:ff).
+struct NetworkSpec {
+  std::string mirror_mac;  // canonical lower-case aa:bb:cc:dd:ee:ff, unicast
+  bool operator==(const NetworkSpec&) const = default;
+};
+
 inline constexpr std::uint32_t kMinIntervalMs = 10;
 inline constexpr std::uint32_t kMaxIntervalMs = 86'400'000;
 
@@ -62,6 +70,7 @@ struct Pairing {
   PartnerRef partner;
   std::optional<StorageSpec> storage;  // monitor only
   std::optional<MemorySpec> memory;    // monitor only
+  std::optional<NetworkSpec> network;  // monitor only
   GrantFailurePolicy on_grant_failure = GrantFailurePolicy::kAbort;
   // The order the destination's hook lets the members arrive in; nullopt: any order.
   std::optional<MoveOrder> move_order;
@@ -70,5 +79,10 @@ struct Pairing {
 
 // Canonical form of a UUID (lower case, dashed) or nullopt when `text` is not a UUID.
 std::optional<std::string> CanonicalUuid(std::string_view text);
+
+// Canonical form of an Ethernet MAC (six colon-separated pairs of hex digits, lower case), or
+// an empty string with the reason in `why`: not a MAC, or a multicast/broadcast address (a
+// NIC's own address never is one).
+std::string CanonicalUnicastMac(std::string_view text, std::string& why);
 
 }  // namespace virdomm

@@ -134,6 +134,19 @@ MemorySpec ParseMemory(const xmlNode* node) {
   return memory;
 }
 
+NetworkSpec ParseNetwork(const xmlNode* node) {
+  RequireOnlyAttrs(node, {"mirror-mac"});
+  RequireEmpty(node);
+  std::string text = RequireAttr(node, "mirror-mac");
+  std::string why;
+  NetworkSpec network;
+  network.mirror_mac = CanonicalUnicastMac(text, why);
+  if (network.mirror_mac.empty()) {
+    throw PairingError("pairing: <network mirror-mac='" + text + "'> " + why);
+  }
+  return network;
+}
+
 // <policy on-grant-failure="abort|warn" order="domu-first|monitor-first"/>: either or both.
 void ParsePolicy(const xmlNode* node, Pairing& pairing) {
   RequireOnlyAttrs(node, {"on-grant-failure", "order"});
@@ -213,6 +226,8 @@ Pairing ParsePairingNode(const xmlNode* root) {
       pairing.storage = ParseStorage(child);
     } else if (name == "memory" && *role == PairingRole::kMonitor && !pairing.memory) {
       pairing.memory = ParseMemory(child);
+    } else if (name == "network" && *role == PairingRole::kMonitor && !pairing.network) {
+      pairing.network = ParseNetwork(child);
     } else if (name == "policy" && !have_policy) {
       ParsePolicy(child, pairing);
       have_policy = true;
@@ -321,6 +336,9 @@ std::string EmitPairing(const Pairing& pairing) {
       out << (i != 0 ? " " : "") << ToString(pairing.memory->regions[i]);
     }
     out << "\" interval-ms=\"" << pairing.memory->interval_ms << "\"/>\n";
+  }
+  if (pairing.network) {
+    out << "  <" << p << "network mirror-mac=\"" << escape(pairing.network->mirror_mac) << "\"/>\n";
   }
   out << "  <" << p << "policy on-grant-failure=\"" << ToString(pairing.on_grant_failure) << "\"";
   if (pairing.move_order) {

@@ -86,6 +86,22 @@ expect_in "move order: domu-first" "$out"
 vd_expect 2 pair --force --monitor web1-ids --target web1 --move-order sideways
 expect_in "--move-order must be 'domu-first' or 'monitor-first'" "$out"
 
+step "the mirror NIC: virdomm pair --mirror-mac writes it on Domain M's side only, in lower case"
+vd_expect 0 pair --force --monitor web1-ids --target web1 --storage /srv/nfs/web1.img \
+  --mirror-mac 52:54:00:5D:EA:22
+expect_in '<network mirror-mac="52:54:00:5d:ea:22"/>' "$(meta web1-ids --live)"
+case "$(meta web1 --live)" in *network*) fail "DomU's side names a mirror NIC" ;; esac
+vd_expect 0 show web1-ids
+expect_in "mirror NIC: 52:54:00:5d:ea:22" "$out"
+vd_expect 0 show web1-ids --json
+expect_in '"network":{"mirror_mac":"52:54:00:5d:ea:22"}' "$out"
+vd_expect 2 pair --force --monitor web1-ids --target web1 --mirror-mac 01:00:5e:00:00:01
+expect_in "--mirror-mac '01:00:5e:00:00:01' is a multicast address" "$out"
+vd_expect 2 pair --force --monitor web1-ids --target web1 --mirror-mac 52:54:00:5d:ea
+expect_in "is not a MAC address" "$out"
+vd_expect 0 pair --force --monitor web1-ids --target web1 --storage /srv/nfs/web1.img \
+  --interval 500 --move-order domu-first
+
 step "virdomm migrate: refused before anything moves when it cannot move the pair"
 vd_expect 3 migrate db1 test:///default
 expect_in "'db1' is not in a pair; \`virsh migrate\` moves it alone" "$out"

@@ -162,7 +162,8 @@ TEST(HookDecision, MoveOrderPolicyRefusesTheMemberThatShouldFollow) {
             p.role == PairingRole::kMonitor ? PairingRole::kTarget : PairingRole::kMonitor,
             facts.self.domain->uuid,
             facts.self.domain->name,
-            GrantFailurePolicy::kAbort};
+            GrantFailurePolicy::kAbort,
+            ""};
       }
       Decision d = Decide(event, facts);
       std::string where = row.golden + " " + row.order + " " + policy;
@@ -216,6 +217,68 @@ TEST(HookDecision, ActionsDescribeThemselves) {
   EXPECT_EQ(a.Describe(), "publish M=7 bound U=9");
   EXPECT_EQ(ExitCodeFor(GrantFailurePolicy::kAbort), 1);
   EXPECT_EQ(ExitCodeFor(GrantFailurePolicy::kWarn), 0);
+}
+
+}  // namespace
+}  // namespace virdomm::test
+
+namespace virdomm::test {
+namespace {
+
+// The decision for a mutual pair that binds now, from Domain M's side (M=7, U=9).
+Decision MonitorBinds(const std::string& xml) {
+  HookEvent event = Event("started", "begin", WithId(xml, 7));
+  HookFacts facts = FactsFor(event);
+  facts.xen_consulted = true;
+  facts.self_xen = XenDomainInfo{7, "5dea22b3-1d52-d8f3-2516-782e98ab3fa0", GuestKind::kPv};
+  facts.partner_xen = XenDomainInfo{9, "4dea22b3-1d52-d8f3-2516-782e98ab3fa0", GuestKind::kPvh};
+  facts.partner_claim = Registration{"4dea22b3-1d52-d8f3-2516-782e98ab3fa0",
+                                     "web1",
+                                     9,
+                                     PairingRole::kTarget,
+                                     "5dea22b3-1d52-d8f3-2516-782e98ab3fa0",
+                                     "web1-ids",
+                                     GrantFailurePolicy::kAbort,
+                                     ""};
+  return Decide(event, facts);
+}
+
+TEST(HookDecision, TheMirrorComesLastAndOnlyWithANetworkElement) {
+  Decision with = MonitorBinds(ReadGolden("monitor-pv-mirror.xml"));
+  ASSERT_TRUE(with.binds);
+  ASSERT_FALSE(with.actions.empty());
+  const Action& last = with.actions.back();
+  EXPECT_EQ(last.kind, ActionKind::kMirrorTraffic);
+  EXPECT_EQ(last.mirror_mac, "52:54:00:5d:ea:22");
+  EXPECT_EQ(last.mirror_vif, "vif7.1");
+  EXPECT_EQ(last.Describe(), "mirror U=9 to M=7 52:54:00:5d:ea:22 (vif7.1)");
+  EXPECT_EQ(with.actions[0].registration.mirror_mac, "52:54:00:5d:ea:22");
+  EXPECT_EQ(with.exit_code_on_failure, 1) << "the grant's policy is unchanged by the mirror";
+
+  Decision without = MonitorBinds(ReadGolden("monitor-pv.xml"));
+  for (const Action& a : without.actions) {
+    EXPECT_FALSE(IsBestEffort(a.kind)) << a.Describe();
+  }
+  EXPECT_EQ(without.actions[0].registration.mirror_mac, "");
+}
+
+TEST(HookDecision, OnlyTheNetworkActionsAreBestEffort) {
+  for (ActionKind kind :
+       {ActionKind::kRegister, ActionKind::kUnregister, ActionKind::kSetTarget,
+        ActionKind::kXsSetTarget, ActionKind::kWriteTargetKey, ActionKind::kPublishState}) {
+    EXPECT_FALSE(IsBestEffort(kind)) << ToString(kind);
+  }
+  for (ActionKind kind :
+       {ActionKind::kMirrorTraffic, ActionKind::kStopMirror, ActionKind::kRemoveMirrorOrphans}) {
+    EXPECT_TRUE(IsBestEffort(kind)) << ToString(kind);
+  }
+}
+
+TEST(HookDecision, AStoppedMonitorWithAMirrorNeedsXenToFindItsTarget) {
+  HookEvent stopped = Event("stopped", "end", WithId(ReadGolden("monitor-pv-mirror.xml"), 7));
+  EXPECT_TRUE(NeedsXen(stopped, ReadSelfFacts(stopped)));
+  HookEvent plain = Event("stopped", "end", WithId(ReadGolden("monitor-pv.xml"), 7));
+  EXPECT_FALSE(NeedsXen(plain, ReadSelfFacts(plain)));
 }
 
 }  // namespace

@@ -69,6 +69,37 @@ TestDomain MonitorM() {
           ReadGolden("monitor-pv.xml")};
 }
 
+TestDomain MonitorWithMirror() {
+  return {"web1-ids", "5dea22b3-1d52-d8f3-2516-782e98ab3fa0", GuestKind::kPv,
+          ReadGolden("monitor-pv-mirror.xml")};
+}
+
+std::string FakeTrafficMirror::Start(const MirrorRequest& request) {
+  calls.push_back("start M=" + std::to_string(request.monitor) +
+                  " U=" + std::to_string(request.target) + " " + request.mirror_mac +
+                  (request.mirror_vif_hint.empty() ? "" : " " + request.mirror_vif_hint));
+  if (fail) {
+    throw Error("netlink: adding the u32 mirror filter on vif9.0 ingress: Operation not permitted");
+  }
+  return "mirroring vif9.0 to vif7.1";
+}
+
+std::string FakeTrafficMirror::Stop(DomId target) {
+  calls.push_back("stop U=" + std::to_string(target));
+  if (fail) {
+    throw Error("netlink: connecting a NETLINK_ROUTE socket: Operation not permitted");
+  }
+  return "removed 2 mirror filter(s)";
+}
+
+std::string FakeTrafficMirror::RemoveOrphans(DomId target) {
+  calls.push_back("orphans U=" + std::to_string(target));
+  if (fail) {
+    throw Error("netlink: connecting a NETLINK_ROUTE socket: Operation not permitted");
+  }
+  return "removed 0 orphaned mirror filter(s)";
+}
+
 TestDomain TargetU() {
   return {"web1", "4dea22b3-1d52-d8f3-2516-782e98ab3fa0", GuestKind::kPvh,
           ReadGolden("target-pvh.xml")};
@@ -95,6 +126,10 @@ HookOutcome HookBench::Run(const std::string& name, const std::string& op,
           "xen-utils running?): No such file or directory");
     }
     return xen;
+  };
+  context.network = [this]() -> TrafficMirror& {
+    ++network_opened;
+    return network;
   };
   return RunHook(event, context);
 }

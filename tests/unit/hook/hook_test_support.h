@@ -47,6 +47,18 @@ struct TestDomain {
 TestDomain MonitorM();   // web1-ids, PV, names web1, policy abort
 TestDomain TargetU();    // web1, PVH, names web1-ids, policy abort
 TestDomain MonitorM2();  // web1-ids2, PV, also names web1
+// web1-ids with <network mirror-mac="52:54:00:5d:ea:22">, its second NIC (vif7.1 in its XML)
+TestDomain MonitorWithMirror();
+
+// Records what the hook asked of the traffic mirror; fails every call when `fail` is set.
+class FakeTrafficMirror : public TrafficMirror {
+ public:
+  std::string Start(const MirrorRequest& request) override;
+  std::string Stop(DomId target) override;
+  std::string RemoveOrphans(DomId target) override;
+  std::vector<std::string> calls;  // "start M=7 U=9 52:54:00:5d:ea:22 vif7.1", "stop U=9", ...
+  bool fail = false;
+};
 
 class HookBench {
  public:
@@ -65,6 +77,8 @@ class HookBench {
   std::vector<HookOutcome> Stop(const TestDomain& d, DomId domid);
 
   MemoryXenHost xen;
+  FakeTrafficMirror network;
+  int network_opened = 0;
   MemoryHookLog log;
   bool xen_unreachable = false;
   int xen_opened = 0;

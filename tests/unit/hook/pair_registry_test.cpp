@@ -16,7 +16,8 @@ Registration Sample() {
                       PairingRole::kTarget,
                       "5dea22b3-1d52-d8f3-2516-782e98ab3fa0",
                       "web1-ids",
-                      GrantFailurePolicy::kWarn};
+                      GrantFailurePolicy::kWarn,
+                      ""};
 }
 
 TEST(PairRegistry, RoundTripsAndUnregisters) {
@@ -47,6 +48,24 @@ TEST(PairRegistry, RejectsCorruptFiles) {
     WriteFile(registry.PathOf(Sample().uuid), bad);
     EXPECT_THROW((void)registry.Find(Sample().uuid), Error) << bad;
   }
+}
+
+TEST(PairRegistry, CarriesTheMonitorsMirrorMac) {
+  ScratchDir dir;
+  PairRegistry registry(dir.Path());
+  Registration r = Sample();
+  r.role = PairingRole::kMonitor;
+  r.mirror_mac = "52:54:00:5d:ea:22";
+  registry.Register(r);
+  auto found = registry.Find(r.uuid);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->mirror_mac, "52:54:00:5d:ea:22");
+  // A file written before the mirror existed has no such line: no mirror.
+  EXPECT_EQ(FormatRegistration(Sample()).find("mirror-mac"), std::string::npos);
+  EXPECT_EQ(ParseRegistration(FormatRegistration(Sample()), "old").mirror_mac, "");
+  WriteFile(registry.PathOf(r.uuid),
+            Replace(FormatRegistration(r), "52:54:00:5d:ea:22", "01:00:5e:00:00:01"));
+  EXPECT_THROW((void)registry.Find(r.uuid), Error);
 }
 
 TEST(PairRegistry, RefusesNonUuidNames) {

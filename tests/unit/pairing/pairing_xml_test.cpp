@@ -42,6 +42,32 @@ TEST(PairingXml, PolicyAttributesAreEachOptional) {
   EXPECT_EQ(ParsePairing(kMonitorXml).move_order, std::nullopt);
 }
 
+TEST(PairingXml, MirrorMacIsCanonicalAndRoundTrips) {
+  Pairing p = ParsePairing(
+      R"(<pairing xmlns="urn:virdomm:pairing:1" role="monitor"><target uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/><network mirror-mac="52:54:00:AB:Cd:0e"/></pairing>)");
+  ASSERT_TRUE(p.network.has_value());
+  EXPECT_EQ(p.network->mirror_mac, "52:54:00:ab:cd:0e");
+  EXPECT_NE(EmitPairing(p).find("<virdomm:network mirror-mac=\"52:54:00:ab:cd:0e\"/>"),
+            std::string::npos);
+  EXPECT_EQ(ParsePairing(EmitPairing(p)), p);
+  EXPECT_EQ(ParsePairing(kMonitorXml).network, std::nullopt);
+}
+
+TEST(PairingMac, CanonicalUnicastMac) {
+  std::string why;
+  EXPECT_EQ(CanonicalUnicastMac("02:00:00:00:00:01", why), "02:00:00:00:00:01");
+  EXPECT_EQ(CanonicalUnicastMac("FE:FF:FF:FF:FF:FF", why), "fe:ff:ff:ff:ff:ff");
+  for (const char* bad : {"", "52:54:00:ab:cd", "52:54:00:ab:cd:0e:", "52-54-00-ab-cd-0e",
+                          "5254.00ab.cd0e", "52:54:00:ab:cd:0g", " 52:54:00:ab:cd:0e"}) {
+    EXPECT_EQ(CanonicalUnicastMac(bad, why), "") << bad;
+    EXPECT_NE(why.find("not a MAC"), std::string::npos) << bad;
+  }
+  for (const char* multicast : {"01:00:5e:00:00:01", "33:33:00:00:00:01", "ff:ff:ff:ff:ff:ff"}) {
+    EXPECT_EQ(CanonicalUnicastMac(multicast, why), "") << multicast;
+    EXPECT_NE(why.find("multicast"), std::string::npos) << multicast;
+  }
+}
+
 struct BadCase {
   const char* name;
   const char* xml;
@@ -106,6 +132,18 @@ INSTANTIATE_TEST_SUITE_P(
             "unknown move order",
             R"(<pairing xmlns="urn:virdomm:pairing:1" role="target"><monitor uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/><policy order="both"/></pairing>)",
             "must be 'domu-first' or 'monitor-first'"},
+        BadCase{
+            "multicast mirror mac",
+            R"(<pairing xmlns="urn:virdomm:pairing:1" role="monitor"><target uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/><network mirror-mac="01:00:5e:00:00:fb"/></pairing>)",
+            "<network mirror-mac='01:00:5e:00:00:fb'> is a multicast address"},
+        BadCase{
+            "malformed mirror mac",
+            R"(<pairing xmlns="urn:virdomm:pairing:1" role="monitor"><target uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/><network mirror-mac="52:54:00:ab:cd"/></pairing>)",
+            "is not a MAC address"},
+        BadCase{
+            "network on target",
+            R"(<pairing xmlns="urn:virdomm:pairing:1" role="target"><monitor uuid="4dea22b3-1d52-d8f3-2516-782e98ab3fa0"/><network mirror-mac="52:54:00:ab:cd:0e"/></pairing>)",
+            "not allowed for role='target'"},
         BadCase{"not well-formed", R"(<pairing xmlns="urn:virdomm:pairing:1" role="monitor">)",
                 "malformed XML"},
         BadCase{"non-UTF-8",
