@@ -22,7 +22,7 @@ std::string FormatWatchEvent(bool json, const std::string& time, const std::stri
   for (const auto& [key, value] : fields) {
     writer.Key(key).String(value);
   }
-  return writer.EndObject().Finish() + "\n";
+  return writer.EndObject().Finish();  // Finish ends the line
 }
 
 }  // namespace virdomm::monitor
