@@ -67,7 +67,7 @@ void EveFollower::Split(const char* data, std::size_t size, std::vector<Followed
 }
 
 void EveFollower::ReadAvailable(std::vector<FollowedLine>& lines) {
-  std::array<char, 64 * 1024> buffer{};
+  std::array<char, std::size_t{64} * 1024> buffer{};
   while (true) {
     ssize_t got = ::pread(fd_.Get(), buffer.data(), buffer.size(), static_cast<off_t>(offset_));
     if (got < 0) {

@@ -15,7 +15,7 @@ namespace virdomm::monitor {
 
 // Lines longer than this are not parsed (Suricata's stats records, the longest ones written
 // with this project's configuration, are about 7 KiB).
-inline constexpr std::size_t kMaxEveLineBytes = 64 * 1024;
+inline constexpr std::size_t kMaxEveLineBytes = std::size_t{64} * 1024;
 // Each string taken from a record is cut to this many bytes.
 inline constexpr std::size_t kMaxEveFieldBytes = 256;
 

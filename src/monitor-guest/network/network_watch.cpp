@@ -7,6 +7,7 @@
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -34,6 +35,14 @@ constexpr std::chrono::milliseconds kPollInterval{250};
 constexpr std::chrono::milliseconds kStopGrace{10000};
 // Suricata's own line once its capture threads run (suricata 7's "Engine started.").
 constexpr std::string_view kEngineStarted = "Engine started";
+
+// "1.0", "16.0", "0.17": a duration in seconds for a log line.
+std::string Seconds(Clock::duration duration, int decimals) {
+  std::array<char, 32> text{};
+  (void)std::snprintf(text.data(), text.size(), "%.*f", decimals,
+                      std::chrono::duration<double>(duration).count());
+  return text.data();
+}
 
 std::vector<std::string> SuricataArgv(const WatchOptions& options) {
   return {options.suricata.string(), "-c",
@@ -98,10 +107,9 @@ void Watch::Start() {
 void Watch::ForwardOutputLine(const std::string& line) {
   std::cerr << "suricata[" << child_->Pid() << "]: " << line << "\n";
   if (line.find(kEngineStarted) != std::string::npos) {
-    double seconds = std::chrono::duration<double>(Clock::now() - started_at_).count();
     Report("suricata-running",
            "Suricata (pid " + std::to_string(child_->Pid()) + ") captures on " +
-               options_.interface + ", " + std::to_string(seconds).substr(0, 4) +
+               options_.interface + ", " + Seconds(Clock::now() - started_at_, 2) +
                " s after its start",
            {{"pid", std::to_string(child_->Pid())}});
     health_.Observe({}, subject_);
@@ -149,8 +157,7 @@ bool Watch::AfterExit(const ChildExit& exit) {
     health_.ObserveFailure(message, subject_);
     return false;
   }
-  std::string message =
-      what + "; restarting in " + std::to_string(delay->count() / 1000.0).substr(0, 3) + " s";
+  std::string message = what + "; restarting in " + Seconds(*delay, 1) + " s";
   fields.emplace_back("restart_in_ms", std::to_string(delay->count()));
   Report("suricata-exited", message, fields);
   health_.ObserveFailure(message, subject_);
