@@ -7,8 +7,8 @@
 # rules. Addresses are link-local (169.254.71.0/24) and exist only on these veths.
 # Checks what a user would: an HTTP request for the marker URI and a DNS query for the marker
 # name from DomU arrive as alerts in the spool with the right sid and fields; garbage appended
-# to eve.json is warned about and skipped; a Suricata killed with SIGKILL is restarted and
-# alerts again; SIGTERM stops both cleanly; a Suricata that cannot start is given up on.
+# to eve.json is warned about and skipped; eve.json rotated at --eve-max-bytes is followed into
+# the new file; a Suricata killed with SIGKILL is restarted and alerts again; SIGTERM stops both cleanly; a Suricata that cannot start is given up on.
 # Usage: ids_namespaces_test.sh DOMM_MONITOR TC_MIRROR_TOOL SOURCE_DIR
 set -euo pipefail
 monitor=$1 tool=$2 src=$3
@@ -81,7 +81,7 @@ spool=$work/spool log=$work/log out=$work/watch.out err=$work/watch.err
 # Not through in_ns: $! must be the watch itself (ip netns exec execs it), not a subshell.
 ip netns exec "$mon" "$monitor" network watch --interface eth1 --alert-spool "$spool" --json \
   --config "$config" --rules "$rules" --log-dir "$log" --max-restarts 3 --restart-window 120 \
-  >"$out" 2>"$err" &
+  --eve-max-bytes 20000 >"$out" 2>"$err" &
 watch_pid=$!
 
 # Waits until the watch has printed COUNT lines of EVENT (up to SECONDS).
@@ -184,7 +184,20 @@ after=$("$monitor" alerts list --spool "$spool" | wc -l)
 [ "$after" = "$before" ] && kill -0 "$watch_pid" && pass "garbage raises no alert and the watch goes on" ||
   fail "after garbage: $before -> $after alerts, watch alive: $(kill -0 "$watch_pid" && echo yes || echo no)"
 
+# The garbage made eve.json larger than --eve-max-bytes: the watch renamed it to eve.json.1 and
+# told Suricata (SIGHUP), which writes a new one; the follower reads on in the new file.
+http_get "/virdomm-marker-$tag-rotated" >/dev/null
+if alert=$(wait_alert 3341001 "/virdomm-marker-$tag-rotated" 30); then
+  [ -s "$log/eve.json.1" ] && [ "$(stat -c %i "$log/eve.json")" != "$(stat -c %i "$log/eve.json.1")" ] &&
+    jq -s -e 'any(.[]; .event == "eve-notice" and (.message | contains("rotated")))' "$out" >/dev/null &&
+    pass "eve.json rotated at --eve-max-bytes, and the next marker is read from the new file" ||
+    fail "the marker arrived, but eve.json was not rotated (no eve.json.1 or no notice)"
+else
+  fail "no alert for /virdomm-marker-$tag-rotated after eve.json's rotation"
+fi
+
 # Suricata killed: restarted, and it alerts again.
+echo "  Suricata's peak resident size after the markers: $(($(awk '/^VmHWM/ {print $2}' "/proc/$first/status") / 1024)) MiB"
 kill -KILL "$first"
 if wait_event suricata-exited 1 10 &&
   jq -s -e 'any(.[]; .event == "suricata-exited" and .status == "killed by SIGKILL")' "$out" >/dev/null; then
