@@ -61,7 +61,9 @@ if [ ${#missing_backports[@]} -gt 0 ]; then
     echo "$line" | $sudo tee "$backports_list" >/dev/null
   fi
 fi
-echo "installing: ${missing[*]} ${missing_backports[*]/%//$backports_suite}" >&2
+shown=("${missing[@]}")
+for pkg in "${missing_backports[@]}"; do shown+=("$pkg/$backports_suite"); done
+echo "installing: ${shown[*]}" >&2
 $sudo apt-get update -qq
 if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

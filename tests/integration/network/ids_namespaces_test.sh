@@ -22,6 +22,11 @@ for tool_name in suricata socat jq; do
   command -v "$tool_name" >/dev/null ||
     { echo "FAIL: $tool_name missing (tests/setup/install-deps.sh test)"; exit 1; }
 done
+# Debian 12's own Suricata is 6.0; the configuration is written for 7 (bookworm-backports).
+suricata_version=$(suricata -V | sed -n 's/.*version \([0-9][0-9.]*\).*/\1/p')
+[ "${suricata_version%%.*}" -ge 7 ] 2>/dev/null ||
+  { echo "FAIL: Suricata '$suricata_version': 7.0 or later needed (tests/setup/install-deps.sh test)"; exit 1; }
+echo "Suricata $suricata_version"
 tag=vdi$$
 dom0=$tag-dom0 domu=$tag-domu mon=$tag-mon
 work=$(mktemp -d)
