@@ -18,6 +18,7 @@
 #include "alerts/monitor_alerts.h"
 #include "common/error.h"
 #include "common/utc_time.h"
+#include "network/capture_drops.h"
 #include "network/child_process.h"
 #include "network/eve_follower.h"
 #include "network/eve_record.h"
@@ -88,7 +89,7 @@ class Watch {
   Clock::time_point started_at_{};
   std::optional<Clock::time_point> start_at_ = Clock::now();
   std::string output_partial_;
-  std::optional<std::uint64_t> last_drops_;
+  CaptureDrops drops_;
   std::uint64_t starts_ = 0;
 };
 
@@ -96,7 +97,7 @@ void Watch::Start() {
   child_ = std::make_unique<ChildProcess>(SuricataArgv(options_));
   started_at_ = Clock::now();
   start_at_.reset();
-  last_drops_.reset();  // a new Suricata counts from zero
+  drops_.Restart();  // a new Suricata counts from zero
   ++starts_;
   Report(starts_ == 1 ? "suricata-start" : "suricata-restart",
          "started " + options_.suricata.string() + " (pid " + std::to_string(child_->Pid()) +
@@ -184,10 +185,7 @@ void Watch::HandleRecord(const EveRecord& record) {
     return;
   }
   if (const auto* stats = std::get_if<EveStats>(&record)) {
-    std::uint64_t previous = last_drops_.value_or(0);
-    std::uint64_t added =
-        stats->kernel_drops >= previous ? stats->kernel_drops - previous : stats->kernel_drops;
-    last_drops_ = stats->kernel_drops;
+    std::uint64_t added = drops_.Add(stats->kernel_drops);
     if (added == 0) {
       health_.Observe({}, subject_);
       return;
@@ -213,16 +211,18 @@ void Watch::FollowEve() {
                                 std::to_string(kMaxEveLineBytes) + ")");
       continue;
     }
+    std::optional<EveRecord> record;
     try {
-      HandleRecord(ParseEveLine(line.text));
+      record = ParseEveLine(line.text);
     } catch (const Error& error) {
       Report("eve-warning",
              "skipped a line of " + eve_.Path().string() +
-                 " that is not a usable "
-                 "eve record: " +
-                 error.what(),
+                 " that is not a usable eve record: " + error.what(),
              {{"line_start", line.text.substr(0, 80)}});
+      continue;
     }
+    // Outside the try: a spool that cannot be written is an error of the watch, not of the line.
+    HandleRecord(*record);
   }
   if (std::string notice = eve_.TakeNotice(); !notice.empty()) {
     Report("eve-notice", notice);

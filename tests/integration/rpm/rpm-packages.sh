@@ -297,7 +297,7 @@ esac
 exit 0
 EOF
 chmod 0755 "$rootB/usr/bin/systemctl"
-units="domm-monitor-memory.service domm-monitor-storage.service domm-monitor-storage.timer domm-monitor-alerts.service"
+units="domm-monitor-memory.service domm-monitor-storage.service domm-monitor-storage.timer domm-monitor-alerts.service domm-monitor-network.service"
 log=$rootB/systemctl.log
 count() { grep -cxF -e "$1" "$log" || true; }
 expect_count() { # WHAT COUNT LINE
