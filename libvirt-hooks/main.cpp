@@ -14,8 +14,7 @@
 #include "hook_facts.h"
 #include "hook_log.h"
 #include "host_mapping_probe.h"
-#include "network/system_vif_directory.h"
-#include "network/traffic_mirror.h"
+#include "traffic_mirror_plugin.h"
 #include "watchdog.h"
 #include "xen/libxen_host.h"
 
@@ -97,8 +96,7 @@ int main(int argc, char** argv) {
     };
     context.network = [&network]() -> virdomm::TrafficMirror& {
       if (!network) {
-        network = std::make_unique<virdomm::KernelTrafficMirror>(
-            std::make_unique<virdomm::SystemVifDirectory>());
+        network = virdomm::LoadTrafficMirrorPlugin(virdomm::TrafficMirrorPluginPath());
       }
       return *network;
     };

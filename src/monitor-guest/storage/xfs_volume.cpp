@@ -78,7 +78,9 @@ XfsGeometry ParseXfsSuperblock(const std::uint8_t* sb, size_t size) {
     throw Error("XFS superblock: bad inode size " + std::to_string(g.inode_size));
   }
   g.inodes_per_block_log = sb[xfs::kSbInoPerBlockLog];
+  // The log is a raw byte: bound it before it is used as a shift count.
   if (LoadBe16(sb + xfs::kSbInoPerBlock) != g.block_size / g.inode_size ||
+      g.inodes_per_block_log > 8 ||
       (std::uint64_t{1} << g.inodes_per_block_log) != g.block_size / g.inode_size) {
     throw Error("XFS superblock: inodes per block disagree with the sizes");
   }

@@ -51,9 +51,11 @@ baseline_taken() {
     return 1
   fi
 }
-# checks_after HOST FROM: M's check reports after line FROM (not its lines about the binding:
-# "checks paused" / "checks resumed").
-checks_after() { on "$1" "tail -n +$(($2 + 1)) $console/guest-rig-domm.log | grep -a 'virdomm-domm: check ' | grep -av '\"binding\":'"; }
+# checks_after HOST FROM: M's complete check reports after line FROM (not its lines about the
+# binding: "checks paused" / "checks resumed"). A report is complete when its JSON object is
+# closed: the console log is read while M may be half-way through writing a line.
+complete_checks="grep -aE 'virdomm-domm: check \\{.*\\}[[:space:]]*\$' | grep -av '\"binding\":'"
+checks_after() { on "$1" "tail -n +$(($2 + 1)) $console/guest-rig-domm.log | $complete_checks"; }
 
 # Waits for N clean checks of M on HOST after line FROM and fails on any check that is not clean
 # (a false alert) among them.
@@ -61,7 +63,7 @@ clean_checks() {
   local host=$1 from=$2 n=$3
   wait_line "$host" rig-domm "$from" "virdomm-domm: check .*" 300 >/dev/null || return 1
   on "$host" "for i in \$(seq 1 $((n * interval_ms / 1000 * 3 + 60))); do
-      c=\$(tail -n +$((from + 1)) $console/guest-rig-domm.log | grep -a 'virdomm-domm: check ' | grep -acv '\"binding\":')
+      c=\$(tail -n +$((from + 1)) $console/guest-rig-domm.log | $complete_checks | grep -c .)
       [ \"\$c\" -ge $n ] && break
       sleep 1
     done" 600

@@ -91,7 +91,10 @@ move_order_refused() {
     virdomm -c xen:///system show rig-domm | grep 'move order'" || return 1
   from=$(lines_of host1 rig-domm)
   log2=$(on host2 'wc -l </var/log/messages') || return 1
-  if out=$(virsh_on host1 migrate --p2p rig-domm "xen+tcp://$(ip_of host2)/system" \
+  # Live: the refusal at host2's `prepare` comes while the source still copies, and M keeps
+  # running. A non-live move would have been suspended before its first page, and libvirt's
+  # libxl driver does not resume a source copy after the stream breaks (libvirt-hooks/README.md).
+  if out=$(virsh_on host1 migrate --live --p2p rig-domm "xen+tcp://$(ip_of host2)/system" \
     --migrateuri "tcp://$(ip_of host2)" 2>&1); then
     echo "Domain M moved ahead of its DomU against the pairing's policy: $out" >&2
     return 1
@@ -104,10 +107,16 @@ move_order_refused() {
   libvirtd_back_if_gone host1 || return 1
   [ "$(virsh_on host1 domstate rig-domm | head -1)" = running ] ||
     { echo "Domain M does not run on host1 after the refused move" >&2; return 1; }
+  # libvirt says "running" for a copy Xen holds suspended (shutdown reason suspend, "ss").
+  local xen_state
+  xen_state=$(on host1 "xl list rig-domm | awk 'NR == 2 {print \$5}'") || return 1
+  case "$xen_state" in
+    *s*) echo "Domain M is suspended on host1 after the refused move (xl state $xen_state)" >&2; return 1 ;;
+  esac
   clean_checks host1 "$from" 3
 }
 say "The pairing asks for DomU to move first: host2's hook refuses Domain M arriving alone, saying so."
-step "a move of M ahead of its DomU is refused by the pairing's order" move_order_refused
+step "a live move of M ahead of its DomU is refused by the pairing's order" move_order_refused
 
 # --- 6. A host that cannot keep the pair monitored ---------------------------------------------
 # Any Debian toolstack carries a PV Domain M; a PVH one the hook refuses at `prepare`, with the

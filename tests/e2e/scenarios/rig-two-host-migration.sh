@@ -1,4 +1,7 @@
 # stacks: debian12
+# suite: extra
+# Kept out of the default suite: every pair scenario starts a PVH DomU and a PV M through
+# libvirt and moves both between the hosts, which is what this checks of the rig.
 # The rig itself: a PVH DomU and a PV Domain M started through libvirt on host1, both moved to
 # host2 and back (DomU live; Domain M live when the hypervisor has shadow paging, else
 # non-live); both keep running (console ticks on the destination), a page of DomU's memory read

@@ -107,7 +107,8 @@ ours() { in_ns "$dom0" "$tool" show vif7.0; }
 tc_ours() {
   local listing
   listing=$(tc -n "$dom0" filter show dev vif7.0 "$1")
-  grep -c -E 'pref (3341|3342) .*fh [0-9a-f]+::' <<<"$listing" || true
+  # u32 names a filter "fh 800::d0d" (its tables "fh 800:"), matchall "handle 0xd0d".
+  grep -c -E 'pref (3341|3342) .*(fh [0-9a-f]+::|handle 0x[0-9a-f]+)' <<<"$listing" || true
 }
 # True when tc lists something at priority PREF on HOOK of vif7.0 (read whole: with pipefail,
 # grep -q closing the pipe early would fail the pipeline).

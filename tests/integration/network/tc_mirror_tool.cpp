@@ -19,14 +19,15 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
 #include "common/unique_handle.h"
-#include "network/system_vif_directory.h"
 #include "network/tc_mirror.h"
 #include "network/traffic_mirror.h"
+#include "traffic_mirror_plugin.h"
 
 namespace {
 
@@ -169,7 +170,10 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (args[0].rfind("domain-", 0) == 0 && args.size() >= 2) {
-      virdomm::KernelTrafficMirror mirror(std::make_unique<virdomm::SystemVifDirectory>());
+      // The per-domain commands go through the hook's own path: the plugin it loads.
+      std::unique_ptr<virdomm::TrafficMirror> loaded =
+          virdomm::LoadTrafficMirrorPlugin(virdomm::TrafficMirrorPluginPath());
+      virdomm::TrafficMirror& mirror = *loaded;
       const auto target = static_cast<virdomm::protocol::DomId>(
           std::stoul(args[0] == "domain-start" && args.size() == 5 ? args[2] : args[1]));
       if (args[0] == "domain-start" && args.size() == 5) {

@@ -125,7 +125,7 @@ if [ "$with_examples" = 1 ]; then
     fail "dom0: no example domain XML under /usr/share/doc/virdomm/examples"
   pass "dom0: example domain XML under /usr/share/doc/virdomm/examples"
 fi
-expect_only "$work/dom0.files" '^(/etc/libvirt/hooks(/libxl\.d(/virdomm)?)?|/usr/bin/virdomm|/usr/sbin/virdomm-hook-reload|/usr/lib/systemd/system/virdomm-alerts\.service|/usr/share/virdomm(/.*)?|/usr/share/man/man1/virdomm\.1(\.gz)?|/usr/share/doc/virdomm(/.*)?|/usr/share/licenses/virdomm(/.*)?|/usr/lib/\.build-id(/.*)?)$'
+expect_only "$work/dom0.files" '^(/etc/libvirt/hooks(/libxl\.d(/virdomm)?)?|/usr/lib(64)?/virdomm(/virdomm-hook-network\.so)?|/usr/bin/virdomm|/usr/sbin/virdomm-hook-reload|/usr/lib/systemd/system/virdomm-alerts\.service|/usr/share/virdomm(/.*)?|/usr/share/man/man1/virdomm\.1(\.gz)?|/usr/share/doc/virdomm(/.*)?|/usr/share/licenses/virdomm(/.*)?|/usr/lib/\.build-id(/.*)?)$'
 
 expect_file "$work/monitor.files" -rwxr-xr-x "" /usr/bin/domm-monitor
 for unit in domm-monitor-memory.service domm-monitor-storage.service \

@@ -70,7 +70,7 @@ mount -o loop rootdir.img mnt
 printf 'X' | dd of=mnt/usr/lib/libbig.so bs=1 seek=1000 conv=notrunc status=none
 chmod 0644 mnt/etc/shadow
 printf 'evil\n' >mnt/etc/evil
-umount mnt
+settle_umount mnt
 set +e
 "$bin" storage check --image rootdir.img --db before.db --key key --rules rules --json \
   >tamper.json 2>/dev/null
@@ -99,7 +99,7 @@ for method in zstd lzo zlib; do
   mknod mnt/dev/sda b 8 0
   # A snapshot of the top level: its "sub" is the kernel's empty stand-in directory.
   btrfs subvolume snapshot mnt mnt/snap >/dev/null
-  umount mnt
+  settle_umount mnt
   compressed=$(btrfs inspect-internal dump-tree -t 5 "$img" | grep -c "compression [123]")
   [ "$compressed" -gt 10 ] || die "$img: only $compressed compressed extents"
   same_view "$img" sub snap
@@ -149,7 +149,7 @@ mount -o loop default.img mnt
 btrfs subvolume create mnt/inner >/dev/null
 cp -a tree/etc mnt/inner/
 btrfs subvolume set-default mnt/inner
-umount mnt
+settle_umount mnt
 same_view default.img
 grep -q $'^F /etc/passwd\t' image.db && ! grep -q '^F /inner' image.db || die "default subvolume"
 
@@ -160,7 +160,7 @@ mount -o loop live.img mnt
 sync -f mnt
 printf 'fsynced\n' >mnt/fresh && dd if=mnt/fresh of=mnt/fresh2 conv=fsync status=none
 cp --sparse=always live.img copy.img
-umount mnt
+settle_umount mnt
 if btrfs inspect-internal dump-super copy.img | grep -qE '^log_root[[:space:]]+[1-9]'; then
   "$bin" storage init --image copy.img --db live.db --key key --rules rules 2>warn.txt
   grep -q "log tree" warn.txt || { cat warn.txt >&2; die "no log-tree warning"; }

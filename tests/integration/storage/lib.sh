@@ -6,6 +6,15 @@ die() { echo "FAIL: $*" >&2; exit 1; }
 
 # make_tree DIR: a small system-like tree with a setuid file, a capability, an SELinux label,
 # a user xattr, a symlink, a hard link, a device node, a sparse file and a larger binary.
+# settle_umount MNT: unmounts a filesystem the test wrote through the kernel after a freeze has
+# written its metadata home. A copy of the mount in another mount namespace (any process started
+# under `ip netns exec` holds one) keeps the filesystem alive past umount, its newest metadata
+# only in its log, which the readers under test do not replay for XFS and btrfs.
+settle_umount() {
+  fsfreeze -f "$1" && fsfreeze -u "$1"
+  umount "$1"
+}
+
 make_tree() {
   local t=$1
   mkdir -p "$t"/{etc/ssh,bin,usr/lib,var/log,root,dev}

@@ -91,7 +91,7 @@ while [ "$(df -B1M --output=avail "$mnt" | tail -1)" -gt 24 ]; do
   i=$((i + 1))
   head -c 20M /dev/urandom >"$mnt/fill/chunk-$i"
 done
-umount "$mnt"
+settle_umount "$mnt"
 copy_in root.fs root.segments
 # var: ext4 from a tree, a 36 MiB file reaching past the seam at 32 MiB.
 mkdir -p var-tree/log && printf 'var log\n' >var-tree/log/messages
@@ -161,7 +161,7 @@ mount -o loop root.fs "$mnt"
 chmod 0600 "$mnt/etc/motd"
 last=$(ls "$mnt/fill" | sort -t- -k2 -n | tail -1)
 printf 'X' | dd of="$mnt/fill/$last" bs=1 seek=1000 conv=notrunc status=none
-umount "$mnt"
+settle_umount "$mnt"
 copy_in root.fs root.segments
 set +e
 "$bin" storage check --image disk.img "${view[@]}" --db view.db --key key --rules rules --json \

@@ -65,7 +65,7 @@ variant() {
   mkfs.xfs -q -f "$@" "$img"
   mount -o loop "$img" "$mnt"
   fill "$mnt"
-  umount "$mnt"
+  settle_umount "$mnt"
   # The forms this test is about, as xfs_db sees them.
   [ "$(inode_format "$img" /usr/lib/fragmented.bin)" = btree ] ||
     die "$name: fragmented.bin is not in btree format"
@@ -91,7 +91,7 @@ variant() {
   printf 'X' | dd of="$mnt/etc/passwd" bs=1 seek=3 conv=notrunc status=none
   chmod 0640 "$mnt/bin/tool"
   printf 'new\n' >"$mnt/etc/added"
-  umount "$mnt"
+  settle_umount "$mnt"
   set +e
   "$bin" storage check --image "$img" --db "$name.image.db" --key key --rules rules --json \
     >"$name.json" 2>/dev/null
