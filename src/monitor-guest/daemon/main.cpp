@@ -5,6 +5,7 @@
 
 #include "alerts/alerts_cli.h"
 #include "memory/memory_cli.h"
+#include "network/network_cli.h"
 #include "storage/storage_cli.h"
 
 namespace {
@@ -14,6 +15,7 @@ void PrintUsage(std::ostream& out) {
          "Checkers:\n"
          "  storage   file integrity of DomU's disk image (init, check, update)\n"
          "  memory    kernel text and rodata integrity of DomU's memory\n"
+         "  network   Suricata on the mirror NIC that carries DomU's traffic (watch)\n"
          "  alerts    the alert spool, and its publisher to dom0\n\n"
          "Run 'domm-monitor <checker> --help' for the commands of one checker.\n";
 }
@@ -32,6 +34,9 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(args[1], "memory") == 0) {
     return virdomm::monitor::RunMemoryCli(rest);
+  }
+  if (std::strcmp(args[1], "network") == 0) {
+    return virdomm::monitor::RunNetworkCli(rest);
   }
   if (std::strcmp(args[1], "alerts") == 0) {
     return virdomm::monitor::RunAlertsCli(rest);

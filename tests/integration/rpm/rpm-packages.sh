@@ -129,15 +129,17 @@ expect_only "$work/dom0.files" '^(/etc/libvirt/hooks(/libxl\.d(/virdomm)?)?|/usr
 
 expect_file "$work/monitor.files" -rwxr-xr-x "" /usr/bin/domm-monitor
 for unit in domm-monitor-memory.service domm-monitor-storage.service \
-  domm-monitor-storage.timer domm-monitor-alerts.service; do
+  domm-monitor-storage.timer domm-monitor-alerts.service domm-monitor-network.service; do
   expect_file "$work/monitor.files" -rw-r--r-- "" "/usr/lib/systemd/system/$unit"
 done
 expect_file "$work/monitor.files" drwxr-xr-x "" /etc/virdomm
 expect_file "$work/monitor.files" -rw-r--r-- cn /etc/virdomm/monitor.conf
 expect_file "$work/monitor.files" -rw-r--r-- cn /etc/virdomm/storage.rules
+expect_file "$work/monitor.files" -rw-r--r-- cn /etc/virdomm/virdomm-suricata.yaml
+expect_file "$work/monitor.files" -rw-r--r-- cn /etc/virdomm/virdomm.rules
 expect_file "$work/monitor.files" drwx------ "" /var/lib/virdomm
 expect_file "$work/monitor.files" -rw-r--r-- l /usr/share/licenses/virdomm-monitor/LICENSE
-expect_only "$work/monitor.files" '^(/usr/bin/domm-monitor|/usr/lib/systemd/system/domm-monitor-[a-z]+\.(service|timer)|/etc/virdomm(/(monitor\.conf|storage\.rules))?|/var/lib/virdomm|/usr/share/doc/virdomm-monitor(/.*)?|/usr/share/licenses/virdomm-monitor(/.*)?|/usr/lib/\.build-id(/.*)?)$'
+expect_only "$work/monitor.files" '^(/usr/bin/domm-monitor|/usr/lib/systemd/system/domm-monitor-[a-z]+\.(service|timer)|/etc/virdomm(/(monitor\.conf|storage\.rules|virdomm-suricata\.yaml|virdomm\.rules))?|/var/lib/virdomm|/usr/share/doc/virdomm-monitor(/.*)?|/usr/share/licenses/virdomm-monitor(/.*)?|/usr/lib/\.build-id(/.*)?)$'
 
 # --- rpmlint, with Fedora's policy (Debian's rpmlint has only generic defaults) ------------------
 lint_configs=(-c "$src/packaging/rpm/rpmlint.toml")
@@ -212,7 +214,7 @@ pass "A: units name /usr/bin/domm-monitor and /etc/virdomm/monitor.conf"
 mkdir -p "$rootA/lib/systemd"
 cp -a /lib/systemd/system "$rootA/lib/systemd/"
 verify_out=$(systemd-analyze verify --root="$rootA" \
-  "$rootA"/usr/lib/systemd/system/domm-monitor-{memory.service,storage.service,storage.timer,alerts.service} \
+  "$rootA"/usr/lib/systemd/system/domm-monitor-{memory.service,storage.service,storage.timer,alerts.service,network.service} \
   $([ "$with_cli" = 1 ] && echo "$rootA/usr/lib/systemd/system/virdomm-alerts.service") 2>&1) ||
   fail "A: systemd-analyze verify: $verify_out"
 [ -z "$verify_out" ] || fail "A: systemd-analyze verify warns: $verify_out"
@@ -254,6 +256,9 @@ if grep -q '^libxenctrl' "$work/monitor.requires"; then
   fail "monitor: domm-monitor links libxenctrl"
 fi
 pass "monitor: no libxenctrl dependency"
+rpm -qp --requires "$monitor_rpm" | grep -qx 'suricata >= 7.0' ||
+  fail "monitor: no Requires on suricata >= 7.0"
+pass "monitor: requires suricata >= 7.0 (the network IDS runs it)"
 
 echo 'DOMM_MEMORY_ARGS="--edited-by-admin"' >>"$rootA/etc/virdomm/monitor.conf"
 root_rpm "$rootA" 0 -U --replacepkgs --nodeps "$dom0_rpm" "$monitor_rpm" \
@@ -292,7 +297,7 @@ esac
 exit 0
 EOF
 chmod 0755 "$rootB/usr/bin/systemctl"
-units="domm-monitor-memory.service domm-monitor-storage.service domm-monitor-storage.timer domm-monitor-alerts.service"
+units="domm-monitor-memory.service domm-monitor-storage.service domm-monitor-storage.timer domm-monitor-alerts.service domm-monitor-network.service"
 log=$rootB/systemctl.log
 count() { grep -cxF -e "$1" "$log" || true; }
 expect_count() { # WHAT COUNT LINE
