@@ -16,8 +16,9 @@ export VIRDOMM_RIG_DOMM_PRIVCMD
 VIRDOMM_RIG_DOMM_PRIVCMD=$(sed -n 's/^MODULE=//p' <<<"$lin")
 [ -f "$VIRDOMM_RIG_DOMM_PRIVCMD" ] || fail "linux-patches/build.sh gave no module"
 
-# The hook where libvirtd looks for it, then a reload so libvirtd notices it. The host's Xen
-# packages stay Debian's: the step checks that its libxenguest is the one dpkg installed.
+# The hook where libvirtd looks for it (and its network plugin where the hook looks for that),
+# then a reload so libvirtd notices it. The host's Xen packages stay Debian's: the step checks
+# that its libxenguest is the one dpkg installed.
 install_stack() {
   local h=$1
   "$rig" put "$h" "$repo/libvirt-hooks/virdomm-hook-reload" /usr/local/sbin/virdomm-hook-reload &&
@@ -26,6 +27,8 @@ install_stack() {
       { [ -z "$changed" ] || { echo "$pkg is not as Debian installed it: $changed" >&2; exit 1; }; } &&
       echo "libxenguest: $lib of $pkg $(dpkg-query -W -f="\${Version}" "$pkg"), as Debian installed it" &&
       install -D -m 755 /usr/local/bin/virdomm-hook /etc/libvirt/hooks/libxl.d/virdomm &&
+      plugin=$(grep -ao "/[[:alnum:]/._-]*/virdomm-hook-network.so" /usr/local/bin/virdomm-hook | head -1) &&
+      install -D -m 755 /usr/local/bin/virdomm-hook-network.so "$plugin" &&
       virdomm-hook-reload && sleep 2 && virsh -c xen:///system version >/dev/null'
 }
 
@@ -195,8 +198,38 @@ domm_disk="<disk type='file' device='disk'><driver name='phy' type='raw'/>\
 <source file='/var/lib/virdomm/shared-ro/domu/root.img'/><target dev='xvdb' bus='xen'/>\
 <readonly/></disk>"
 on_reboot=${on_reboot:-destroy}
+# With network=1 DomU gets a NIC on the bridge virdomm-br0, whose dom0 end 169.254.77.1 is the
+# peer DomU sends to, and Domain M a NIC on the empty bridge virdomm-mir0 (no uplink, nothing else
+# on it) with the MAC the pairing names: the mirror NIC, where M runs its IDS beside the memory
+# and storage checks. Both bridges are made on both hosts, as an admin makes them once.
+network=${network:-0}
+mirror_mac=00:16:3e:4d:00:01
+domu_mac=00:16:3e:55:00:01
+domm_nic="<interface type='bridge'><source bridge='virdomm-mir0'/><mac address='$mirror_mac'/></interface>"
+domu_nic="<interface type='bridge'><source bridge='virdomm-br0'/><mac address='$domu_mac'/></interface>"
+network_bridges() { # HOST
+  # The vif back end: an installed dom0 loads it at boot (modules-load.d); the rig's dom0s load
+  # only what every scenario needs.
+  on "$1" 'set -e
+    modprobe xen-netback
+    if ! ip link show virdomm-br0 >/dev/null 2>&1; then
+      ip link add virdomm-br0 type bridge
+      ip addr add 169.254.77.1/24 dev virdomm-br0
+      ip link set virdomm-br0 up
+    fi
+    if ! ip link show virdomm-mir0 >/dev/null 2>&1; then
+      ip link add virdomm-mir0 type bridge
+      ip link set virdomm-mir0 up
+    fi'
+}
 define_pair() {
   local h monitor="virdomm.monitor=memory,storage virdomm.interval=$interval_ms"
+  local m_devices=$domm_disk u_devices="" pair_network=()
+  if [ "$network" = 1 ]; then
+    monitor="virdomm.monitor=memory,storage,network virdomm.interval=$interval_ms"
+    m_devices=$domm_disk$domm_nic u_devices=$domu_nic pair_network=(--mirror-mac "$mirror_mac")
+    network_bridges host1 && network_bridges host2 || return 1
+  fi
   [ "${1:-}" = --unmonitored ] && monitor=""
   for h in host1 host2; do
     on "$h" 'for d in rig-domm rig-domu; do
@@ -207,16 +240,17 @@ define_pair() {
   # domain, as on a server; by default the rig's guests are destroyed instead, so that a TCG
   # triple fault of a guest (which Xen turns into a reboot) ends it and the runner sees it.
   on host1 "sed -e 's|<memory unit=.MiB.>[0-9]*</memory>|<memory unit=\"MiB\">384</memory>|' \
-      -e 's|rdinit=/init|rdinit=/init $monitor|' -e \"s|</devices>|$domm_disk</devices>|\" \
+      -e 's|rdinit=/init|rdinit=/init $monitor|' -e \"s|</devices>|$m_devices</devices>|\" \
       -e 's|<on_reboot>destroy</on_reboot>|<on_reboot>$on_reboot</on_reboot>|' \
       /mnt/rig/domains/domm.xml >/var/lib/virdomm/domm-pair.xml &&
-    sed 's|<on_reboot>destroy</on_reboot>|<on_reboot>$on_reboot</on_reboot>|' \
+    sed -e 's|<on_reboot>destroy</on_reboot>|<on_reboot>$on_reboot</on_reboot>|' \
+      -e \"s|</devices>|$u_devices</devices>|\" \
       /mnt/rig/domains/domu.xml >/var/lib/virdomm/domu-pair.xml &&
     virsh -c xen:///system define /var/lib/virdomm/domm-pair.xml &&
     virsh -c xen:///system define /var/lib/virdomm/domu-pair.xml" || return 1
   [ -n "$monitor" ] || return 0
   on host1 "virdomm -c xen:///system pair --monitor rig-domm --target rig-domu \
-      --interval $interval_ms --storage /dev/xvdb &&
+      --interval $interval_ms --storage /dev/xvdb ${pair_network[*]} &&
     virdomm -c xen:///system check"
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The project's dom0 binaries (virdomm, virdomm-hook, rig-read-guest-page) built for another
+# The project's dom0 binaries (virdomm, virdomm-hook and its network plugin, rig-read-guest-page) built for another
 # Debian release than this machine's, in a build root of that release (tests/setup/build-root.sh)
 # with the build packages of tests/setup/packages/build*.list, so that they link that release's
 # own libvirt, libxenctrl and Boost. Incremental: OUTDIR is a CMake build directory.
@@ -20,11 +20,11 @@ if [ "${CMAKE_CXX_COMPILER_LAUNCHER:-}" = ccache ] && [ -n "${CCACHE_DIR:-}" ]; 
   cache=(--bind "$CCACHE_DIR-$suite")
   launch="CCACHE_DIR=$CCACHE_DIR-$suite CCACHE_BASEDIR=$repo CCACHE_NOHASHDIR=true CMAKE_CXX_COMPILER_LAUNCHER=ccache CMAKE_C_COMPILER_LAUNCHER=ccache"
 fi
-log "building virdomm, virdomm-hook and rig-read-guest-page for $suite in $out"
+log "building virdomm, virdomm-hook, its network plugin and rig-read-guest-page for $suite in $out"
 "$repo/tests/setup/build-root.sh" --run "$root" --bind "$repo" --bind "$out" "${cache[@]}" -- \
   nice -n 10 env ${launch:-} sh -c 'cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$2/configure.log" 2>&1 ||
       { tail -20 "$2/configure.log" >&2; exit 1; }
-    cmake --build "$2" -j"$3" --target virdomm virdomm-hook rig-read-guest-page >"$2/build.log" 2>&1 ||
+    cmake --build "$2" -j"$3" --target virdomm virdomm-hook virdomm-hook-network rig-read-guest-page >"$2/build.log" 2>&1 ||
       { tail -40 "$2/build.log" >&2; exit 1; }' sh "$repo" "$out" "$(nproc)" ||
   { log "error: the $suite build failed (logs: $out/configure.log, $out/build.log)"; exit 1; }
 echo "$out"

@@ -100,7 +100,7 @@ rig_prepare_share() {
     # Debian release than this machine (built there by build-dom0-binaries.sh); Domain M's
     # domm-monitor always from this machine's build, with its libraries beside it.
     local name path dir
-    for name in virdomm virdomm-hook domm-monitor rig-read-guest-page; do
+    for name in virdomm virdomm-hook virdomm-hook-network.so domm-monitor rig-read-guest-page; do
       dir=$build_dir
       [ "$name" = domm-monitor ] || dir=${VIRDOMM_RIG_DOM0_BUILD_DIR:-$build_dir}
       path=$(find "$dir" -path "$dir/release-*" -prune -o -type f -name "$name" -perm -u+x \
@@ -114,7 +114,7 @@ rig_prepare_share() {
   # repacked as one archive (a second gzip member appended to the first was not unpacked). It
   # also gets DomU's kernel image (the memory checker's trusted image) and, when
   # VIRDOMM_RIG_DOMM_PRIVCMD names one, a xen-privcmd module to load instead of the kernel's.
-  local stage lib
+  local stage
   stage=$(mktemp -d)
   (cd "$stage" && zcat "$img/guests/domm-base.cpio.gz" | cpio -id --quiet)
   install -m 755 "$RIG_DIR/domm/init" "$stage/init"
@@ -125,15 +125,33 @@ rig_prepare_share() {
       install -D -m 644 "$VIRDOMM_RIG_DOMM_PRIVCMD" "$stage/lib/modules/xen-privcmd.ko"
       rig_log "Domain M gets xen-privcmd from $VIRDOMM_RIG_DOMM_PRIVCMD"
     fi
-    for lib in $(ldd "$share/bin/domm-monitor" | grep -o '/[^ ]*'); do
-      mkdir -p "$stage$(dirname "$lib")"
-      cp -L "$lib" "$stage$lib"
-    done
+    rig_stage_libraries "$stage" "$share/bin/domm-monitor"
+    # The network monitor's IDS: this machine's Suricata (Debian 12: bookworm-backports) with
+    # the project's own configuration and rules, where the packaged unit would find them.
+    if [ -x /usr/bin/suricata ]; then
+      local conf=$RIG_DIR/../../../src/monitor-guest/network/suricata
+      install -D -m 755 /usr/bin/suricata "$stage/usr/bin/suricata"
+      rig_stage_libraries "$stage" /usr/bin/suricata
+      install -D -m 644 "$conf/virdomm-suricata.yaml" "$stage/etc/virdomm/virdomm-suricata.yaml"
+      install -D -m 644 "$conf/virdomm.rules" "$stage/etc/virdomm/virdomm.rules"
+      install -D -m 644 -t "$stage/etc/suricata" /etc/suricata/classification.config \
+        /etc/suricata/reference.config
+    fi
   fi
   (cd "$stage" && find . -print0 | LC_ALL=C sort -z | cpio -o -0 -H newc -R 0:0 --quiet) |
     gzip -1 >"$share/images/domm-initrd.img"
   rm -rf "$stage"
   chmod -R a+rX "$share"
+}
+
+# rig_stage_libraries STAGE BINARY: the shared libraries BINARY loads (ldd), copied into STAGE
+# at their paths.
+rig_stage_libraries() {
+  local lib
+  for lib in $(ldd "$2" | grep -o '/[^ ]*'); do
+    mkdir -p "$1$(dirname "$lib")"
+    cp -L "$lib" "$1$lib"
+  done
 }
 
 # rig_start_host IDX IMAGE_DIR PORT XEN [SNAPSHOT_DIR]: with SNAPSHOT_DIR, the host resumes from
@@ -153,8 +171,10 @@ rig_start_host() {
     qemu-img create -q -f qcow2 -b "$img/dom0.raw" -F raw "$RIG_RUN/host$idx.qcow2"
   fi
   : >"$RIG_RUN/host$idx.serial.log"
+  # qemu64 with SSSE3, SSE4.1/4.2 and POPCNT, which every x86-64 server since 2008 has and
+  # Debian's Hyperscan (in Domain M's Suricata) needs at load: without them it dies of SIGILL.
   qemu-system-x86_64 -name "rig-host$idx" -machine q35 \
-    -accel "tcg,thread=$RIG_TCG_THREAD,tb-size=256" -cpu qemu64,+svm,+npt \
+    -accel "tcg,thread=$RIG_TCG_THREAD,tb-size=256" -cpu qemu64,+svm,+npt,+ssse3,+sse4.1,+sse4.2,+popcnt \
     -m "$RIG_HOST_MEM" -smp 2 -display none -no-reboot \
     -monitor "unix:$RIG_RUN/host$idx.mon,server=on,wait=off" \
     -serial "file:$RIG_RUN/host$idx.serial.log" \

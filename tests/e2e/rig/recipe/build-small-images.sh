@@ -44,8 +44,9 @@ busybox_tree "$tmp/dom0-initrd" virtio_pci virtio_blk ext4
 install -m 755 "$here/dom0-initrd-init" "$tmp/dom0-initrd/init"
 cpio_gz "$tmp/dom0-initrd" >"$boot/initrd.img"
 
-# DomU: an initramfs that mounts the NFS-held disk, and the disk's tiny root.
-busybox_tree "$tmp/domu-initrd" xen-blkfront ext4
+# DomU: an initramfs that mounts the NFS-held disk, and the disk's tiny root. The network front
+# end is loaded there too, for a scenario that gives DomU a NIC (modules stay after switch_root).
+busybox_tree "$tmp/domu-initrd" xen-blkfront ext4 xen-netfront
 install -m 755 "$here/domu-initrd-init" "$tmp/domu-initrd/init"
 cpio_gz "$tmp/domu-initrd" >"$export/domu/initrd.img"
 
@@ -53,6 +54,7 @@ busybox_tree "$tmp/domu-root"
 install -m 755 "$here/domu-init" "$tmp/domu-root/sbin/init"
 mkfs.ext4 -q -F -L domu-root -d "$tmp/domu-root" "$export/domu/root.img" 32M
 
-# Domain M: everything in its initramfs; blkfront for its read-only view of DomU's disk.
-busybox_tree "$tmp/domm" xen-blkfront
+# Domain M: everything in its initramfs; blkfront for its read-only view of DomU's disk,
+# netfront for its mirror NIC.
+busybox_tree "$tmp/domm" xen-blkfront xen-netfront
 cpio_gz "$tmp/domm" >"$guests/domm-base.cpio.gz"
