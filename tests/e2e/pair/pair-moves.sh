@@ -10,6 +10,9 @@
 #      baseline and without a false alert and catches a new kprobe and a new file; back to host1
 #      M first. M moves live when the hypervisor has shadow paging, non-live when it has not
 #      (m_moves=live or m_moves=nonlive: a hypervisor that moves M otherwise fails the run).
+# With network=1 (pair-steps.sh: DomU's NIC, M's mirror NIC) also the network monitor: the copy
+# of DomU's traffic made by the hook that binds, Suricata in M reporting DomU's DNS marker on
+# host1 and on host2, the alert in each dom0's log, nothing of the pair left on the host it left.
 # Sourced by the pair scenarios (scenarios/pair-*.sh) under run-scenario.sh; defines shut_down.
 # shellcheck shell=bash
 m_moves=${m_moves:-either}
@@ -64,10 +67,20 @@ step "M's checks are clean on host1" clean_checks host1 "$mark_m" 3
 say "Domain M also reads DomU's disk (attached read-only) and keeps a signed baseline of its files."
 step "M took a baseline of DomU's disk" baseline_taken host1 "$mark_m" 'virdomm-domm: storage baseline ' 300
 step "M's storage checks are clean on host1" storage_checks_name host1 "$mark_m" 2
+if [ "$network" = 1 ]; then
+  say "With a mirror NIC in the pairing, the binding hook copies DomU's traffic to M, where Suricata reads it."
+  step "the hook copies DomU's traffic to M's vif on host1" mirror_on host1
+  step "M's IDS captures on its mirror NIC" ids_running host1 "$mark_m"
+fi
 
 # --- 2. Tamper on host1 ----------------------------------------------------------------------
 say "Each dom0 runs the collector that carries Domain M's alerts into its alert log and journal."
 step "dom0's alert collectors run on host1 and host2" start_collectors
+if [ "$network" = 1 ]; then
+  say "DomU sends a DNS query for the marker name to its peer; Suricata in M must report it."
+  step "DomU's DNS marker is reported by M's IDS on host1" dns_marker_caught host1
+  step "M's network alert reaches host1's dom0, naming the pair" alert_delivered host1 network 'virdomm-marker\.test'
+fi
 say "Inside DomU, root sets a kprobe (INT3 in kernel text); M must report it, and dom0 get its alert."
 step "kprobe inside DomU is reported by M on host1" kprobe_caught host1
 step "M's alert about the kprobe reaches host1's dom0, naming the pair" alert_delivered host1 memory '"kprobe at '
@@ -85,6 +98,12 @@ say "virsh migrate --p2p: DomU (live), then Domain M, to host2. M keeps its base
 step "migrate DomU, then M, host1 -> host2" move_pair domu-first host1 host2 monitored
 step "the hook bound M to DomU on host2" bound_on host2
 step "M's checks are clean on host2 (no new baseline)" clean_checks host2 "$mark" 3
+if [ "$network" = 1 ]; then
+  step "the hook copies DomU's traffic to M's vif on host2" mirror_on host2
+  step "no copy and no vif of the pair remain on host1" no_mirror_left host1
+  step "DomU's DNS marker is reported by M's IDS on host2" dns_marker_caught host2
+  step "M's network alert raised on host2 reaches host2's dom0" alert_delivered host2 network 'virdomm-marker\.test'
+fi
 step "kprobe inside DomU on host2 is reported by M on host2" kprobe_caught host2
 step "kprobe removed on host2, M clean again" kprobe_removed host2
 step "M's storage checks on host2 name only what changed on host1" storage_checks_name host2 "$mark" 2
@@ -96,6 +115,9 @@ say "Back to host1 in the other order, Domain M first, then DomU: virdomm migrat
 step "virdomm migrate: M, then DomU, host2 -> host1" move_pair_virdomm monitor-first host2 host1
 step "the hook bound M to DomU on host1 again" bound_on host1
 step "M's checks are clean on host1 after the round trip" clean_checks host1 "$mark" 3
+if [ "$network" = 1 ]; then
+  step "the copy follows the pair back: on host1, none left on host2" mirror_followed host1 host2
+fi
 say "Right after the pair lands, root in DomU sets a kprobe: M's next check must report it."
 step "a kprobe set just after the move is caught by M's next check" kprobe_caught_by_next_check host1
 step "kprobe removed, M clean again after the round trip" kprobe_removed host1

@@ -224,8 +224,11 @@ network_bridges() { # HOST
 }
 define_pair() {
   local h monitor="virdomm.monitor=memory,storage virdomm.interval=$interval_ms"
-  local m_devices=$domm_disk u_devices="" pair_network=()
+  local m_devices=$domm_disk u_devices="" pair_network=() m_mib=384
   if [ "$network" = 1 ]; then
+    # M's whole system is in its RAM: with Suricata (about 27 MiB resident, 40 MiB of files)
+    # beside the memory baseline of Linux 6.12 (180 MiB at its peak), 384 MiB ran out.
+    m_mib=512
     monitor="virdomm.monitor=memory,storage,network virdomm.interval=$interval_ms"
     m_devices=$domm_disk$domm_nic u_devices=$domu_nic pair_network=(--mirror-mac "$mirror_mac")
     network_bridges host1 && network_bridges host2 || return 1
@@ -239,7 +242,7 @@ define_pair() {
   # With on_reboot=restart a reboot of either member makes libvirt start it again as a new
   # domain, as on a server; by default the rig's guests are destroyed instead, so that a TCG
   # triple fault of a guest (which Xen turns into a reboot) ends it and the runner sees it.
-  on host1 "sed -e 's|<memory unit=.MiB.>[0-9]*</memory>|<memory unit=\"MiB\">384</memory>|' \
+  on host1 "sed -e 's|<memory unit=.MiB.>[0-9]*</memory>|<memory unit=\"MiB\">$m_mib</memory>|' \
       -e 's|rdinit=/init|rdinit=/init $monitor|' -e \"s|</devices>|$m_devices</devices>|\" \
       -e 's|<on_reboot>destroy</on_reboot>|<on_reboot>$on_reboot</on_reboot>|' \
       /mnt/rig/domains/domm.xml >/var/lib/virdomm/domm-pair.xml &&
@@ -292,6 +295,47 @@ file_dropped_caught() { # HOST NAME
   storage_checks_name "$host" "$(lines_of "$host" rig-domm)" 2
 }
 
+# --- Network: the copy of DomU's traffic and M's IDS (network=1) ----------------------------
+# The copy on HOST: DomU's vif has both the ingress and the egress filter, each mirroring to
+# Domain M's vif (as tc lists them). The hook makes the copy right after it publishes the
+# binding, so it is given a few seconds.
+mirror_on() { # HOST
+  on "$1" 'u=$(xl domid rig-domu) && m=$(xl domid rig-domm) || exit 1
+    for i in $(seq 1 20); do
+      missing=""
+      for dir in ingress egress; do
+        tc filter show dev "vif$u.0" "$dir" | grep -q "Egress Mirror to device vif$m.0" ||
+          missing="$missing $dir"
+      done
+      [ -z "$missing" ] && { echo "vif$u.0 ingress and egress mirrored to vif$m.0"; exit 0; }
+      sleep 0.5
+    done
+    echo "no mirror of vif$u.0 to vif$m.0 for:$missing" >&2
+    tc filter show dev "vif$u.0" ingress >&2; grep -a "virdomm-hook.*mirror" /var/log/messages | tail -n 3 >&2
+    exit 1'
+}
+# Nothing of the pair on HOST after it left: no vif, no clsact qdisc on any device.
+no_mirror_left() { # HOST
+  on "$1" 'vifs=$(ip -o link show | grep -o "vif[0-9]*\.[0-9]*" | sort -u)
+    [ -z "$vifs" ] || { echo "vifs left on $(hostname): $vifs" >&2; exit 1; }
+    q=$(tc qdisc show | grep clsact)
+    [ -z "$q" ] || { echo "clsact qdiscs left: $q" >&2; exit 1; }
+    echo "no vif and no clsact qdisc left on $(hostname)"'
+}
+mirror_followed() { mirror_on "$1" && no_mirror_left "$2"; } # TO FROM
+ids_running() { # HOST FROM
+  wait_line "$1" rig-domm "$2" 'virdomm-domm: network \{.*"event":"suricata-running"' 300 | cut -c1-240
+}
+# DomU sends one DNS query for the marker name; M's watch reports Suricata's alert for it.
+dns_marker_caught() { # HOST
+  local from_u from_m
+  from_u=$(lines_of "$1" rig-domu) from_m=$(lines_of "$1" rig-domm)
+  send_domu "$1" virdomm-dns || return 1
+  wait_line "$1" rig-domu "$from_u" 'virdomm-domu: dns query for virdomm-marker.test sent' 60 >/dev/null ||
+    return 1
+  wait_line "$1" rig-domm "$from_m" 'virdomm-domm: network \{.*"event":"alert".*virdomm-marker\.test' 120 |
+    cut -c1-300
+}
 # --- Alerts: Domain M -> dom0 ----------------------------------------------------------------
 # dom0's end of the alert channel, `virdomm collect-alerts` (the virdomm-alerts service of an
 # installed host), run detached on HOST with its own output in a file.

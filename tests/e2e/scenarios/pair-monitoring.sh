@@ -10,9 +10,12 @@
 #      PVH guest cannot map foreign pages before Xen 4.19, and from 4.19 on its mappings would
 #      not survive a move, so with on-grant-failure="abort" the hook refuses its start, with
 #      that reason.
+# DomU has a NIC and Domain M a mirror NIC (network=1): scenarios 1-3 include the network
+# monitor, Suricata in M reporting DomU's DNS marker on each host the pair runs on.
 # Prints the `started` hook's run times and the monitoring gaps. The README's demo
 # (tests/demo.sh) narrates this scenario.
 # shellcheck shell=bash
+network=1
 source "$repo/tests/e2e/pair/pair-moves.sh"
 
 # --- 4. Save and restore on host1 ------------------------------------------------------------

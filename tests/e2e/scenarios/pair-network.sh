@@ -1,4 +1,7 @@
 # stacks: debian12-stock debian13
+# suite: extra
+# Kept out of the default suite: pair-monitoring runs the same network steps among its own
+# (network=1); this shorter run is for working on the network monitor alone.
 # The pair's network monitor on a distribution's own Xen: DomU has a NIC on a host bridge
 # (virdomm-br0, dom0's end 169.254.77.1), Domain M a receive-only NIC on an empty bridge whose
 # MAC the pairing names (`virdomm pair --mirror-mac`). When the pair binds, the hook copies both
@@ -11,45 +14,6 @@
 network=1
 source "$repo/tests/e2e/pair/pair-steps.sh"
 
-# The copy on HOST: DomU's vif has both the ingress and the egress filter, each mirroring to
-# Domain M's vif (as tc lists them). The hook makes the copy right after it publishes the
-# binding, so it is given a few seconds.
-mirror_on() { # HOST
-  on "$1" 'u=$(xl domid rig-domu) && m=$(xl domid rig-domm) || exit 1
-    for i in $(seq 1 20); do
-      missing=""
-      for dir in ingress egress; do
-        tc filter show dev "vif$u.0" "$dir" | grep -q "Egress Mirror to device vif$m.0" ||
-          missing="$missing $dir"
-      done
-      [ -z "$missing" ] && { echo "vif$u.0 ingress and egress mirrored to vif$m.0"; exit 0; }
-      sleep 0.5
-    done
-    echo "no mirror of vif$u.0 to vif$m.0 for:$missing" >&2
-    tc filter show dev "vif$u.0" ingress >&2; grep -a "virdomm-hook.*mirror" /var/log/messages | tail -n 3 >&2
-    exit 1'
-}
-# Nothing of the pair on HOST after it left: no vif, no clsact qdisc on any device.
-no_mirror_left() { # HOST
-  on "$1" 'vifs=$(ip -o link show | grep -o "vif[0-9]*\.[0-9]*" | sort -u)
-    [ -z "$vifs" ] || { echo "vifs left on $(hostname): $vifs" >&2; exit 1; }
-    q=$(tc qdisc show | grep clsact)
-    [ -z "$q" ] || { echo "clsact qdiscs left: $q" >&2; exit 1; }
-    echo "no vif and no clsact qdisc left on $(hostname)"'
-}
-ids_running() { # HOST FROM
-  wait_line "$1" rig-domm "$2" 'virdomm-domm: network \{.*"event":"suricata-running"' 300 | cut -c1-240
-}
-# DomU sends one DNS query for the marker name; M's watch reports Suricata's alert for it.
-dns_marker_caught() { # HOST
-  local from_u from_m
-  from_u=$(lines_of "$1" rig-domu) from_m=$(lines_of "$1" rig-domm)
-  send_domu "$1" virdomm-dns || return 1
-  wait_line "$1" rig-domu "$from_u" 'virdomm-domu: dns query for virdomm-marker.test sent' 60 >/dev/null ||
-    return 1
-  wait_line "$1" rig-domm "$from_m" 'virdomm-domm: network \{.*"event":"alert".*virdomm-marker\.test' 120 |
-    cut -c1-300
-}
 shut_down() {
   local g
   for g in rig-domm rig-domu; do
@@ -67,6 +31,7 @@ step "  ... host2" install_stack host2
 step "define DomU (NIC on virdomm-br0) and Domain M (mirror NIC), virdomm pair --mirror-mac" define_pair
 step "start DomU and Domain M on host1" start_pair
 step "the hook bound M to DomU on host1" bound_on host1
+step "M took a baseline of DomU's kernel" baseline_taken host1 "$mark_m" 'virdomm-domm: baseline ' 600
 step "the hook copies DomU's traffic to M's vif on host1" mirror_on host1
 step "M's IDS captures on its mirror NIC" ids_running host1 "$mark_m"
 step "dom0's alert collectors run on host1 and host2" start_collectors

@@ -119,7 +119,8 @@ rig_prepare_share() {
   (cd "$stage" && zcat "$img/guests/domm-base.cpio.gz" | cpio -id --quiet)
   install -m 755 "$RIG_DIR/domm/init" "$stage/init"
   if [ -e "$share/bin/domm-monitor" ]; then
-    install -D -m 755 "$share/bin/domm-monitor" "$stage/usr/bin/domm-monitor"
+    # Stripped: Domain M holds its whole system in RAM.
+    install -D -m 755 -s "$share/bin/domm-monitor" "$stage/usr/bin/domm-monitor"
     install -D -m 644 "$img/boot/vmlinuz" "$stage/boot/vmlinuz"
     if [ -n "${VIRDOMM_RIG_DOMM_PRIVCMD:-}" ]; then
       install -D -m 644 "$VIRDOMM_RIG_DOMM_PRIVCMD" "$stage/lib/modules/xen-privcmd.ko"
