@@ -145,7 +145,12 @@ std::string FormatAlertLine(const DeliveredAlert& alert) {
   if (alert.findings_omitted > 0) {
     out.Key("findings_omitted").Int(static_cast<std::int64_t>(alert.findings_omitted));
   }
-  return out.EndObject().Finish();
+  std::string line = out.EndObject().Finish();
+  // Finish() ends the document with a newline; the log adds its own line ends.
+  if (!line.empty() && line.back() == '\n') {
+    line.pop_back();
+  }
+  return line;
 }
 
 DeliveredAlert ParseAlertLine(const std::string& line) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "alerts/alert_collector.h"
+#include "alerts/alert_log.h"
 #include "alerts/alert_publisher.h"
 #include "alerts/alert_spool.h"
 #include "common/error.h"
@@ -134,6 +135,30 @@ TEST_F(ChannelTest, ADomUCannotInjectAlertsAndGarbageIsRefusedWithAReason) {
   ASSERT_EQ(round.problems.size(), 1U);
   EXPECT_NE(round.problems[0].find("not a JSON object"), std::string::npos) << round.problems[0];
   EXPECT_TRUE(collector.RunOnce(dom0).problems.empty()) << "a refusal is said once";
+}
+
+TEST_F(ChannelTest, TheLogHoldsOneAlertALineAndNothingElse) {
+  std::filesystem::path path = dir_ / "alerts.jsonl";
+  DeliveredAlert alert = ParseMonitorAlert(
+      R"({"spool":"0123456789abcdef0123456789abcdef","seq":1,"time":"t","monitor":"network",)"
+      R"("severity":"info","summary":"marker","findings":["dns: query virdomm-marker.test A"]})");
+  alert.host = "host1";
+  alert.received = "r";
+  DeliveredAlert second = alert;
+  second.seq = 2;
+  {
+    AlertLogWriter log(path);
+    log.Append({alert});
+    log.Append({second});
+  }
+  std::vector<std::string> lines;
+  ReadAlertLog(path, false, [&](const std::string& line) {
+    lines.push_back(line);
+    return true;
+  });
+  ASSERT_EQ(lines.size(), 2U);
+  EXPECT_EQ(ParseAlertLine(lines[0]).seq, 1U);
+  EXPECT_EQ(ParseAlertLine(lines[1]).seq, 2U);
 }
 
 TEST(DeliveredAlertTest, ALogLineReadsBackAndTextHasNoControlCharacters) {
