@@ -117,6 +117,7 @@ step "the hook bound M to DomU on host1 again" bound_on host1
 step "M's checks are clean on host1 after the round trip" clean_checks host1 "$mark" 3
 if [ "$network" = 1 ]; then
   step "the copy follows the pair back: on host1, none left on host2" mirror_followed host1 host2
+  step "DomU's DNS marker is reported by M's IDS on host1 after the round trip" dns_marker_caught host1
 fi
 say "Right after the pair lands, root in DomU sets a kprobe: M's next check must report it."
 step "a kprobe set just after the move is caught by M's next check" kprobe_caught_by_next_check host1
