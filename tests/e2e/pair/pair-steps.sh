@@ -223,16 +223,15 @@ network_bridges() { # HOST
     fi'
 }
 define_pair() {
-  local h monitor="virdomm.monitor=memory,storage virdomm.interval=$interval_ms"
-  local m_devices=$domm_disk u_devices="" pair_network=() m_mib=384
+  local h monitors=memory,storage m_devices=$domm_disk u_devices="" pair_network=() m_mib=384
   if [ "$network" = 1 ]; then
     # M's whole system is in its RAM: with Suricata (about 27 MiB resident, 40 MiB of files)
     # beside the memory baseline of Linux 6.12 (180 MiB at its peak), 384 MiB ran out.
-    m_mib=512
-    monitor="virdomm.monitor=memory,storage,network virdomm.interval=$interval_ms"
-    m_devices=$domm_disk$domm_nic u_devices=$domu_nic pair_network=(--mirror-mac "$mirror_mac")
+    m_mib=512 monitors+=,network m_devices+=$domm_nic u_devices=$domu_nic
+    pair_network=(--mirror-mac "$mirror_mac")
     network_bridges host1 && network_bridges host2 || return 1
   fi
+  local monitor="virdomm.monitor=$monitors virdomm.interval=$interval_ms"
   [ "${1:-}" = --unmonitored ] && monitor=""
   for h in host1 host2; do
     on "$h" 'for d in rig-domm rig-domu; do
