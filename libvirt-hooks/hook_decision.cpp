@@ -13,8 +13,6 @@ std::string_view ToString(ActionKind kind) {
       return "set-target";
     case ActionKind::kXsSetTarget:
       return "xs-set-target";
-    case ActionKind::kWriteTargetKey:
-      return "write-target";
     case ActionKind::kPublishState:
       return "publish";
     case ActionKind::kMirrorTraffic:
@@ -43,7 +41,6 @@ std::string Action::Describe() const {
       return out + " " + uuid;
     case ActionKind::kSetTarget:
     case ActionKind::kXsSetTarget:
-    case ActionKind::kWriteTargetKey:
       return out + pair();
     case ActionKind::kPublishState:
       out += " M=" + std::to_string(monitor) + " " + protocol::FormatStateValue(binding);
@@ -356,7 +353,6 @@ Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom
   d.tell_monitor_on_failure = m.domid;
   d.actions.push_back(Make(ActionKind::kSetTarget, m.domid, u.domid));
   d.actions.push_back(Make(ActionKind::kXsSetTarget, m.domid, u.domid));
-  d.actions.push_back(Make(ActionKind::kWriteTargetKey, m.domid, u.domid));
   d.actions.push_back(Publish(m.domid, Binding{BindingState::kBound, u.domid, u.uuid, ""}));
   AddMirror(d, what, dom, facts, m.domid, u.domid);
   return d;

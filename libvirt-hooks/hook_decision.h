@@ -11,12 +11,11 @@
 namespace virdomm {
 
 enum class ActionKind {
-  kRegister,        // write this domain's registration
-  kUnregister,      // remove it
-  kSetTarget,       // xc_domain_set_target(M, U)
-  kXsSetTarget,     // xs_set_target(M, U)
-  kWriteTargetKey,  // /local/domain/<M>/target = U
-  kPublishState,    // write /local/domain/<M>/virdomm/* and bump generation
+  kRegister,      // write this domain's registration
+  kUnregister,    // remove it
+  kSetTarget,     // xc_domain_set_target(M, U)
+  kXsSetTarget,   // xs_set_target(M, U)
+  kPublishState,  // /local/domain/<M>/virdomm/*, generation (+ <M>/target when bound)
   // Best effort, never a reason to fail the event (a failed `started` destroys the domain):
   kMirrorTraffic,        // copy DomU's vifs' traffic to Domain M's mirror vif
   kStopMirror,           // remove that copy from DomU's vifs

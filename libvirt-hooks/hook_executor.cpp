@@ -97,9 +97,6 @@ std::string Execute(const Action& action, HookContext& context, const PairRegist
     case ActionKind::kXsSetTarget:
       context.xen().XsSetTarget(action.monitor, action.target);
       return "";
-    case ActionKind::kWriteTargetKey:
-      context.xen().WriteTargetKey(action.monitor, action.target);
-      return "";
     case ActionKind::kPublishState:
       (void)context.xen().PublishBinding(action.monitor, action.binding);
       return "";
@@ -174,8 +171,15 @@ HookOutcome RunHook(const HookEvent& event, HookContext& context) {
   outcome.exit_code = decision.exit_code;
   outcome.reason = decision.reason;
 
+  bool mirror_loaded = false;
   for (const Action& action : decision.actions) {
     try {
+      if (IsBestEffort(action.kind) && !mirror_loaded) {
+        // Loading the plugin (libnl) is timed apart from its netlink work: both are downtime.
+        (void)Network(context);
+        mirror_loaded = true;
+        phases.End("load mirror");
+      }
       std::string line = Execute(action, context, registry);
       phases.End(std::string(ToString(action.kind)));
       outcome.executed.push_back(action.Describe());

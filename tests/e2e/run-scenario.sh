@@ -14,12 +14,13 @@
 #   run-scenario.sh --stack STACK --begin     a new run: empties its summary, saves the hosts once
 #   run-scenario.sh --stack STACK --end       prints the run's summary table, stops the hosts
 #   run-scenario.sh --list                    every scenario with the stacks it runs on
-# SCENARIO is a file name under scenarios/ (with or without .sh). Each step of a run is written
+# SCENARIO is a file name under scenarios/ (with or without .sh), or the path of a file in the
+# same form elsewhere (a benchmark: tests/bench/network/network-bench.sh). Each step of a run is written
 # to $VIRDOMM_RIG_CACHE/run-STACK/summary.tsv (scenario, step, result, seconds).
 set -uo pipefail
 e2e=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$e2e/../.." && pwd)
-usage() { sed -n '13,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '13,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 stack="" build_dir="" demo=0 action=run scenario=""
 while [ $# -gt 0 ]; do
@@ -73,11 +74,16 @@ case "$action" in
     ;;
 esac
 
-[ -n "$scenario" ] && [ -f "$e2e/scenarios/$scenario.sh" ] || { echo "no scenario '$scenario' in $e2e/scenarios" >&2; usage; }
-grep -Eq "^# stacks:.*(^|[ ,])$stack([ ,]|$)" "$e2e/scenarios/$scenario.sh" ||
+# A path (with a slash) names a file elsewhere, e.g. a benchmark under tests/bench/.
+if [[ "$scenario" == */* ]]; then
+  file=$(cd "$(dirname "$scenario")" 2>/dev/null && pwd)/$(basename "$scenario").sh
+  scenario=$(basename "$scenario")
+else
+  file="$e2e/scenarios/$scenario.sh"
+fi
+[ -n "$scenario" ] && [ -f "$file" ] || { echo "no scenario '$scenario' ($file)" >&2; usage; }
+grep -Eq "^# stacks:.*(^|[ ,])$stack([ ,]|$)" "$file" ||
   { echo "scenario $scenario does not run on stack $stack (its '# stacks:' line)" >&2; exit 2; }
-
-file="$e2e/scenarios/$scenario.sh"
 # dom0s of another Debian release than this machine's get the project's binaries built for it.
 if [ -n "$build_dir" ] && [ "$stack_suite" != "$(virdomm_apt_codename)" ]; then
   VIRDOMM_RIG_DOM0_BUILD_DIR=$("$repo/tests/e2e/rig/lib/build-dom0-binaries.sh" "$stack_suite" \

@@ -138,7 +138,6 @@ class LibxenHost final : public XenHost {
   std::optional<XenDomainInfo> FindDomainById(DomId domid) override;
   void SetTarget(DomId monitor, DomId target) override;
   void XsSetTarget(DomId monitor, DomId target) override;
-  void WriteTargetKey(DomId monitor, DomId target) override;
   std::optional<DomId> ReadTargetKey(DomId monitor) override;
   std::optional<PublishedBinding> ReadBinding(DomId monitor) override;
   std::uint64_t PublishBinding(DomId monitor, const Binding& binding) override;
@@ -281,10 +280,6 @@ void LibxenHost::XsWrite(xs_transaction_t t, const std::string& path, const std:
   }
 }
 
-void LibxenHost::WriteTargetKey(DomId monitor, DomId target) {
-  XsWrite(XBT_NULL, protocol::XenTargetPath(monitor), std::to_string(target), monitor);
-}
-
 std::optional<DomId> LibxenHost::ReadTargetKey(DomId monitor) {
   auto value = XsRead(XBT_NULL, protocol::XenTargetPath(monitor));
   return value ? protocol::ParseDomid(*value) : std::nullopt;
@@ -334,6 +329,10 @@ std::uint64_t LibxenHost::PublishBinding(DomId monitor, const Binding& binding) 
     XsWrite(t.Get(), protocol::BindingKeyPath(monitor, protocol::kStateKey),
             protocol::FormatStateValue(binding), monitor);
     XsWrite(t.Get(), generation_path, std::to_string(generation), monitor);
+    if (binding.state == BindingState::kBound && binding.target_domid) {
+      XsWrite(t.Get(), protocol::XenTargetPath(monitor), std::to_string(*binding.target_domid),
+              monitor);
+    }
     if (t.Commit()) {
       return generation;
     }

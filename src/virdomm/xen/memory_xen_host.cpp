@@ -78,11 +78,6 @@ void MemoryXenHost::XsSetTarget(DomId monitor, DomId target) {
   xs_target_[monitor] = target;
 }
 
-void MemoryXenHost::WriteTargetKey(DomId monitor, DomId target) {
-  calls_.push_back("write-target M=" + std::to_string(monitor) + " U=" + std::to_string(target));
-  target_key_[monitor] = target;
-}
-
 std::optional<DomId> MemoryXenHost::ReadTargetKey(DomId monitor) {
   auto it = target_key_.find(monitor);
   return it == target_key_.end() ? std::nullopt : std::optional<DomId>(it->second);
@@ -103,6 +98,9 @@ std::uint64_t MemoryXenHost::PublishBinding(DomId monitor, const Binding& bindin
   MaybeFail("publish", "xenstore: writing the pair state of Domain M " + std::to_string(monitor));
   PublishedBinding& published = bindings_[monitor];
   published.binding = binding;
+  if (binding.state == BindingState::kBound && binding.target_domid) {
+    target_key_[monitor] = *binding.target_domid;
+  }
   return ++published.generation;
 }
 

@@ -31,7 +31,6 @@ class MemoryXenHost final : public XenHost {
   std::optional<XenDomainInfo> FindDomainById(DomId domid) override;
   void SetTarget(DomId monitor, DomId target) override;
   void XsSetTarget(DomId monitor, DomId target) override;
-  void WriteTargetKey(DomId monitor, DomId target) override;
   std::optional<DomId> ReadTargetKey(DomId monitor) override;
   std::optional<PublishedBinding> ReadBinding(DomId monitor) override;
   std::uint64_t PublishBinding(DomId monitor, const Binding& binding) override;

@@ -51,15 +51,15 @@ class XenHost {
   virtual void SetTarget(DomId monitor, DomId target) = 0;
   // xs_set_target(M, U): M's xenstore connection may act on U's nodes.
   virtual void XsSetTarget(DomId monitor, DomId target) = 0;
-  // /local/domain/<M>/target = <U> (what Domain M's privcmd reads).
-  virtual void WriteTargetKey(DomId monitor, DomId target) = 0;
   // /local/domain/<M>/target, nullopt when absent or not a domid.
   virtual std::optional<DomId> ReadTargetKey(DomId monitor) = 0;
 
   // The keys under /local/domain/<M>/virdomm/, nullopt when there are none.
   virtual std::optional<PublishedBinding> ReadBinding(DomId monitor) = 0;
   // Writes the keys (readable by M, owned by dom0) and increments `generation` in one
-  // transaction; returns the new generation.
+  // transaction; returns the new generation. A `bound` binding also sets Xen's
+  // /local/domain/<M>/target = <U> (what Domain M's privcmd reads) in that transaction: M never
+  // sees the one without the other, and the bind costs one commit while DomU is paused.
   virtual std::uint64_t PublishBinding(DomId monitor, const Binding& binding) = 0;
 };
 

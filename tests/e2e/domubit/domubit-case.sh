@@ -101,12 +101,12 @@ fail() {
 # --- Start the pair on host1 -----------------------------------------------------------------
 domubit_start() {
   if [ "$via" = xl ]; then
-    # All through xl: the same PVH DomU as the rig's domu.xml.
+    # All through xl: the same PVH DomU as the rig's domu.xml (native TSC too).
     on host1 "printf '%s\n' 'name = \"rig-domu\"' 'type = \"pvh\"' 'memory = 128' 'vcpus = 1' \
         'kernel = \"/var/lib/virdomm/shared/kernel/vmlinuz\"' \
         'ramdisk = \"/var/lib/virdomm/shared/domu/initrd.img\"' 'extra = \"console=hvc0 loglevel=4\"' \
         'disk = [ \"format=raw,vdev=xvda,access=rw,target=/var/lib/virdomm/shared/domu/root.img\" ]' \
-        'on_reboot = \"destroy\"' >/var/lib/virdomm/domu.cfg" || fail "DomU's xl config"
+        'on_reboot = \"destroy\"' 'tsc_mode = \"native\"' >/var/lib/virdomm/domu.cfg" || fail "DomU's xl config"
     on host1 "xl domid rig-domu" >/dev/null 2>&1 || e2e_start_domu host1 --xl /var/lib/virdomm/domu.cfg ||
       fail "DomU (xl)"
     U=$(on host1 "xl domid rig-domu")
@@ -127,7 +127,7 @@ domubit_start() {
   if [ "$via" = xl ]; then
     on host1 "printf '%s\n' 'name = \"$name\"' 'type = \"pv\"' 'memory = 128' 'vcpus = 1' \
       'kernel = \"/var/lib/virdomm/shared/kernel/vmlinuz\"' 'ramdisk = \"/var/lib/virdomm/probe-initrd.img\"' \
-      'extra = \"$cmdline\"' 'on_reboot = \"destroy\"' >/var/lib/virdomm/probe.cfg &&
+      'extra = \"$cmdline\"' 'on_reboot = \"destroy\"' 'tsc_mode = \"native\"' >/var/lib/virdomm/probe.cfg &&
       xl create -p /var/lib/virdomm/probe.cfg" || fail "xl create"
     M=$(on host1 "xl domid $name")
   else

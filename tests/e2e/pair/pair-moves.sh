@@ -79,6 +79,7 @@ step "dom0's alert collectors run on host1 and host2" start_collectors
 if [ "$network" = 1 ]; then
   say "DomU sends a DNS query for the marker name to its peer; Suricata in M must report it."
   step "DomU's DNS marker is reported by M's IDS on host1" dns_marker_caught host1
+  step "DomU's HTTP marker is reported by M's IDS on host1" http_marker_caught host1
   step "M's network alert reaches host1's dom0, naming the pair" alert_delivered host1 network 'virdomm-marker\.test'
 fi
 say "Inside DomU, root sets a kprobe (INT3 in kernel text); M must report it, and dom0 get its alert."

@@ -220,6 +220,10 @@ network_bridges() { # HOST
     if ! ip link show virdomm-mir0 >/dev/null 2>&1; then
       ip link add virdomm-mir0 type bridge
       ip link set virdomm-mir0 up
+    fi
+    # The peer'"'"'s web server, for the HTTP marker (it answers 404: the request is what counts).
+    if [ -z "$(ss -Hltn "sport = :80")" ]; then
+      mkdir -p /var/lib/virdomm/www && busybox httpd -p 169.254.77.1:80 -h /var/lib/virdomm/www
     fi'
 }
 define_pair() {
@@ -333,6 +337,16 @@ dns_marker_caught() { # HOST
   wait_line "$1" rig-domu "$from_u" 'virdomm-domu: dns query for virdomm-marker.test sent' 60 >/dev/null ||
     return 1
   wait_line "$1" rig-domm "$from_m" 'virdomm-domm: network \{.*"event":"alert".*virdomm-marker\.test' 120 |
+    cut -c1-300
+}
+# DomU requests the marker URI from the peer's web server; M's watch reports Suricata's alert.
+http_marker_caught() { # HOST
+  local from_u from_m
+  from_u=$(lines_of "$1" rig-domu) from_m=$(lines_of "$1" rig-domm)
+  send_domu "$1" virdomm-http || return 1
+  wait_line "$1" rig-domu "$from_u" 'virdomm-domu: http request for /virdomm-marker-http sent' 60 >/dev/null ||
+    return 1
+  wait_line "$1" rig-domm "$from_m" 'virdomm-domm: network \{.*"event":"alert".*virdomm-marker-http' 120 |
     cut -c1-300
 }
 # --- Alerts: Domain M -> dom0 ----------------------------------------------------------------

@@ -263,9 +263,8 @@ TEST(HookDecision, TheMirrorComesLastAndOnlyWithANetworkElement) {
 }
 
 TEST(HookDecision, OnlyTheNetworkActionsAreBestEffort) {
-  for (ActionKind kind :
-       {ActionKind::kRegister, ActionKind::kUnregister, ActionKind::kSetTarget,
-        ActionKind::kXsSetTarget, ActionKind::kWriteTargetKey, ActionKind::kPublishState}) {
+  for (ActionKind kind : {ActionKind::kRegister, ActionKind::kUnregister, ActionKind::kSetTarget,
+                          ActionKind::kXsSetTarget, ActionKind::kPublishState}) {
     EXPECT_FALSE(IsBestEffort(kind)) << ToString(kind);
   }
   for (ActionKind kind :

@@ -13,8 +13,7 @@ namespace {
 
 using Actions = std::vector<std::string>;
 
-const Actions kBindM7U9 = {"set-target M=7 U=9", "xs-set-target M=7 U=9", "write-target M=7 U=9",
-                           "publish M=7 bound U=9"};
+const Actions kBindM7U9 = {"set-target M=7 U=9", "xs-set-target M=7 U=9", "publish M=7 bound U=9"};
 
 Actions Concat(Actions a, const Actions& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -82,7 +81,7 @@ TEST_F(HookSequence, RestoreOfMonitorAloneBindsTheRestoredMonitor) {
   EXPECT_EQ(restored.exit_code, 0) << LogText(bench.log);
   EXPECT_EQ(restored.executed,
             (Actions{"register web1-ids domid=12 role=monitor", "set-target M=12 U=9",
-                     "xs-set-target M=12 U=9", "write-target M=12 U=9", "publish M=12 bound U=9"}));
+                     "xs-set-target M=12 U=9", "publish M=12 bound U=9"}));
   EXPECT_EQ(bench.xen.XenTarget(12), 9U);
   EXPECT_EQ(bench.xen.Calls().back(), "publish M=12 bound U=9");
 }
@@ -120,9 +119,9 @@ TEST_F(HookSequence, RebootOfTargetIsFollowedByTheRestartedMonitor) {
   bench.Stop(m, 7);
   HookOutcome m_again = bench.Start(m, 11);
   EXPECT_EQ(m_again.exit_code, 0) << LogText(bench.log);
-  EXPECT_EQ(m_again.executed, (Actions{"register web1-ids domid=11 role=monitor",
-                                       "set-target M=11 U=10", "xs-set-target M=11 U=10",
-                                       "write-target M=11 U=10", "publish M=11 bound U=10"}));
+  EXPECT_EQ(m_again.executed,
+            (Actions{"register web1-ids domid=11 role=monitor", "set-target M=11 U=10",
+                     "xs-set-target M=11 U=10", "publish M=11 bound U=10"}));
   EXPECT_EQ(bench.xen.XenTarget(11), 10U);
   EXPECT_EQ(StateOf(bench.xen, 11), BindingState::kBound);
 }
