@@ -105,6 +105,8 @@ KernelBaseline TakeBaseline(GuestMemory& memory, const KernelModel& model,
   baseline.virtual_offset = placement.virtual_offset;
   baseline.text_link = model.text_link;
   baseline.created = UtcNow();
+  baseline.text_pages = placement.text_pages;
+  baseline.text_pages_equal_image = placement.text_pages_equal;
   for (const KernelRegion& region : model.regions) {
     BaselineRegion copy{region.name, region.start, std::vector<uint8_t>(region.end - region.start)};
     ReadPhysical(memory, placement.PhysicalOf(region.start, model.text_link), copy.bytes);
@@ -122,6 +124,7 @@ std::vector<uint8_t> SerializeBaseline(const KernelBaseline& baseline,
   header << "created " << baseline.created << "\n";
   header << "text-physical " << HexNumber(baseline.text_physical) << "\n";
   header << "text-link " << HexNumber(baseline.text_link) << "\n";
+  header << "image-pages " << baseline.text_pages_equal_image << " " << baseline.text_pages << "\n";
   if (baseline.virtual_offset) {
     header << "virtual-offset " << HexNumber(static_cast<uint64_t>(*baseline.virtual_offset))
            << "\n";
@@ -187,6 +190,16 @@ KernelBaseline ParseBaseline(std::span<const uint8_t> file, std::span<const uint
       baseline.text_physical = ParseNumber(value, "text-physical");
     } else if (name == "text-link") {
       baseline.text_link = ParseNumber(value, "text-link");
+    } else if (name == "image-pages") {
+      auto fields = SplitWords(value, 2);
+      if (fields.size() != 2) {
+        throw Error("baseline: bad image-pages line");
+      }
+      baseline.text_pages_equal_image = ParseNumber(fields[0], "image-pages");
+      baseline.text_pages = ParseNumber(fields[1], "image-pages");
+      if (baseline.text_pages_equal_image > baseline.text_pages) {
+        throw Error("baseline: more text pages equal to the image than text pages");
+      }
     } else if (name == "virtual-offset") {
       baseline.virtual_offset = static_cast<int64_t>(ParseNumber(value, "virtual-offset"));
     } else if (name == "region") {

@@ -39,6 +39,11 @@ struct KernelBaseline {
   std::optional<int64_t> virtual_offset;
   uint64_t text_link = 0;
   std::string created;  // UTC, ISO 8601
+  // The bytes are the running kernel's as first seen (trust on first use): only this many of
+  // its text pages were byte-identical to the trusted image when it was taken (relocations,
+  // alternatives and ftrace NOPs change the rest). 0 of 0 in files from before it was recorded.
+  std::size_t text_pages = 0;
+  std::size_t text_pages_equal_image = 0;
   std::vector<BaselineRegion> regions;
   std::vector<Acknowledgement> acknowledgements;
 

@@ -165,6 +165,13 @@ SiteVerdict JudgeSite(const PatchSite& site, std::span<const uint8_t> live,
 
 }  // namespace
 
+bool IsOnceKeyDone(const Change& change) {
+  const std::vector<uint8_t>& now = change.new_bytes;
+  bool nop = (now.size() == 2 && IsNop2(now)) || (now.size() == 5 && IsNop5(now));
+  return change.kind == ChangeKind::kJumpLabel && nop &&
+         change.static_key.starts_with("___once_key");
+}
+
 std::vector<ByteRun> DiffRuns(std::span<const uint8_t> old_bytes,
                               std::span<const uint8_t> new_bytes, uint64_t base) {
   std::vector<ByteRun> runs;

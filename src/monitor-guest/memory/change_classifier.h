@@ -53,6 +53,11 @@ std::vector<Change> ClassifyRuns(const RegionDiff& diff, const std::vector<ByteR
 bool IsLegalJumpLabelBytes(std::span<const uint8_t> site_bytes, uint64_t site,
                            uint64_t jump_target);
 bool IsLegalCallSiteBytes(std::span<const uint8_t> site_bytes);
+// A DO_ONCE static key (`___once_key`) now disabled at this site: the kernel's one-time
+// initialisation ran (net_get_random_once() at DomU's first TCP connection, for one) and Linux
+// never enables the key again. A one-way flip of a running kernel, not a change to report; the
+// report still lists where it happened.
+bool IsOnceKeyDone(const Change& change);
 // The link-time target of a CALL rel32, JMP rel32 or JMP rel8 at `site`, if the bytes are one.
 std::optional<uint64_t> BranchTarget(std::span<const uint8_t> site_bytes, uint64_t site);
 

@@ -93,6 +93,9 @@ CheckReport MemoryChecker::Check() {
   report.release = baseline_.release;
   report.text_physical = baseline_.text_physical;
   report.baseline_digest = baseline_digest_;
+  report.baseline_created = baseline_.created;
+  report.baseline_text_pages = baseline_.text_pages;
+  report.baseline_text_pages_equal_image = baseline_.text_pages_equal_image;
   VerifyPlacement();
   for (const WatchedRegion& watched : regions_) {
     const BaselineRegion& copy = *watched.baseline;
@@ -147,7 +150,7 @@ CheckReport MemoryChecker::Check() {
     context.targets = &judge;
     for (Change& change : ClassifyRuns(diff, runs, context)) {
       change.physical = baseline_.text_physical + (change.address - baseline_.text_link);
-      report.changes.push_back(std::move(change));
+      (IsOnceKeyDone(change) ? report.once_done : report.changes).push_back(std::move(change));
     }
   }
   ScanModuleArea(report);

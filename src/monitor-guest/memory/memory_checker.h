@@ -21,9 +21,16 @@ struct CheckReport {
   std::string release;
   uint64_t text_physical = 0;
   Digest baseline_digest{};
+  // Where the baseline came from: the running kernel at first sight, at this time, with this
+  // many of its text pages equal to the trusted image (KernelBaseline).
+  std::string baseline_created;
+  std::size_t baseline_text_pages = 0;
+  std::size_t baseline_text_pages_equal_image = 0;
   std::vector<Change> changes;
   // Jump-label flips held back by a watch until they last (JumpLabelSettling); not judged.
   std::vector<Change> settling;
+  // DO_ONCE keys the kernel disabled since the baseline (IsOnceKeyDone); not changes.
+  std::vector<Change> once_done;
   uint64_t bytes_compared = 0;
   uint64_t pages_compared = 0;
   uint64_t pages_changed = 0;

@@ -89,7 +89,19 @@ std::string FormatCheckText(const CheckReport& report) {
   out << "compared " << report.bytes_compared << " bytes in " << report.pages_compared
       << " pages in " << report.elapsed_ms << " ms; baseline sha256 "
       << ToHex(report.baseline_digest) << "\n";
+  out << "baseline: the running kernel at first sight, " << report.baseline_created << "; "
+      << report.baseline_text_pages_equal_image << " of " << report.baseline_text_pages
+      << " text pages equal to the trusted image then\n";
   out << ModuleAreaText(report.module_area);
+  if (!report.once_done.empty()) {
+    out << report.once_done.size()
+        << " one-time key(s) disabled since the baseline (DO_ONCE ran; Linux never re-enables "
+           "them):";
+    for (const Change& change : report.once_done) {
+      out << " " << change.location;
+    }
+    out << "\n";
+  }
   if (!report.settling.empty()) {
     out << report.settling.size()
         << " jump-label flip(s) settling: reported if they last (the kernel undoes some)\n";
@@ -126,6 +138,9 @@ std::string FormatCheckJson(const CheckReport& report) {
       << ",\"release\":" << JsonQuote(report.release)
       << ",\"text_physical\":" << JsonQuote(Hex(report.text_physical))
       << ",\"baseline_sha256\":" << JsonQuote(ToHex(report.baseline_digest))
+      << ",\"baseline\":{\"origin\":\"first-sight\",\"taken\":"
+      << JsonQuote(report.baseline_created) << ",\"text_pages\":" << report.baseline_text_pages
+      << ",\"text_pages_equal_image\":" << report.baseline_text_pages_equal_image << "}"
       << ",\"bytes_compared\":" << report.bytes_compared
       << ",\"pages_compared\":" << report.pages_compared
       << ",\"pages_changed\":" << report.pages_changed << ",\"elapsed_ms\":" << report.elapsed_ms
@@ -156,6 +171,12 @@ std::string FormatCheckJson(const CheckReport& report) {
   out << "],\"settling\":[";
   first = true;
   for (const Change& change : report.settling) {
+    out << (first ? "" : ",") << JsonQuote(change.location);
+    first = false;
+  }
+  out << "],\"once_done\":[";
+  first = true;
+  for (const Change& change : report.once_done) {
     out << (first ? "" : ",") << JsonQuote(change.location);
     first = false;
   }

@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "memory/baseline.h"
 #include "memory/memory_checker.h"
+#include "memory/report_format.h"
 
 namespace virdomm::monitor {
 namespace {
@@ -17,6 +18,8 @@ KernelBaseline SampleBaseline() {
   baseline.virtual_offset = 0x18e00000;
   baseline.text_link = 0xffffffff81000000;
   baseline.created = "2026-01-01T00:00:00Z";
+  baseline.text_pages = 3585;
+  baseline.text_pages_equal_image = 936;
   baseline.regions.push_back({"text", 0xffffffff81000000, std::vector<uint8_t>(10000, 0x90)});
   baseline.regions.push_back({"rodata", 0xffffffff82000000, std::vector<uint8_t>(3000, 0x41)});
   return baseline;
@@ -40,6 +43,33 @@ TEST(BaselineFileTest, RoundTrips) {
   ASSERT_EQ(parsed.acknowledgements.size(), 1u);
   EXPECT_EQ(parsed.acknowledgements[0].location, "__x64_sys_getpid+0x5");
   EXPECT_EQ(parsed.ContentDigest(), baseline.ContentDigest());
+  EXPECT_EQ(parsed.text_pages, 3585u);
+  EXPECT_EQ(parsed.text_pages_equal_image, 936u);
+}
+
+// The report says the baseline is the kernel as first seen, when, and how much of it the trusted
+// image vouched for: an admin reading a check knows what "clean" is measured against.
+TEST(BaselineFileTest, ChecksNameTheBaselinesOrigin) {
+  KernelBaseline baseline = ParseBaseline(SerializeBaseline(SampleBaseline(), kKey), kKey);
+  CheckReport report;
+  report.baseline_created = baseline.created;
+  report.baseline_text_pages = baseline.text_pages;
+  report.baseline_text_pages_equal_image = baseline.text_pages_equal_image;
+  EXPECT_NE(FormatCheckJson(report).find("\"baseline\":{\"origin\":\"first-sight\",\"taken\":"
+                                         "\"2026-01-01T00:00:00Z\",\"text_pages\":3585,"
+                                         "\"text_pages_equal_image\":936}"),
+            std::string::npos)
+      << FormatCheckJson(report);
+  EXPECT_NE(FormatCheckText(report).find("baseline: the running kernel at first sight, "
+                                         "2026-01-01T00:00:00Z; 936 of 3585 text pages equal"),
+            std::string::npos)
+      << FormatCheckText(report);
+}
+
+TEST(BaselineFileTest, ImagePagesAboveTextPagesAreRefused) {
+  KernelBaseline baseline = SampleBaseline();
+  baseline.text_pages_equal_image = baseline.text_pages + 1;
+  EXPECT_THROW(ParseBaseline(SerializeBaseline(baseline, kKey), kKey), Error);
 }
 
 TEST(BaselineFileTest, EveryTamperedByteIsRefused) {

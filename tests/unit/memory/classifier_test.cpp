@@ -74,6 +74,55 @@ TEST_F(ClassifierTest, JumpLabelToItsOwnTargetIsClassified) {
   EXPECT_EQ(changes[0].new_bytes, (std::vector<uint8_t>{0xe9, 0x3b, 0, 0, 0}));
 }
 
+// DO_ONCE: a `___once_key` is true at boot (the site a JMP to the one-time code) and disabled
+// for good once that code ran (net_get_random_once() at the first TCP connection): the site
+// becomes a NOP. That flip is the kernel's own, one way; the other way round is still reported.
+TEST(OnceKeyTest, ADisabledOnceKeyIsDoneAndNothingElseIs) {
+  Change done;
+  done.kind = ChangeKind::kJumpLabel;
+  done.static_key = "___once_key.0";
+  done.old_bytes = {0xeb, 0x2c};
+  done.new_bytes = {0x66, 0x90};
+  EXPECT_TRUE(IsOnceKeyDone(done));
+  Change five = done;
+  five.old_bytes = {0xe9, 0x3b, 0x00, 0x00, 0x00};
+  five.new_bytes = {0x0f, 0x1f, 0x44, 0x00, 0x00};
+  EXPECT_TRUE(IsOnceKeyDone(five));
+  Change enabled = done;
+  std::swap(enabled.old_bytes, enabled.new_bytes);
+  EXPECT_FALSE(IsOnceKeyDone(enabled)) << "a once key is never enabled again by Linux";
+  Change other_key = done;
+  other_key.static_key = "freezer_active";
+  EXPECT_FALSE(IsOnceKeyDone(other_key));
+  Change not_a_label = done;
+  not_a_label.kind = ChangeKind::kUnknownText;
+  EXPECT_FALSE(IsOnceKeyDone(not_a_label));
+}
+
+TEST(OnceKeyTest, ThroughTheClassifierTheSiteNamesItsOnceKey) {
+  SymbolTable symbols({{"_text", kBase, 'T'},
+                       {"secure_tcp_seq", kBase + 0x100, 'T'},
+                       {"___once_key.0", kBase + 0x900, 'D'},
+                       {"_end", kBase + 0x1000, 'B'}},
+                      SymbolSource::kSystemMap);
+  PatchSites sites({{kBase + 0x110, 2, SiteKind::kJumpLabel, kBase + 0x140, kBase + 0x900}});
+  ClassifyContext context;
+  context.symbols = &symbols;
+  context.sites = &sites;
+  std::vector<uint8_t> old_bytes(0x1000, 0x90);
+  old_bytes[0x110] = 0xeb;  // jmp rel8 from 0x110 to 0x140: rel = 0x140 - 0x112
+  old_bytes[0x111] = 0x2e;
+  std::vector<uint8_t> new_bytes = old_bytes;
+  new_bytes[0x110] = 0x66;  // the two-byte NOP the kernel writes when it disables the key
+  new_bytes[0x111] = 0x90;
+  RegionDiff diff{"text", kBase, old_bytes, new_bytes};
+  auto changes = ClassifyRuns(diff, DiffRuns(old_bytes, new_bytes, kBase), context);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, ChangeKind::kJumpLabel);
+  EXPECT_EQ(changes[0].static_key, "___once_key.0");
+  EXPECT_TRUE(IsOnceKeyDone(changes[0]));
+}
+
 TEST_F(ClassifierTest, JumpLabelToAnotherTargetIsARedirectedSite) {
   // jmp from 0x110 to 0x200 (func_b) instead of the entry's 0x150.
   Write(0x110, {0xe9, 0xeb, 0x00, 0x00, 0x00});
