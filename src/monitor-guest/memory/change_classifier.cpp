@@ -166,8 +166,10 @@ SiteVerdict JudgeSite(const PatchSite& site, std::span<const uint8_t> live,
 }  // namespace
 
 bool IsOnceKeyDone(const Change& change) {
+  // The site's bytes begin with the NOP (a 2-byte one is followed by the next instruction's
+  // bytes: sites are taken as 5 bytes long), as JudgeSite reads a constant site.
   const std::vector<uint8_t>& now = change.new_bytes;
-  bool nop = (now.size() == 2 && IsNop2(now)) || (now.size() == 5 && IsNop5(now));
+  bool nop = IsNop5(now) || IsNop2(now);
   return change.kind == ChangeKind::kJumpLabel && nop &&
          change.static_key.starts_with("___once_key");
 }

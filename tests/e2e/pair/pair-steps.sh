@@ -16,12 +16,14 @@ export VIRDOMM_RIG_DOMM_PRIVCMD
 VIRDOMM_RIG_DOMM_PRIVCMD=$(sed -n 's/^MODULE=//p' <<<"$lin")
 [ -f "$VIRDOMM_RIG_DOMM_PRIVCMD" ] || fail "linux-patches/build.sh gave no module"
 
-# The hook where libvirtd looks for it (and its network plugin where the hook looks for that),
+# The hook where libvirtd looks for it (its network plugin where the hook looks for that, and the
+# modules-load.d file of the mirror's kernel modules, as the package installs them),
 # then a reload so libvirtd notices it. The host's Xen packages stay Debian's: the step checks
 # that its libxenguest is the one dpkg installed.
 install_stack() {
   local h=$1
   "$rig" put "$h" "$repo/libvirt-hooks/virdomm-hook-reload" /usr/local/sbin/virdomm-hook-reload &&
+    "$rig" put "$h" "$repo/libvirt-hooks/virdomm-modules.conf" /usr/lib/modules-load.d/virdomm.conf &&
     on "$h" 'lib=$(readlink -f "$(ls /usr/lib/x86_64-linux-gnu/libxenguest.so.4.* | head -1)") &&
       pkg=$(dpkg -S "$lib" | cut -d: -f1) && changed=$(dpkg --verify "$pkg") &&
       { [ -z "$changed" ] || { echo "$pkg is not as Debian installed it: $changed" >&2; exit 1; }; } &&
@@ -208,10 +210,10 @@ domu_mac=00:16:3e:55:00:01
 domm_nic="<interface type='bridge'><source bridge='virdomm-mir0'/><mac address='$mirror_mac'/></interface>"
 domu_nic="<interface type='bridge'><source bridge='virdomm-br0'/><mac address='$domu_mac'/></interface>"
 network_bridges() { # HOST
-  # The vif back end: an installed dom0 loads it at boot (modules-load.d); the rig's dom0s load
-  # only what every scenario needs.
+  # The vif back end and the mirror's modules: an installed dom0 loads them at boot (Xen's and
+  # virdomm's modules-load.d); the rig's dom0s load only what every scenario needs.
   on "$1" 'set -e
-    modprobe xen-netback
+    modprobe -a xen-netback $(grep -v "^#" /usr/lib/modules-load.d/virdomm.conf)
     if ! ip link show virdomm-br0 >/dev/null 2>&1; then
       ip link add virdomm-br0 type bridge
       ip addr add 169.254.77.1/24 dev virdomm-br0

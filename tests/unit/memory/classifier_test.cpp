@@ -84,6 +84,10 @@ TEST(OnceKeyTest, ADisabledOnceKeyIsDoneAndNothingElseIs) {
   done.old_bytes = {0xeb, 0x2c};
   done.new_bytes = {0x66, 0x90};
   EXPECT_TRUE(IsOnceKeyDone(done));
+  Change as_seen = done;  // Linux 6.1 in DomU: the 2-byte form in a 5-byte site
+  as_seen.old_bytes = {0xeb, 0x2c, 0x48, 0xc7, 0xc2};
+  as_seen.new_bytes = {0x66, 0x90, 0x48, 0xc7, 0xc2};
+  EXPECT_TRUE(IsOnceKeyDone(as_seen));
   Change five = done;
   five.old_bytes = {0xe9, 0x3b, 0x00, 0x00, 0x00};
   five.new_bytes = {0x0f, 0x1f, 0x44, 0x00, 0x00};
@@ -105,7 +109,7 @@ TEST(OnceKeyTest, ThroughTheClassifierTheSiteNamesItsOnceKey) {
                        {"___once_key.0", kBase + 0x900, 'D'},
                        {"_end", kBase + 0x1000, 'B'}},
                       SymbolSource::kSystemMap);
-  PatchSites sites({{kBase + 0x110, 2, SiteKind::kJumpLabel, kBase + 0x140, kBase + 0x900}});
+  PatchSites sites({{kBase + 0x110, 5, SiteKind::kJumpLabel, kBase + 0x140, kBase + 0x900}});
   ClassifyContext context;
   context.symbols = &symbols;
   context.sites = &sites;
