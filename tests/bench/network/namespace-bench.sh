@@ -21,14 +21,14 @@ config=$src/src/monitor-guest/network/suricata/virdomm-suricata.yaml
 rules=$src/src/monitor-guest/network/suricata/virdomm.rules
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)" >&2; exit 2; }
 for f in "$monitor" "$tool"; do [ -x "$f" ] || { echo "no $f: build first" >&2; exit 2; }; done
-for t in suricata socat python3; do command -v "$t" >/dev/null || { echo "$t missing" >&2; exit 2; }; done
+for t in suricata socat python3 busybox; do command -v "$t" >/dev/null || { echo "$t missing" >&2; exit 2; }; done
 
 tag=vdb$$
 dom0=$tag-dom0 domu=$tag-domu mon=$tag-mon
 work=$(mktemp -d)
 watch_pid=
 cleanup() {
-  [ -z "$watch_pid" ] || kill "$watch_pid" 2>/dev/null || true
+  if [ -n "$watch_pid" ]; then kill "$watch_pid" 2>/dev/null && wait "$watch_pid" 2>/dev/null || true; fi
   for ns in "$dom0" "$domu" "$mon"; do
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
     ip netns del "$ns" 2>/dev/null || true
@@ -57,7 +57,8 @@ for _ in $(seq 300); do grep -q '"suricata-running"' "$work/watch.out" 2>/dev/nu
 grep -q '"suricata-running"' "$work/watch.out" || { echo "Suricata did not start" >&2; cat "$work/watch.err" >&2; exit 1; }
 
 rtt_ms() {
-  in_ns "$domu" ping -q -c "$count" -i 0.01 169.254.71.1 | sed -nE 's|^rtt [^=]*= [0-9.]+/([0-9.]+)/.*|\1|p'
+  in_ns "$domu" busybox ping -q -c "$count" -i 0.01 169.254.71.1 |
+    sed -nE 's|^round-trip [^=]*= [0-9.]+/([0-9.]+)/.*|\1|p'
 }
 # Receiver in dom0: first byte to end of stream, in MB/s (10^6 bytes).
 tcp_mbps() {

@@ -2,7 +2,8 @@
 # What the network monitor costs DomU, on the emulated Xen hosts. A benchmark, not a test: ctest
 # runs none of it. Run with the e2e runner (hosts, stack, step table and logs as for a scenario):
 #   tests/e2e/run-scenario.sh --stack debian12-stock --build-dir build tests/bench/network/network-bench.sh
-# then `run-scenario.sh --stack debian12-stock --end` stops the hosts.
+# then `run-scenario.sh --stack debian12-stock --end` stops the hosts. BENCH_ROUNDS (3),
+# BENCH_PINGS (50), BENCH_MIB (16), BENCH_MOVES (1; 0: the arms only).
 # The pair runs as in pair-monitoring (network=1: DomU's NIC on virdomm-br0, M's mirror NIC). In
 # one run, round by round, two arms alternate on the same bound pair on host1:
 #   - mirrored: the hook's copy of DomU's vif (tc clsact + mirred) to M's vif, Suricata reading it;
@@ -20,6 +21,7 @@
 # shellcheck shell=bash
 network=1
 rounds=${BENCH_ROUNDS:-3}
+moves=${BENCH_MOVES:-1} # 0: no moves, only the arms
 send_mib=${BENCH_MIB:-16}
 pings=${BENCH_PINGS:-50}
 source "$repo/tests/e2e/pair/pair-steps.sh"
@@ -184,6 +186,7 @@ step "M's checks are clean on host1" clean_checks host1 "$mark_m" 2
 step "M's IDS captures on its mirror NIC" ids_running host1 "$mark_m"
 step "the hook copies DomU's traffic to M's vif on host1" mirror_on host1
 step "the pair's domain ids on host1" pair_domids host1
+step "DomU's HTTP marker is reported by M's IDS (the arms' traffic is seen)" http_marker_caught host1
 for r in $(seq 1 "$rounds"); do
   step "round $r: both arms on host1" run_round "$r"
 done
@@ -194,5 +197,6 @@ suricata_drops() {
   echo "Suricata's drop reports on host1: $n"
 }
 step "Suricata's drop reports" suricata_drops
+[ "$moves" = 1 ] || finish 0
 step "DomU-first move host1 -> host2 while DomU pings" moved_watched domu-first host1 host2
 step "M-first move host2 -> host1 while DomU pings" moved_watched m-first host2 host1
