@@ -100,6 +100,10 @@ expect_file "$work/dom0.files" drwxr-xr-x "" /etc/libvirt/hooks/libxl.d
 if [ "$with_hook" = 1 ]; then
   expect_file "$work/dom0.files" -rwxr-xr-x "" /etc/libvirt/hooks/libxl.d/virdomm
 fi
+if [ "$with_hook" = 1 ]; then
+  # The mirror's kernel modules, loaded at boot by systemd-modules-load.
+  expect_file "$work/dom0.files" -rw-r--r-- "" /usr/lib/modules-load.d/virdomm.conf
+fi
 if [ "$with_hook_reload" = 1 ]; then
   expect_file "$work/dom0.files" -rwxr-xr-x "" /usr/sbin/virdomm-hook-reload
 fi
@@ -125,7 +129,7 @@ if [ "$with_examples" = 1 ]; then
     fail "dom0: no example domain XML under /usr/share/doc/virdomm/examples"
   pass "dom0: example domain XML under /usr/share/doc/virdomm/examples"
 fi
-expect_only "$work/dom0.files" '^(/etc/libvirt/hooks(/libxl\.d(/virdomm)?)?|/usr/lib(64)?/virdomm(/virdomm-hook-network\.so)?|/usr/bin/virdomm|/usr/sbin/virdomm-hook-reload|/usr/lib/systemd/system/virdomm-alerts\.service|/usr/share/virdomm(/.*)?|/usr/share/man/man1/virdomm\.1(\.gz)?|/usr/share/doc/virdomm(/.*)?|/usr/share/licenses/virdomm(/.*)?|/usr/lib/\.build-id(/.*)?)$'
+expect_only "$work/dom0.files" '^(/etc/libvirt/hooks(/libxl\.d(/virdomm)?)?|/usr/lib(64)?/virdomm(/virdomm-hook-network\.so)?|/usr/lib/modules-load\.d/virdomm\.conf|/usr/bin/virdomm|/usr/sbin/virdomm-hook-reload|/usr/lib/systemd/system/virdomm-alerts\.service|/usr/share/virdomm(/.*)?|/usr/share/man/man1/virdomm\.1(\.gz)?|/usr/share/doc/virdomm(/.*)?|/usr/share/licenses/virdomm(/.*)?|/usr/lib/\.build-id(/.*)?)$'
 
 expect_file "$work/monitor.files" -rwxr-xr-x "" /usr/bin/domm-monitor
 for unit in domm-monitor-memory.service domm-monitor-storage.service \
