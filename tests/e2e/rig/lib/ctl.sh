@@ -36,7 +36,9 @@ rig_ctl() {
       *) case $state in out) echo "$line" >>"$tmp/out" ;; err) echo "$line" >>"$tmp/err" ;; esac ;;
     esac
   done
-  kill "$pid" 2>/dev/null || true
+  # SIGKILL: a socat told SIGTERM after a timeout was seen to keep polling, and the wait below
+  # then held the run (and the host's one control channel) for 20 minutes.
+  kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   exec {lock_fd}>&-
   if [ "$state" = done ]; then
