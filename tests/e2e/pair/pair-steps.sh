@@ -331,25 +331,22 @@ mirror_followed() { mirror_on "$1" && no_mirror_left "$2"; } # TO FROM
 ids_running() { # HOST FROM
   wait_line "$1" rig-domm "$2" 'virdomm-domm: network \{.*"event":"suricata-running"' 300 | cut -c1-240
 }
-# DomU sends one DNS query for the marker name; M's watch reports Suricata's alert for it.
-dns_marker_caught() { # HOST
+# DomU runs the console COMMAND, says SENT on its console, and M's watch reports Suricata's
+# alert whose line matches MARKER.
+marker_caught() { # HOST COMMAND SENT MARKER
   local from_u from_m
   from_u=$(lines_of "$1" rig-domu) from_m=$(lines_of "$1" rig-domm)
-  send_domu "$1" virdomm-dns || return 1
-  wait_line "$1" rig-domu "$from_u" 'virdomm-domu: dns query for virdomm-marker.test sent' 60 >/dev/null ||
-    return 1
-  wait_line "$1" rig-domm "$from_m" 'virdomm-domm: network \{.*"event":"alert".*virdomm-marker\.test' 120 |
-    cut -c1-300
+  send_domu "$1" "$2" || return 1
+  wait_line "$1" rig-domu "$from_u" "$3" 60 >/dev/null || return 1
+  wait_line "$1" rig-domm "$from_m" "virdomm-domm: network \\{.*\"event\":\"alert\".*$4" 120 | cut -c1-300
 }
-# DomU requests the marker URI from the peer's web server; M's watch reports Suricata's alert.
+# One DNS query for the marker name (no answer needed: the query matches the rule).
+dns_marker_caught() { # HOST
+  marker_caught "$1" virdomm-dns 'virdomm-domu: dns query for virdomm-marker.test sent' 'virdomm-marker\.test'
+}
+# A request for the marker URI to the peer's web server.
 http_marker_caught() { # HOST
-  local from_u from_m
-  from_u=$(lines_of "$1" rig-domu) from_m=$(lines_of "$1" rig-domm)
-  send_domu "$1" virdomm-http || return 1
-  wait_line "$1" rig-domu "$from_u" 'virdomm-domu: http request for /virdomm-marker-http sent' 60 >/dev/null ||
-    return 1
-  wait_line "$1" rig-domm "$from_m" 'virdomm-domm: network \{.*"event":"alert".*virdomm-marker-http' 120 |
-    cut -c1-300
+  marker_caught "$1" virdomm-http 'virdomm-domu: http request for /virdomm-marker-http sent' 'virdomm-marker-http'
 }
 # --- Alerts: Domain M -> dom0 ----------------------------------------------------------------
 # dom0's end of the alert channel, `virdomm collect-alerts` (the virdomm-alerts service of an
