@@ -7,7 +7,7 @@
 #                        failed multicall). The case passes when that is observed.
 #   probe_stack=virdomm: virdomm's xen-privcmd (linux-patches/) in M. EXPECTED: M drops its
 #                        foreign mapping at suspend, and once bound again
-#                        (tools/domubit_bind.cpp, the hook's job in production) M re-makes the
+#                        (tools/domubit_bind.cpp: the product's bind, the hook's decision) M re-makes the
 #                        mapping itself: its probe waits through the gap and goes on with the
 #                        same target hash and its own page.
 # shellcheck shell=bash
@@ -41,8 +41,10 @@ put_on() { retry255 "$rig" put "$@"; }
 domubit_build() {
   g++ -std=c++20 -O2 -Wall -Wextra -Werror -static -fstack-protector-strong \
     -o "$work/domubit-probe" "$here/tools/domubit_probe.cpp" || fail "building domubit-probe"
-  g++ -std=gnu++20 -O2 -Wall -Wextra -Werror -I"$repo/src/virdomm" -o "$work/domubit-bind" \
-    "$here/tools/domubit_bind.cpp" -lxenctrl -lxenstore || fail "building domubit-bind"
+  # The bind: the project's build of tools/domubit_bind.cpp (the product's Xen backend), among
+  # the dom0 binaries the rig's share holds.
+  cp "$VIRDOMM_RIG_RUN/share/bin/domubit-bind" "$work/domubit-bind" ||
+    fail "no domubit-bind among the dom0 binaries (run with --build-dir)"
   local guest_abi
   guest_abi=$(cat "$(rig_image_dir)/boot/kernel-version") || fail "no kernel version in the rig's images"
   lin=$("$repo/linux-patches/build.sh" --abi "$guest_abi") || fail "linux-patches/build.sh --abi $guest_abi"
