@@ -10,6 +10,8 @@
 #      baseline and without a false alert and catches a new kprobe and a new file; back to host1
 #      M first. M moves live when the hypervisor has shadow paging, non-live when it has not
 #      (m_moves=live or m_moves=nonlive: a hypervisor that moves M otherwise fails the run).
+#      The way back is `virdomm migrate`; with interrupt_virdomm_migrate=1 the admin sends it
+#      SIGTERM during the first move, and the pair must still end together on host1.
 # With network=1 (pair-steps.sh: DomU's NIC, M's mirror NIC) also the network monitor: the copy
 # of DomU's traffic made by the hook that binds, Suricata in M reporting DomU's DNS marker on
 # host1 and on host2, the alert in each dom0's log, nothing of the pair left on the host it left.
@@ -112,8 +114,14 @@ step "a file written on DomU's disk on host2 is reported by M on host2" file_dro
 step "M's alert raised on host2 reaches host2's dom0 (the spool moved with M)" \
   alert_delivered_once_in_order host2 storage "added /etc/planted-on-host2"
 
-say "Back to host1 in the other order, Domain M first, then DomU: virdomm migrate moves both."
-step "virdomm migrate: M, then DomU, host2 -> host1" move_pair_virdomm monitor-first host2 host1
+if [ -n "${interrupt_virdomm_migrate:-}" ]; then
+  say "Back to host1 in the other order, Domain M first, then DomU: virdomm migrate moves both, and the admin interrupts it during M's move."
+  step "virdomm migrate: M, then DomU, host2 -> host1, interrupted: the pair still moves together" \
+    move_pair_virdomm monitor-first host2 host1 interrupted
+else
+  say "Back to host1 in the other order, Domain M first, then DomU: virdomm migrate moves both."
+  step "virdomm migrate: M, then DomU, host2 -> host1" move_pair_virdomm monitor-first host2 host1
+fi
 step "the hook bound M to DomU on host1 again" bound_on host1
 step "M's checks are clean on host1 after the round trip" clean_checks host1 "$mark" 3
 if [ "$network" = 1 ]; then
