@@ -41,10 +41,13 @@ put_on() { retry255 "$rig" put "$@"; }
 domubit_build() {
   g++ -std=c++20 -O2 -Wall -Wextra -Werror -static -fstack-protector-strong \
     -o "$work/domubit-probe" "$here/tools/domubit_probe.cpp" || fail "building domubit-probe"
-  # The bind: the project's build of tools/domubit_bind.cpp (the product's Xen backend), among
-  # the dom0 binaries the rig's share holds.
-  cp "$VIRDOMM_RIG_RUN/share/bin/domubit-bind" "$work/domubit-bind" ||
-    fail "no domubit-bind among the dom0 binaries (run with --build-dir)"
+  # The bind: the project's build of tools/domubit_bind.cpp (the product's Xen backend), for
+  # the dom0s' Debian release.
+  local dom0_build=${VIRDOMM_RIG_DOM0_BUILD_DIR:-${build_dir:-}} bind
+  bind=$([ -n "$dom0_build" ] && find "$dom0_build" -path "$dom0_build/release-*" -prune -o \
+    -type f -name domubit-bind -perm -u+x -print -quit 2>/dev/null)
+  [ -n "$bind" ] && cp "$bind" "$work/domubit-bind" ||
+    fail "no domubit-bind in the build directory (run with --build-dir)"
   local guest_abi
   guest_abi=$(cat "$(rig_image_dir)/boot/kernel-version") || fail "no kernel version in the rig's images"
   lin=$("$repo/linux-patches/build.sh" --abi "$guest_abi") || fail "linux-patches/build.sh --abi $guest_abi"

@@ -100,8 +100,7 @@ rig_prepare_share() {
     # Debian release than this machine (built there by build-dom0-binaries.sh); Domain M's
     # domm-monitor always from this machine's build, with its libraries beside it.
     local name path dir
-    for name in virdomm virdomm-hook virdomm-hook-network.so domm-monitor rig-read-guest-page \
-      domubit-bind; do
+    for name in virdomm virdomm-hook virdomm-hook-network.so domm-monitor rig-read-guest-page; do
       dir=$build_dir
       [ "$name" = domm-monitor ] || dir=${VIRDOMM_RIG_DOM0_BUILD_DIR:-$build_dir}
       path=$(find "$dir" -path "$dir/release-*" -prune -o -type f -name "$name" -perm -u+x \
