@@ -85,6 +85,26 @@ TEST(StorageBaseline, RoundTripKeepsEveryField) {
     ExpectSame(parsed.records[i], original.records[i]);
 }
 
+// A baseline written by an earlier build (tests/data/storage/baseline-v1.db, Sample() under
+// kKey) still verifies and parses, and the same baseline serialises to the same bytes: the
+// format and its MAC never change under an existing deployment.
+TEST(StorageBaseline, FileOfAnEarlierBuildVerifiesAndIsReproduced) {
+  std::ifstream in(std::string(VIRDOMM_TEST_DATA_DIR) + "/storage/baseline-v1.db",
+                   std::ios::binary);
+  ASSERT_TRUE(in);
+  std::string golden((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(
+      golden.ends_with("hmac-sha256 "
+                       "0e551e413aebd22198902d4a7664d5e512fa0a707b47a9edf7101e98831cda98\n"));
+  Baseline parsed = ParseBaseline(golden, kKey);
+  Baseline original = Sample();
+  EXPECT_EQ(parsed.source, original.source);
+  ASSERT_EQ(parsed.records.size(), original.records.size());
+  for (size_t i = 0; i < parsed.records.size(); ++i)
+    ExpectSame(parsed.records[i], original.records[i]);
+  EXPECT_EQ(SerializeBaseline(original, kKey), golden);
+}
+
 TEST(StorageBaseline, EveryFlippedByteIsRefused) {
   std::string bytes = SerializeBaseline(Sample(), kKey);
   for (size_t i = 0; i < bytes.size(); ++i) {
