@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/hex.h"
 #include "common/unique_handle.h"
-#include "memory/hex_text.h"
 #include "memory/kernel_image_file.h"
 
 namespace virdomm::monitor {

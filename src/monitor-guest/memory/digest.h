@@ -38,7 +38,6 @@ class HmacSha256 {
 };
 
 Digest Sha256Of(std::span<const uint8_t> bytes);
-std::string ToHex(std::span<const uint8_t> bytes);
 // Constant-time equality, for comparing MACs.
 bool DigestsEqual(const Digest& a, const Digest& b);
 

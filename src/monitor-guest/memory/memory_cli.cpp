@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/hex.h"
 #include "common/json_writer.h"
 #include "common/protocol/binding_state.h"
 #include "memory/baseline.h"
@@ -356,7 +357,7 @@ int RunCommand(const MemoryOptions& options) {
     KernelBaseline baseline = TakeBaseline(*memory, model, placement);
     SaveBaseline(*options.baseline, baseline, key);
     std::cout << "baseline of " << model.release << " (" << baseline.Bytes()
-              << " bytes of text and rodata, sha256 " << ToHex(baseline.ContentDigest())
+              << " bytes of text and rodata, sha256 " << HexEncode(baseline.ContentDigest())
               << ") written to " << *options.baseline << "\n";
     return kExitOk;
   }

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/hex.h"
 #include "common/unique_handle.h"
 
 namespace virdomm::monitor {
@@ -36,26 +37,17 @@ std::string Hmac(const HmacKey& key, std::string_view data) {
 }
 
 std::string Escape(std::string_view raw) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(raw.size());
   for (unsigned char c : raw) {
     if (c <= 0x20 || c >= 0x7f || c == '%' || c == ',' || c == '=') {
       out += '%';
-      out += kDigits[c >> 4];
-      out += kDigits[c & 15];
+      AppendHexByte(out, c, HexCase::kUpper);
     } else {
       out += static_cast<char>(c);
     }
   }
   return out;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 std::string Unescape(std::string_view text) {
@@ -67,8 +59,8 @@ std::string Unescape(std::string_view text) {
       continue;
     }
     if (i + 2 >= text.size()) throw BaselineError("truncated escape");
-    int high = HexValue(text[i + 1]);
-    int low = HexValue(text[i + 2]);
+    int high = HexDigitValue(text[i + 1]);
+    int low = HexDigitValue(text[i + 2]);
     if (high < 0 || low < 0) throw BaselineError("bad escape");
     out += static_cast<char>(high * 16 + low);
     i += 2;
@@ -77,15 +69,9 @@ std::string Unescape(std::string_view text) {
 }
 
 std::string FromHex(std::string_view hex) {
-  if (hex.size() % 2 != 0) throw BaselineError("odd-length hex");
-  std::string out(hex.size() / 2, '\0');
-  for (size_t i = 0; i < out.size(); ++i) {
-    int high = HexValue(hex[2 * i]);
-    int low = HexValue(hex[2 * i + 1]);
-    if (high < 0 || low < 0) throw BaselineError("bad hex digit");
-    out[i] = static_cast<char>(high * 16 + low);
-  }
-  return out;
+  std::optional<std::string> bytes = HexDecode(hex);
+  if (!bytes) throw BaselineError("bad hex: odd length or not a hex digit");
+  return std::move(*bytes);
 }
 
 template <typename T>
@@ -131,13 +117,14 @@ std::string SerializeRecord(const FileRecord& r) {
   std::string xattrs;
   for (const auto& [name, value] : r.xattrs) {
     if (!xattrs.empty()) xattrs += ',';
-    xattrs += Escape(name) + "=" + ToHex(value);
+    xattrs += Escape(name) + "=" + HexEncode(value);
   }
   std::string digests;
   for (size_t i = 0; i < kDigestAlgorithmCount; ++i) {
     if (r.digests[i].empty()) continue;
     if (!digests.empty()) digests += ',';
-    digests += std::string(ToString(static_cast<DigestAlgorithm>(i))) + "=" + ToHex(r.digests[i]);
+    digests +=
+        std::string(ToString(static_cast<DigestAlgorithm>(i))) + "=" + HexEncode(r.digests[i]);
   }
   char attributes[16];
   (void)std::snprintf(attributes, sizeof attributes, "%x", r.attributes);
@@ -220,7 +207,7 @@ std::string Sha256Hex(std::string_view bytes) {
   if (EVP_Digest(bytes.data(), bytes.size(), out, &length, EVP_sha256(), nullptr) != 1) {
     throw Error("SHA-256 failed");
   }
-  return ToHex(std::string_view(reinterpret_cast<const char*>(out), length));
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(out), length));
 }
 
 HmacKey LoadKey(const std::string& path) {
@@ -265,7 +252,7 @@ std::string SerializeBaseline(const Baseline& baseline, const HmacKey& key) {
   out += "entries " + std::to_string(baseline.records.size()) + "\n";
   for (const FileRecord& record : baseline.records) out += SerializeRecord(record);
   out += "end " + std::to_string(baseline.records.size()) + "\n";
-  out += std::string(kTrailerTag) + ToHex(Hmac(key, out)) + "\n";
+  out += std::string(kTrailerTag) + HexEncode(Hmac(key, out)) + "\n";
   return out;
 }
 

@@ -19,9 +19,9 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/hex.h"
 #include "memory/baseline.h"
 #include "memory/file_memory.h"
-#include "memory/hex_text.h"
 #include "memory/kernel_locator.h"
 #include "memory/kernel_model.h"
 #include "memory/memory_checker.h"

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "common/error.h"
+#include "common/hex.h"
 #include "memory/baseline.h"
 #include "memory/memory_checker.h"
 #include "memory/report_format.h"
@@ -58,7 +59,7 @@ TEST(BaselineFileTest, FileOfAnEarlierBuildVerifiesAndIsReproduced) {
   std::vector<uint8_t> golden((std::istreambuf_iterator<char>(in)),
                               std::istreambuf_iterator<char>());
   ASSERT_GT(golden.size(), 32U);
-  EXPECT_EQ(ToHex(std::span(golden).last(32)),
+  EXPECT_EQ(HexEncode(std::span(golden).last(32)),
             "e2deb79330eaa349192ebe691e8fe0133e62f2232ada1f225451f205f2299883");
   KernelBaseline parsed = ParseBaseline(golden, kKey);
   KernelBaseline original = GoldenBaseline();

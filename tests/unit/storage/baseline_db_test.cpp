@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/hex.h"
 #include "storage/baseline_db.h"
 
 namespace virdomm::monitor {
@@ -141,7 +142,7 @@ TEST(StorageBaseline, ResignedGarbageIsStillParsedStrictly) {
   HMAC(EVP_sha256(), kKey.bytes.data(), static_cast<int>(kKey.bytes.size()),
        reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &length);
   std::string signed_body =
-      body + "hmac-sha256 " + ToHex(std::string(reinterpret_cast<char*>(mac), length)) + "\n";
+      body + "hmac-sha256 " + HexEncode(std::string(reinterpret_cast<char*>(mac), length)) + "\n";
   try {
     ParseBaseline(signed_body, kKey);
     FAIL() << "accepted a malformed entry";
