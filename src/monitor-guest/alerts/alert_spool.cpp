@@ -1,7 +1,6 @@
 #include "alerts/alert_spool.h"
 
 #include <fcntl.h>
-#include <openssl/rand.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include "common/hex.h"
 #include "common/protocol/key_values.h"
 #include "common/utc_time.h"
+#include "core/digest.h"
 
 namespace virdomm::monitor {
 namespace {
@@ -48,9 +48,7 @@ std::optional<std::uint64_t> ParseSeq(std::string_view text) {
 
 std::string NewSpoolId() {
   std::array<unsigned char, 16> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    throw Error("alert spool: no random bytes for a new spool id");
-  }
+  RandomBytes(bytes, "a new alert spool id");
   return HexEncode(bytes);
 }
 

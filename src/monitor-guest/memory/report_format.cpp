@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "common/hex.h"
-#include "memory/digest.h"
+#include "core/digest.h"
 
 namespace virdomm::monitor {
 namespace {

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "common/hex.h"
+#include "core/digest.h"
 #include "memory/baseline.h"
-#include "memory/digest.h"
 #include "memory/file_memory.h"
 #include "memory/kernel_locator.h"
 #include "memory/kernel_model.h"

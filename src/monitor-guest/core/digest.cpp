@@ -1,21 +1,23 @@
-// EVP_Digest*/EVP_MAC* wrappers; errors name the OpenSSL call that failed.
-#include "memory/digest.h"
+// EVP_Digest*/EVP_MAC*/RAND_bytes wrappers; errors name the OpenSSL call that failed.
+#include "core/digest.h"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/params.h>
+#include <openssl/rand.h>
 
 #include "common/error.h"
-#include "memory/kernel_image_file.h"
+#include "common/hex.h"
 
 namespace virdomm::monitor {
 namespace {
 
-constexpr std::size_t kMinKeyBytes = 16;
-constexpr std::size_t kMaxKeyBytes = 4096;
-
 [[noreturn]] void ThrowOpenSsl(const char* call) {
   throw Error(std::string("OpenSSL ") + call + " failed");
+}
+
+std::span<const uint8_t> BytesOf(std::string_view text) {
+  return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
 }
 
 }  // namespace
@@ -31,6 +33,8 @@ void Sha256::Update(std::span<const uint8_t> bytes) {
     ThrowOpenSsl("EVP_DigestUpdate");
   }
 }
+
+void Sha256::Update(std::string_view bytes) { Update(BytesOf(bytes)); }
 
 Digest Sha256::Finish() {
   Digest digest{};
@@ -64,6 +68,8 @@ void HmacSha256::Update(std::span<const uint8_t> bytes) {
   }
 }
 
+void HmacSha256::Update(std::string_view bytes) { Update(BytesOf(bytes)); }
+
 Digest HmacSha256::Finish() {
   Digest digest{};
   std::size_t length = 0;
@@ -80,18 +86,16 @@ Digest Sha256Of(std::span<const uint8_t> bytes) {
   return hasher.Finish();
 }
 
+std::string Sha256Hex(std::string_view bytes) { return HexEncode(Sha256Of(BytesOf(bytes))); }
+
 bool DigestsEqual(const Digest& a, const Digest& b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::vector<uint8_t> LoadKeyFile(const std::filesystem::path& path) {
-  std::vector<uint8_t> key = ReadWholeFile(path, kMaxKeyBytes);
-  if (key.size() < kMinKeyBytes) {
-    throw Error("key file " + path.string() + " holds " + std::to_string(key.size()) +
-                " bytes; at least " + std::to_string(kMinKeyBytes) +
-                " are needed (e.g. head -c 32 /dev/urandom > KEY)");
+void RandomBytes(std::span<uint8_t> bytes, const std::string& purpose) {
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    throw Error("no random bytes for " + purpose + " (OpenSSL RAND_bytes failed)");
   }
-  return key;
 }
 
 }  // namespace virdomm::monitor
