@@ -50,6 +50,9 @@ std::optional<int> CheckerCommandLine::Parse(std::span<char*> args) {
               values_);
     po::notify(values_);
   } catch (const po::error& error) {
+    if (command_.empty() && args.size() > 1 && args[1][0] != '-') {
+      command_ = args[1];  // the parser stopped before it stored the command
+    }
     return UsageError(error.what());
   }
   if (values_.count("help") != 0) {

@@ -49,7 +49,7 @@ TEST(CheckerCliTest, HelpGoesToStdoutWithStatusZero) {
 TEST(CheckerCliTest, UsageErrorsNameCheckerAndCommandAndGiveStatusTwo) {
   Parsed unknown = Parse({"demo", "check", "--nonsense"});
   EXPECT_EQ(unknown.status, 2);
-  EXPECT_EQ(unknown.err.rfind("domm-monitor demo: ", 0), 0U) << unknown.err;
+  EXPECT_EQ(unknown.err.rfind("domm-monitor demo check: ", 0), 0U) << unknown.err;
   EXPECT_NE(unknown.err.find("nonsense"), std::string::npos);
   EXPECT_NE(unknown.err.find("Run 'domm-monitor demo --help'"), std::string::npos);
   EXPECT_EQ(unknown.out, "");
@@ -60,6 +60,10 @@ TEST(CheckerCliTest, UsageErrorsNameCheckerAndCommandAndGiveStatusTwo) {
 
   Parsed missing_value = Parse({"demo", "check", "--db"});
   EXPECT_EQ(missing_value.status, 2);
+
+  Parsed before_command = Parse({"demo", "--nonsense", "check"});
+  EXPECT_EQ(before_command.status, 2);
+  EXPECT_EQ(before_command.err.rfind("domm-monitor demo: ", 0), 0U) << before_command.err;
 }
 
 TEST(CheckerCliTest, ACommandLineToRunIsParsed) {
