@@ -12,8 +12,11 @@
 namespace virdomm::monitor {
 namespace {
 
-[[noreturn]] void ThrowOpenSsl(const char* call) {
-  throw Error(std::string("OpenSSL ") + call + " failed");
+// OpenSSL calls return 1 on success; anything else throws, naming the call.
+void Check(bool succeeded, const char* call) {
+  if (!succeeded) {
+    throw Error(std::string("OpenSSL ") + call + " failed");
+  }
 }
 
 std::span<const uint8_t> BytesOf(std::string_view text) {
@@ -23,15 +26,12 @@ std::span<const uint8_t> BytesOf(std::string_view text) {
 }  // namespace
 
 Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
-  if (!context_ || EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr) != 1) {
-    ThrowOpenSsl("EVP_DigestInit_ex(sha256)");
-  }
+  Check(context_ && EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr) == 1,
+        "EVP_DigestInit_ex(sha256)");
 }
 
 void Sha256::Update(std::span<const uint8_t> bytes) {
-  if (EVP_DigestUpdate(context_.get(), bytes.data(), bytes.size()) != 1) {
-    ThrowOpenSsl("EVP_DigestUpdate");
-  }
+  Check(EVP_DigestUpdate(context_.get(), bytes.data(), bytes.size()) == 1, "EVP_DigestUpdate");
 }
 
 void Sha256::Update(std::string_view bytes) { Update(BytesOf(bytes)); }
@@ -39,33 +39,25 @@ void Sha256::Update(std::string_view bytes) { Update(BytesOf(bytes)); }
 Digest Sha256::Finish() {
   Digest digest{};
   unsigned int length = 0;
-  if (EVP_DigestFinal_ex(context_.get(), digest.data(), &length) != 1 || length != digest.size()) {
-    ThrowOpenSsl("EVP_DigestFinal_ex");
-  }
+  Check(EVP_DigestFinal_ex(context_.get(), digest.data(), &length) == 1 && length == digest.size(),
+        "EVP_DigestFinal_ex");
   return digest;
 }
 
 HmacSha256::HmacSha256(std::span<const uint8_t> key)
     : mac_(EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr)) {
-  if (!mac_) {
-    ThrowOpenSsl("EVP_MAC_fetch(HMAC)");
-  }
+  Check(mac_ != nullptr, "EVP_MAC_fetch(HMAC)");
   context_.reset(EVP_MAC_CTX_new(mac_.get()));
-  if (!context_) {
-    ThrowOpenSsl("EVP_MAC_CTX_new");
-  }
+  Check(context_ != nullptr, "EVP_MAC_CTX_new");
   char digest_name[] = "SHA256";
   OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
                          OSSL_PARAM_construct_end()};
-  if (EVP_MAC_init(context_.get(), key.data(), key.size(), params) != 1) {
-    ThrowOpenSsl("EVP_MAC_init(HMAC-SHA256)");
-  }
+  Check(EVP_MAC_init(context_.get(), key.data(), key.size(), params) == 1,
+        "EVP_MAC_init(HMAC-SHA256)");
 }
 
 void HmacSha256::Update(std::span<const uint8_t> bytes) {
-  if (EVP_MAC_update(context_.get(), bytes.data(), bytes.size()) != 1) {
-    ThrowOpenSsl("EVP_MAC_update");
-  }
+  Check(EVP_MAC_update(context_.get(), bytes.data(), bytes.size()) == 1, "EVP_MAC_update");
 }
 
 void HmacSha256::Update(std::string_view bytes) { Update(BytesOf(bytes)); }
@@ -73,10 +65,9 @@ void HmacSha256::Update(std::string_view bytes) { Update(BytesOf(bytes)); }
 Digest HmacSha256::Finish() {
   Digest digest{};
   std::size_t length = 0;
-  if (EVP_MAC_final(context_.get(), digest.data(), &length, digest.size()) != 1 ||
-      length != digest.size()) {
-    ThrowOpenSsl("EVP_MAC_final");
-  }
+  Check(EVP_MAC_final(context_.get(), digest.data(), &length, digest.size()) == 1 &&
+            length == digest.size(),
+        "EVP_MAC_final");
   return digest;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "scratch_directory.h"
 
 namespace virdomm {
 namespace {
@@ -33,13 +34,8 @@ std::size_t Entries(const fs::path& dir) {
 
 class DurableFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("vd-durable-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  testing::ScratchDirectory scratch_{"vd-durable"};
+  const fs::path& dir_ = scratch_.Path();
 };
 
 TEST_F(DurableFileTest, ReplacesWithTheModeAskedForAndLeavesNoTemporaryFile) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 
+#include "../common/scratch_directory.h"
 #include "common/error.h"
 
 namespace virdomm::monitor {
@@ -18,13 +19,6 @@ namespace fs = std::filesystem;
 
 class SigningKeyTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("vd-key-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   fs::path Write(const std::string& name, const std::string& bytes, fs::perms mode) {
     fs::path path = dir_ / name;
     std::ofstream(path, std::ios::binary) << bytes;
@@ -41,7 +35,8 @@ class SigningKeyTest : public ::testing::Test {
     return "accepted";
   }
 
-  fs::path dir_;
+  virdomm::testing::ScratchDirectory scratch_{"vd-key"};
+  const fs::path& dir_ = scratch_.Path();
 };
 
 constexpr fs::perms kOwnerOnly = fs::perms::owner_read | fs::perms::owner_write;
