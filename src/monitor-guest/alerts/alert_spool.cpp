@@ -1,7 +1,6 @@
 #include "alerts/alert_spool.h"
 
 #include <fcntl.h>
-#include <openssl/rand.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -16,8 +15,10 @@
 
 #include "common/durable_file.h"
 #include "common/error.h"
+#include "common/hex.h"
 #include "common/protocol/key_values.h"
 #include "common/utc_time.h"
+#include "core/digest.h"
 
 namespace virdomm::monitor {
 namespace {
@@ -47,16 +48,8 @@ std::optional<std::uint64_t> ParseSeq(std::string_view text) {
 
 std::string NewSpoolId() {
   std::array<unsigned char, 16> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    throw Error("alert spool: no random bytes for a new spool id");
-  }
-  std::string id;
-  for (unsigned char byte : bytes) {
-    std::array<char, 3> hex{};
-    (void)std::snprintf(hex.data(), hex.size(), "%02x", byte);
-    id += hex.data();
-  }
-  return id;
+  RandomBytes(bytes, "a new alert spool id");
+  return HexEncode(bytes);
 }
 
 }  // namespace
@@ -85,7 +78,7 @@ AlertSpool::AlertSpool(std::filesystem::path directory, std::size_t capacity)
   while (!id_.empty() && id_.back() == '\n') {
     id_.pop_back();
   }
-  if (id_.size() != 32 || id_.find_first_not_of("0123456789abcdef") != std::string::npos) {
+  if (id_.size() != 32 || !IsLowerHex(id_)) {
     if (!id_.empty()) {
       throw Error("alert spool: " + (directory_ / kSpoolId).string() +
                   " is not a spool id; move the directory aside to start a new spool");

@@ -15,15 +15,12 @@
 #include "alerts/xenstore_home_keys.h"
 #include "common/error.h"
 #include "common/utc_time.h"
+#include "core/checker_cli.h"
 
 namespace virdomm::monitor {
 namespace {
 
 namespace po = boost::program_options;
-
-constexpr int kExitOk = 0;
-constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
 
 constexpr const char* kUsage =
     "Usage: domm-monitor alerts <command> --spool DIR [options]\n\n"
@@ -33,7 +30,8 @@ constexpr const char* kUsage =
     "           (with --once: one round)\n"
     "  raise    add one alert to the spool (--monitor, --severity, --summary, --finding)\n"
     "  list     print the alerts dom0 has not acknowledged yet, one JSON object a line\n\n"
-    "The memory and storage checkers raise alerts themselves with --alert-spool DIR.\n";
+    "The memory and storage checkers raise alerts themselves with --alert-spool DIR.\n\n"
+    "Exit status: 0 done, 1 error (publish --once: the round failed), 2 usage.\n";
 
 struct Options {
   std::string command;
@@ -77,11 +75,11 @@ int RunPublisher(AlertSpool& spool, const Options& options) {
       }
       keys.reset();
       if (options.once) {
-        return kExitError;
+        return ToStatus(ExitCode::kError);
       }
     }
     if (options.once) {
-      return kExitOk;
+      return ToStatus(ExitCode::kOk);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_ms));
   }
@@ -96,13 +94,13 @@ int RunCommand(const Options& options) {
     Alert alert = options.alert;
     alert.time = UtcNow();
     std::cout << "alert seq " << spool.Append(alert) << " in spool " << spool.Id() << "\n";
-    return kExitOk;
+    return ToStatus(ExitCode::kOk);
   }
   if (options.command == "list") {
     for (const SpooledAlert& alert : spool.Pending(options.capacity + 1)) {
       std::cout << alert.json << "\n";
     }
-    return kExitOk;
+    return ToStatus(ExitCode::kOk);
   }
   throw Error("unknown command '" + options.command + "' (publish, raise, list)");
 }
@@ -111,9 +109,8 @@ int RunCommand(const Options& options) {
 
 int RunAlertsCli(std::span<char*> args) {
   Options options;
-  po::options_description described("Options");
-  described.add_options()("help,h", "show this help")(
-      "spool", po::value(&options.spool), "the spool directory (on Domain M's own disk)")(
+  CheckerCommandLine cli("alerts", kUsage);
+  cli.Add()("spool", po::value(&options.spool), "the spool directory (on Domain M's own disk)")(
       "interval-ms", po::value(&options.interval_ms), "publish: milliseconds between rounds")(
       "once", po::bool_switch(&options.once), "publish: one round, then exit")(
       "capacity", po::value(&options.capacity),
@@ -122,30 +119,12 @@ int RunAlertsCli(std::span<char*> args) {
       "severity", po::value(&options.alert.severity), "raise: info, warning or critical")(
       "summary", po::value(&options.alert.summary), "raise: one line")(
       "finding", po::value(&options.alert.findings)->composing(), "raise: a finding; repeatable");
-  po::options_description hidden;
-  hidden.add_options()("command", po::value(&options.command));
-  po::options_description all;
-  all.add(described).add(hidden);
-  po::positional_options_description positional;
-  positional.add("command", 1);
-  po::variables_map vm;
-  try {
-    auto argc = static_cast<int>(args.size());
-    po::store(po::command_line_parser(argc, args.data()).options(all).positional(positional).run(),
-              vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    std::cerr << "domm-monitor alerts: " << error.what() << "\n" << kUsage;
-    return kExitUsage;
+  if (std::optional<int> done = cli.Parse(args)) {
+    return *done;
   }
-  if (vm.count("help") != 0) {
-    std::cout << kUsage << "\n" << described;
-    return kExitOk;
-  }
+  options.command = cli.Command();
   std::string problem;
-  if (options.command.empty()) {
-    problem = "no command given";
-  } else if (options.spool.empty()) {
+  if (options.spool.empty()) {
     problem = "--spool DIR is required";
   } else if (options.command == "raise" &&
              (options.alert.monitor.empty() || options.alert.summary.empty())) {
@@ -155,14 +134,12 @@ int RunAlertsCli(std::span<char*> args) {
     problem = "--severity takes info, warning or critical";
   }
   if (!problem.empty()) {
-    std::cerr << "domm-monitor alerts: " << problem << "\n\n" << kUsage << "\n" << described;
-    return kExitUsage;
+    return cli.UsageError(problem);
   }
   try {
     return RunCommand(options);
   } catch (const std::exception& error) {
-    std::cerr << "domm-monitor alerts " << options.command << ": " << error.what() << "\n";
-    return kExitError;
+    return cli.Failure(ExitCode::kError, error.what());
   }
 }
 

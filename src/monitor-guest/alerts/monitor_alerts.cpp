@@ -1,7 +1,5 @@
 #include "alerts/monitor_alerts.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -13,24 +11,10 @@
 #include "common/error.h"
 #include "common/json_writer.h"
 #include "common/utc_time.h"
+#include "core/digest.h"
 
 namespace virdomm::monitor {
 namespace {
-
-std::string Sha256Hex(const std::string& text) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-    throw Error("alert gate: SHA-256 failed");
-  }
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    std::array<char, 3> byte{};
-    (void)std::snprintf(byte.data(), byte.size(), "%02x", digest[i]);
-    hex += byte.data();
-  }
-  return hex;
-}
 
 int Rank(const std::string& severity) {
   return severity == "critical" ? 2 : severity == "warning" ? 1 : 0;

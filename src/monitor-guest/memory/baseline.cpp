@@ -2,17 +2,15 @@
 // bytes, HMAC-SHA256 trailer. Nothing is parsed before the MAC checks out.
 #include "memory/baseline.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <charconv>
 #include <cstring>
 #include <ctime>
 #include <sstream>
 
+#include "common/durable_file.h"
 #include "common/error.h"
-#include "common/unique_handle.h"
-#include "memory/hex_text.h"
+#include "common/hex.h"
+#include "core/signing_key.h"
 #include "memory/kernel_image_file.h"
 
 namespace virdomm::monitor {
@@ -59,7 +57,7 @@ uint64_t ParseNumber(std::string_view text, const char* what) {
   uint64_t value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
   if (ec != std::errc() || ptr != text.data() + text.size()) {
-    throw Error(std::string("baseline: bad ") + what + " '" + std::string(text) + "'");
+    throw BaselineError(std::string("baseline: bad ") + what + " '" + std::string(text) + "'");
   }
   return value;
 }
@@ -154,20 +152,20 @@ KernelBaseline ParseBaseline(std::span<const uint8_t> file, std::span<const uint
   Digest tag{};
   if (file.size() < kMagic.size() + tag.size() ||
       std::memcmp(file.data(), kMagic.data(), kMagic.size()) != 0) {
-    throw Error("baseline: not a virdomm memory baseline file");
+    throw BaselineError("baseline: not a virdomm memory baseline file");
   }
   auto body = file.first(file.size() - tag.size());
   std::memcpy(tag.data(), file.data() + body.size(), tag.size());
   HmacSha256 mac(key);
   mac.Update(body);
   if (!DigestsEqual(mac.Finish(), tag)) {
-    throw Error("baseline: signature does not verify (file altered, or another key)");
+    throw BaselineError("baseline: signature does not verify (file altered, or another key)");
   }
   std::string_view text(reinterpret_cast<const char*>(body.data()),
                         std::min(body.size(), kMaxHeader));
   std::size_t end = text.find("\nend\n");
   if (end == std::string_view::npos) {
-    throw Error("baseline: header has no end line");
+    throw BaselineError("baseline: header has no end line");
   }
   std::string_view header = text.substr(kMagic.size(), end + 1 - kMagic.size());
   uint64_t data_at = end + 5;
@@ -193,23 +191,23 @@ KernelBaseline ParseBaseline(std::span<const uint8_t> file, std::span<const uint
     } else if (name == "image-pages") {
       auto fields = SplitWords(value, 2);
       if (fields.size() != 2) {
-        throw Error("baseline: bad image-pages line");
+        throw BaselineError("baseline: bad image-pages line");
       }
       baseline.text_pages_equal_image = ParseNumber(fields[0], "image-pages");
       baseline.text_pages = ParseNumber(fields[1], "image-pages");
       if (baseline.text_pages_equal_image > baseline.text_pages) {
-        throw Error("baseline: more text pages equal to the image than text pages");
+        throw BaselineError("baseline: more text pages equal to the image than text pages");
       }
     } else if (name == "virtual-offset") {
       baseline.virtual_offset = static_cast<int64_t>(ParseNumber(value, "virtual-offset"));
     } else if (name == "region") {
       auto fields = SplitWords(value, 3);
       if (fields.size() != 3) {
-        throw Error("baseline: bad region line");
+        throw BaselineError("baseline: bad region line");
       }
       uint64_t size = ParseNumber(fields[2], "region size");
       if (size > kMaxBaselineFile || data_needed + size > body.size()) {
-        throw Error("baseline: region sizes exceed the file");
+        throw BaselineError("baseline: region sizes exceed the file");
       }
       data_needed += size;
       baseline.regions.push_back(BaselineRegion{std::string(fields[0]),
@@ -218,17 +216,17 @@ KernelBaseline ParseBaseline(std::span<const uint8_t> file, std::span<const uint
     } else if (name == "ack") {
       auto fields = SplitWords(value, 5);
       if (fields.size() != 5) {
-        throw Error("baseline: bad ack line");
+        throw BaselineError("baseline: bad ack line");
       }
       baseline.acknowledgements.push_back(Acknowledgement{
           std::string(fields[0]), std::string(fields[1]), ParseNumber(fields[2], "ack address"),
           ParseNumber(fields[3], "ack length"), Unescape(fields[4])});
     } else {
-      throw Error("baseline: unknown header line '" + std::string(name) + "'");
+      throw BaselineError("baseline: unknown header line '" + std::string(name) + "'");
     }
   }
   if (body.size() - data_at != data_needed) {
-    throw Error("baseline: region bytes do not match the header's sizes");
+    throw BaselineError("baseline: region bytes do not match the header's sizes");
   }
   for (BaselineRegion& region : baseline.regions) {
     std::memcpy(region.bytes.data(), body.data() + data_at, region.bytes.size());
@@ -240,36 +238,16 @@ KernelBaseline ParseBaseline(std::span<const uint8_t> file, std::span<const uint
 void SaveBaseline(const std::filesystem::path& path, const KernelBaseline& baseline,
                   std::span<const uint8_t> key) {
   std::vector<uint8_t> file = SerializeBaseline(baseline, key);
-  std::filesystem::path temporary = path;
-  temporary += ".tmp";
-  UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd.Valid()) {
-    ThrowErrno("create " + temporary.string());
-  }
-  std::size_t written = 0;
-  while (written < file.size()) {
-    ssize_t count = ::write(fd.Get(), file.data() + written, file.size() - written);
-    if (count < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      ThrowErrno("write " + temporary.string());
-    }
-    written += static_cast<std::size_t>(count);
-  }
-  if (::fsync(fd.Get()) != 0) {
-    ThrowErrno("fsync " + temporary.string());
-  }
-  fd.Reset();
-  std::filesystem::rename(temporary, path);
+  WriteFileDurably(path, std::string_view(reinterpret_cast<const char*>(file.data()), file.size()),
+                   0600);
 }
 
 KernelBaseline LoadBaseline(const std::filesystem::path& path, std::span<const uint8_t> key) {
   std::vector<uint8_t> file = ReadWholeFile(path, kMaxBaselineFile);
   try {
     return ParseBaseline(file, key);
-  } catch (const Error& error) {
-    throw Error(path.string() + ": " + error.what());
+  } catch (const BaselineError& error) {
+    throw BaselineError(path.string() + ": " + error.what());
   }
 }
 

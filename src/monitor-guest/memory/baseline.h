@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/utc_time.h"
-#include "memory/digest.h"
+#include "core/digest.h"
 #include "memory/guest_memory.h"
 #include "memory/kernel_locator.h"
 #include "memory/kernel_model.h"
@@ -58,10 +58,10 @@ KernelBaseline TakeBaseline(GuestMemory& memory, const KernelModel& model,
 // Serialised form (header lines, region bytes, then the 32-byte HMAC of all that precedes).
 std::vector<uint8_t> SerializeBaseline(const KernelBaseline& baseline,
                                        std::span<const uint8_t> key);
-// Verifies the MAC before parsing anything; throws Error on a bad MAC or malformed file.
+// Verifies the MAC before parsing anything; throws BaselineError on a bad MAC or malformed file.
 KernelBaseline ParseBaseline(std::span<const uint8_t> file, std::span<const uint8_t> key);
 
-// Written atomically (temporary file, fsync, rename) with mode 0600.
+// Written atomically and durably with mode 0600 (common/durable_file.h).
 void SaveBaseline(const std::filesystem::path& path, const KernelBaseline& baseline,
                   std::span<const uint8_t> key);
 KernelBaseline LoadBaseline(const std::filesystem::path& path, std::span<const uint8_t> key);

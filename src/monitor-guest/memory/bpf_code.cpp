@@ -3,7 +3,7 @@
 
 #include <array>
 
-#include "memory/hex_text.h"
+#include "common/hex.h"
 #include "memory/kernel_list.h"
 
 namespace virdomm::monitor {

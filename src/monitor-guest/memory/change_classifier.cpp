@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/hex.h"
 #include "memory/byte_reader.h"
-#include "memory/hex_text.h"
 
 namespace virdomm::monitor {
 namespace {
@@ -31,8 +31,6 @@ bool IsNop2(std::span<const uint8_t> bytes) {
          ((bytes[0] == 0x66 && bytes[1] == 0x90) || (bytes[0] == 0x90 && bytes[1] == 0x90));
 }
 
-std::string Hex(uint64_t value) { return HexNumber(value); }
-
 Change MakeChange(const RegionDiff& diff, uint64_t start, uint64_t end, ChangeKind kind,
                   const ClassifyContext& context) {
   Change change;
@@ -55,12 +53,12 @@ Change MakeChange(const RegionDiff& diff, uint64_t start, uint64_t end, ChangeKi
 
 std::string NamePointer(uint64_t value, const ClassifyContext& context) {
   if (!context.virtual_offset) {
-    return Hex(value);
+    return HexNumber(value);
   }
   uint64_t link = value - static_cast<uint64_t>(*context.virtual_offset);
   const KernelSymbol* symbol = context.symbols->Containing(link);
   if (symbol == nullptr || link - symbol->address > (uint64_t{1} << 20)) {
-    return Hex(value) + " (outside the kernel image)";
+    return HexNumber(value) + " (outside the kernel image)";
   }
   return context.symbols->Describe(link);
 }

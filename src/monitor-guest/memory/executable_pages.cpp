@@ -4,7 +4,7 @@
 
 #include <array>
 
-#include "memory/hex_text.h"
+#include "common/hex.h"
 
 namespace virdomm::monitor {
 namespace {

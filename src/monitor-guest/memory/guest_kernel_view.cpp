@@ -7,12 +7,12 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/hex.h"
 #include "memory/bpf_code.h"
 #include "memory/btf_types.h"
 #include "memory/byte_reader.h"
 #include "memory/code_owners.h"
 #include "memory/executable_pages.h"
-#include "memory/hex_text.h"
 #include "memory/kprobe_slots.h"
 #include "memory/module_list.h"
 

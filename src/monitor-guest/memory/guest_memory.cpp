@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "common/error.h"
-#include "memory/hex_text.h"
+#include "common/hex.h"
 
 namespace virdomm::monitor {
 

@@ -7,7 +7,7 @@
 #include <system_error>
 
 #include "common/error.h"
-#include "memory/hex_text.h"
+#include "common/hex.h"
 
 namespace virdomm::monitor {
 namespace {

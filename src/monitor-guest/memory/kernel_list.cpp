@@ -5,7 +5,7 @@
 #include <array>
 #include <cstring>
 
-#include "memory/hex_text.h"
+#include "common/hex.h"
 
 namespace virdomm::monitor {
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/hex.h"
 #include "memory/byte_reader.h"
-#include "memory/hex_text.h"
 
 namespace virdomm::monitor {
 namespace {
@@ -19,8 +19,6 @@ constexpr std::size_t kBatchFrames = 1024;
 // change the rest); another build of the same version keeps almost none.
 constexpr double kMinEqualTextShare = 0.05;
 constexpr std::string_view kBannerPrefix = "Linux version ";
-
-std::string Hex(uint64_t value) { return HexNumber(value); }
 
 // Reads up to `length` bytes at gpa; false if any frame is a hole.
 bool TryRead(GuestMemory& memory, uint64_t gpa, std::span<uint8_t> out) {
@@ -125,7 +123,7 @@ KernelPlacement LocateKernel(GuestMemory& memory, const KernelModel& model) {
   if (best.text_pages == 0 || static_cast<double>(best.text_pages_equal) <
                                   kMinEqualTextShare * static_cast<double>(best.text_pages)) {
     throw Error("the kernel image's banner is in " + memory.Describe() + " at " +
-                Hex(best.text_physical + banner_delta) + " but only " +
+                HexNumber(best.text_physical + banner_delta) + " but only " +
                 std::to_string(best.text_pages_equal) + " of " + std::to_string(best.text_pages) +
                 " text pages equal the image: a different build of " + model.release +
                 " runs; refusing the image");

@@ -14,8 +14,11 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/hex.h"
 #include "common/json_writer.h"
 #include "common/protocol/binding_state.h"
+#include "core/checker_cli.h"
+#include "core/signing_key.h"
 #include "memory/baseline.h"
 #include "memory/domain_restart.h"
 #include "memory/file_memory.h"
@@ -29,12 +32,6 @@
 
 namespace virdomm::monitor {
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitClassified = 3;
-constexpr int kExitCritical = 4;
 
 struct MemoryOptions {
   std::string command;
@@ -66,7 +63,8 @@ void PrintUsage(std::ostream& out) {
          "  check      compare live text/rodata with the baseline (--watch to repeat)\n"
          "  watch      check every --interval-ms, one JSON line per check with --json\n"
          "  ack        accept classified runtime patches (kprobe, ftrace, jump label, static\n"
-         "             call) into the baseline; unknown changes are never accepted\n\n"
+         "             call) into the baseline; unknown changes are never accepted\n"
+         "  keygen     write a new 32-byte key to --key (mode 0600; never replaces a file)\n\n"
          "Memory source (one):\n"
          "  --xen-domid D | --domid D    Xen domain D via libxenforeignmemory (read-only);\n"
          "                               D = target: in Domain M, the DomU the host's hook\n"
@@ -88,7 +86,8 @@ void PrintUsage(std::ostream& out) {
          "  --system-map FILE            a real System.map (default: decoded kallsyms)\n"
          "  --symbols-elf FILE           the -dbg package's vmlinux, for its symbol table\n"
          "Baseline:\n"
-         "  --baseline FILE --key KEYFILE  signed with HMAC-SHA256 under the key file\n"
+         "  --baseline FILE --key KEYFILE  signed with HMAC-SHA256 under the key file (16 to\n"
+         "                               4096 bytes, no access for group or others)\n"
          "Alerts:\n"
          "  --alert-spool DIR            watch: raise an alert into this spool (see\n"
          "                               'domm-monitor alerts') whenever the set of changes\n"
@@ -102,7 +101,7 @@ void PrintUsage(std::ostream& out) {
          "                               (around every save, restore or migration of the\n"
          "                               guest) are held for as long as they last\n\n"
          "Exit status: 0 clean, 1 error, 2 usage, 3 classified changes only, 4 unknown or\n"
-         "rodata changes (critical).\n";
+         "rodata changes (critical), 5 baseline refused (altered, truncated, another key).\n";
 }
 
 uint64_t ParseUnsigned(const std::string& text, const std::string& option) {
@@ -126,6 +125,13 @@ MemoryOptions ParseOptions(std::span<char*> args) {
     throw Error("no command given");
   }
   options.command = args[1];
+  if (options.command.starts_with("-")) {
+    throw Error("no command given (options come after the command)");
+  }
+  if (options.command != "locate" && options.command != "baseline" && options.command != "check" &&
+      options.command != "watch" && options.command != "ack" && options.command != "keygen") {
+    throw Error("unknown command (locate, baseline, check, watch, ack, keygen)");
+  }
   for (std::size_t i = 2; i < args.size(); ++i) {
     std::string option = args[i];
     auto value = [&]() -> std::string {
@@ -181,6 +187,12 @@ MemoryOptions ParseOptions(std::span<char*> args) {
       throw Error("unknown option '" + option + "'");
     }
   }
+  if (options.command == "keygen") {
+    if (!options.key) {
+      throw Error("--key KEYFILE is required");
+    }
+    return options;
+  }
   if (options.domid.has_value() == options.memory_file.has_value()) {
     throw Error("give exactly one memory source: --xen-domid D or --file PATH");
   }
@@ -215,13 +227,13 @@ OpenedMemory OpenMemory(const MemoryOptions& options) {
 int ExitFor(Severity severity) {
   switch (severity) {
     case Severity::kNone:
-      return kExitOk;
+      return ToStatus(ExitCode::kOk);
     case Severity::kWarning:
-      return kExitClassified;
+      return ToStatus(ExitCode::kClassified);
     case Severity::kCritical:
-      return kExitCritical;
+      return ToStatus(ExitCode::kCritical);
   }
-  return kExitError;
+  return ToStatus(ExitCode::kError);
 }
 
 void LogToSyslog(const CheckReport& report) {
@@ -341,6 +353,10 @@ int RunWatch(MemoryChecker& checker, const MemoryOptions& options, XenForeignMem
 }
 
 int RunCommand(const MemoryOptions& options) {
+  if (options.command == "keygen") {
+    GenerateKeyFile(*options.key);
+    return ToStatus(ExitCode::kOk);
+  }
   KernelModel model = LoadKernelModel(options.kernel);
   OpenedMemory opened = OpenMemory(options);
   std::unique_ptr<GuestMemory>& memory = opened.memory;
@@ -348,7 +364,7 @@ int RunCommand(const MemoryOptions& options) {
     KernelPlacement placement = LocateKernel(*memory, model);
     std::cout << (options.json ? FormatLocateJson(model, placement, memory->Describe()) + "\n"
                                : FormatLocateText(model, placement, memory->Describe()));
-    return kExitOk;
+    return ToStatus(ExitCode::kOk);
   }
   std::vector<uint8_t> key = LoadKeyFile(*options.key);
   if (options.command == "baseline") {
@@ -356,9 +372,9 @@ int RunCommand(const MemoryOptions& options) {
     KernelBaseline baseline = TakeBaseline(*memory, model, placement);
     SaveBaseline(*options.baseline, baseline, key);
     std::cout << "baseline of " << model.release << " (" << baseline.Bytes()
-              << " bytes of text and rodata, sha256 " << ToHex(baseline.ContentDigest())
+              << " bytes of text and rodata, sha256 " << HexEncode(baseline.ContentDigest())
               << ") written to " << *options.baseline << "\n";
-    return kExitOk;
+    return ToStatus(ExitCode::kOk);
   }
   KernelBaseline baseline = LoadBaseline(*options.baseline, key);
   MemoryChecker checker(*memory, model, baseline);
@@ -387,32 +403,35 @@ int RunCommand(const MemoryOptions& options) {
       SaveBaseline(*options.baseline, baseline, key);
     }
     std::cout << accepted << " change(s) accepted into " << *options.baseline << "\n";
-    return accepted == chosen.size() ? kExitOk : kExitCritical;
+    return ToStatus(accepted == chosen.size() ? ExitCode::kOk : ExitCode::kCritical);
   }
   throw Error("unknown command '" + options.command + "'");
 }
 
 }  // namespace
 
+// Options are parsed here rather than with Boost.Program_options (as the other checkers' are):
+// `--xen-domid target`, the synonyms (--domid, --memory-file, --interval) and the strict
+// number syntax are this checker's. Help, usage errors and exit codes are the shared ones.
 int RunMemoryCli(std::span<char*> args) {
   if (args.size() >= 2 &&
       (std::strcmp(args[1], "--help") == 0 || std::strcmp(args[1], "-h") == 0)) {
     PrintUsage(std::cout);
-    return kExitOk;
+    return ToStatus(ExitCode::kOk);
   }
   MemoryOptions options;
   try {
     options = ParseOptions(args);
   } catch (const Error& error) {
-    std::cerr << "domm-monitor memory: " << error.what() << "\n\n";
-    PrintUsage(std::cerr);
-    return kExitUsage;
+    std::string command = args.size() >= 2 && args[1][0] != '-' ? args[1] : "";
+    return UsageError("memory", command, error.what());
   }
   try {
     return RunCommand(options);
+  } catch (const BaselineError& error) {
+    return Failure("memory", options.command, ExitCode::kBaselineRefused, error.what());
   } catch (const std::exception& error) {
-    std::cerr << "domm-monitor memory " << options.command << ": " << error.what() << "\n";
-    return kExitError;
+    return Failure("memory", options.command, ExitCode::kError, error.what());
   }
 }
 

@@ -5,8 +5,8 @@
 #include <array>
 #include <cstring>
 
+#include "common/hex.h"
 #include "memory/byte_reader.h"
-#include "memory/hex_text.h"
 
 namespace virdomm::monitor {
 namespace {

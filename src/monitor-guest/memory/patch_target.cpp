@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "memory/hex_text.h"
+#include "common/hex.h"
 
 namespace virdomm::monitor {
 namespace {

@@ -5,20 +5,18 @@
 #include <cstdio>
 #include <sstream>
 
-#include "memory/digest.h"
-#include "memory/hex_text.h"
+#include "common/hex.h"
+#include "core/digest.h"
 
 namespace virdomm::monitor {
 namespace {
-
-std::string Hex(uint64_t value) { return HexNumber(value); }
 
 std::string SignedHex(const std::optional<int64_t>& value) {
   if (!value) {
     return "unknown";
   }
-  return *value < 0 ? "-" + Hex(static_cast<uint64_t>(-*value))
-                    : Hex(static_cast<uint64_t>(*value));
+  return *value < 0 ? "-" + HexNumber(static_cast<uint64_t>(-*value))
+                    : HexNumber(static_cast<uint64_t>(*value));
 }
 
 std::string Bytes(const std::vector<uint8_t>& bytes) {
@@ -84,11 +82,11 @@ std::string ModuleAreaJson(const ModuleAreaScan& scan) {
 
 std::string FormatCheckText(const CheckReport& report) {
   std::ostringstream out;
-  out << "kernel " << report.release << " at " << Hex(report.text_physical) << " in "
+  out << "kernel " << report.release << " at " << HexNumber(report.text_physical) << " in "
       << report.memory << "\n";
   out << "compared " << report.bytes_compared << " bytes in " << report.pages_compared
       << " pages in " << report.elapsed_ms << " ms; baseline sha256 "
-      << ToHex(report.baseline_digest) << "\n";
+      << HexEncode(report.baseline_digest) << "\n";
   out << "baseline: the running kernel at first sight, " << report.baseline_created << "; "
       << report.baseline_text_pages_equal_image << " of " << report.baseline_text_pages
       << " text pages equal to the trusted image then\n";
@@ -114,8 +112,8 @@ std::string FormatCheckText(const CheckReport& report) {
   out << report.changes.size() << " change(s), worst severity " << ToString(report.Worst()) << "\n";
   for (const Change& change : report.changes) {
     out << "  [" << ToString(change.GetSeverity()) << "] " << ToString(change.kind) << " "
-        << change.region << " " << change.location << " (" << Hex(change.address) << ", pa "
-        << Hex(change.physical) << ")\n";
+        << change.region << " " << change.location << " (" << HexNumber(change.address) << ", pa "
+        << HexNumber(change.physical) << ")\n";
     if (!change.old_bytes.empty()) {
       out << "      old: " << Bytes(change.old_bytes) << "\n";
       out << "      new: " << Bytes(change.new_bytes) << "\n";
@@ -136,8 +134,8 @@ std::string FormatCheckJson(const CheckReport& report) {
   std::ostringstream out;
   out << "{\"time\":" << JsonQuote(report.time) << ",\"memory\":" << JsonQuote(report.memory)
       << ",\"release\":" << JsonQuote(report.release)
-      << ",\"text_physical\":" << JsonQuote(Hex(report.text_physical))
-      << ",\"baseline_sha256\":" << JsonQuote(ToHex(report.baseline_digest))
+      << ",\"text_physical\":" << JsonQuote(HexNumber(report.text_physical))
+      << ",\"baseline_sha256\":" << JsonQuote(HexEncode(report.baseline_digest))
       << ",\"baseline\":{\"origin\":\"first-sight\",\"taken\":"
       << JsonQuote(report.baseline_created) << ",\"text_pages\":" << report.baseline_text_pages
       << ",\"text_pages_equal_image\":" << report.baseline_text_pages_equal_image << "}"
@@ -152,16 +150,16 @@ std::string FormatCheckJson(const CheckReport& report) {
         << ",\"severity\":" << JsonQuote(ToString(change.GetSeverity()))
         << ",\"region\":" << JsonQuote(change.region)
         << ",\"location\":" << JsonQuote(change.location)
-        << ",\"address\":" << JsonQuote(Hex(change.address))
-        << ",\"physical\":" << JsonQuote(Hex(change.physical))
-        << ",\"old\":" << JsonQuote(ToHex(change.old_bytes))
-        << ",\"new\":" << JsonQuote(ToHex(change.new_bytes))
+        << ",\"address\":" << JsonQuote(HexNumber(change.address))
+        << ",\"physical\":" << JsonQuote(HexNumber(change.physical))
+        << ",\"old\":" << JsonQuote(HexEncode(change.old_bytes))
+        << ",\"new\":" << JsonQuote(HexEncode(change.new_bytes))
         << ",\"detail\":" << JsonQuote(change.detail);
     if (!change.target.empty()) {
       out << ",\"target\":" << JsonQuote(change.target);
     }
     if (change.target_address != 0) {
-      out << ",\"target_address\":" << JsonQuote(Hex(change.target_address));
+      out << ",\"target_address\":" << JsonQuote(HexNumber(change.target_address));
     }
     out << "}";
     first = false;
@@ -192,14 +190,15 @@ std::string FormatLocateText(const KernelModel& model, const KernelPlacement& pl
   out << "banner:          " << placement.running_banner << "\n";
   out << "symbols:         " << model.symbols.Size() << " from " << ToString(model.symbols.Source())
       << "\n";
-  out << "physical _text:  " << Hex(placement.text_physical) << " ("
+  out << "physical _text:  " << HexNumber(placement.text_physical) << " ("
       << (placement.text_physical >> 20) << " MiB)\n";
   out << "KASLR offset:    " << SignedHex(placement.virtual_offset) << " (virtual, from "
       << "sys_call_table)\n";
   for (const KernelRegion& region : model.regions) {
     out << "region " << region.name << ":"
-        << std::string(9 - std::min<std::size_t>(9, region.name.size()), ' ') << Hex(region.start)
-        << "-" << Hex(region.end) << " (" << (region.end - region.start) << " bytes)\n";
+        << std::string(9 - std::min<std::size_t>(9, region.name.size()), ' ')
+        << HexNumber(region.start) << "-" << HexNumber(region.end) << " ("
+        << (region.end - region.start) << " bytes)\n";
   }
   out << "text pages equal to the image: " << placement.text_pages_equal << " of "
       << placement.text_pages << "\n";
@@ -216,15 +215,15 @@ std::string FormatLocateJson(const KernelModel& model, const KernelPlacement& pl
       << ",\"banner\":" << JsonQuote(placement.running_banner)
       << ",\"symbols\":" << model.symbols.Size()
       << ",\"symbol_source\":" << JsonQuote(ToString(model.symbols.Source()))
-      << ",\"text_physical\":" << JsonQuote(Hex(placement.text_physical))
+      << ",\"text_physical\":" << JsonQuote(HexNumber(placement.text_physical))
       << ",\"virtual_offset\":" << JsonQuote(SignedHex(placement.virtual_offset))
       << ",\"text_pages\":" << placement.text_pages
       << ",\"text_pages_equal\":" << placement.text_pages_equal << ",\"regions\":[";
   bool first = true;
   for (const KernelRegion& region : model.regions) {
     out << (first ? "" : ",") << "{\"name\":" << JsonQuote(region.name)
-        << ",\"start\":" << JsonQuote(Hex(region.start))
-        << ",\"end\":" << JsonQuote(Hex(region.end)) << "}";
+        << ",\"start\":" << JsonQuote(HexNumber(region.start))
+        << ",\"end\":" << JsonQuote(HexNumber(region.end)) << "}";
     first = false;
   }
   out << "]}";

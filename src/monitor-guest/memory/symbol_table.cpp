@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "common/error.h"
-#include "memory/hex_text.h"
+#include "common/hex.h"
 #include "memory/kernel_image_file.h"
 
 namespace virdomm::monitor {

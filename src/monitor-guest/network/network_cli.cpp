@@ -5,16 +5,13 @@
 #include <string>
 
 #include "common/error.h"
+#include "core/checker_cli.h"
 #include "network/network_watch.h"
 
 namespace virdomm::monitor {
 namespace {
 
 namespace po = boost::program_options;
-
-constexpr int kExitOk = 0;
-constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
 
 constexpr const char* kUsage =
     "Usage: domm-monitor network watch --interface IF --alert-spool DIR [options]\n\n"
@@ -37,16 +34,14 @@ int RunNetworkCli(std::span<char*> args) {
   options.config = std::string(VIRDOMM_CONFIG_DIR) + "/virdomm-suricata.yaml";
   options.rules = std::string(VIRDOMM_CONFIG_DIR) + "/virdomm.rules";
   options.log_dir = std::string(VIRDOMM_STATE_DIR) + "/network";
-  std::string command;
   std::string suricata = options.suricata.string();
   std::string config = options.config.string();
   std::string rules = options.rules.string();
   std::string log_dir = options.log_dir.string();
   std::string spool;
   unsigned window_s = 300;
-  po::options_description described("Options");
-  described.add_options()("help,h", "show this help")("interface", po::value(&options.interface),
-                                                      "the mirror NIC Suricata captures on")(
+  CheckerCommandLine cli("network", kUsage);
+  cli.Add()("interface", po::value(&options.interface), "the mirror NIC Suricata captures on")(
       "alert-spool", po::value(&spool), "raise alerts into this spool (see 'domm-monitor alerts')")(
       "suricata", po::value(&suricata)->default_value(suricata), "the Suricata binary")(
       "config", po::value(&config)->default_value(config), "Suricata's configuration")(
@@ -59,29 +54,12 @@ int RunNetworkCli(std::span<char*> args) {
       "restart-window", po::value(&window_s)->default_value(window_s), "that window, in seconds")(
       "eve-max-bytes", po::value(&options.eve_max_bytes)->default_value(options.eve_max_bytes),
       "rotate eve.json to eve.json.1 beyond this size (Suricata reopens it on SIGHUP)");
-  po::options_description hidden;
-  hidden.add_options()("command", po::value(&command));
-  po::options_description all;
-  all.add(described).add(hidden);
-  po::positional_options_description positional;
-  positional.add("command", 1);
-  po::variables_map vm;
-  try {
-    auto argc = static_cast<int>(args.size());
-    po::store(po::command_line_parser(argc, args.data()).options(all).positional(positional).run(),
-              vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    std::cerr << "domm-monitor network: " << error.what() << "\n\n" << kUsage;
-    return kExitUsage;
-  }
-  if (vm.count("help") != 0) {
-    std::cout << kUsage << "\n" << described;
-    return kExitOk;
+  if (std::optional<int> done = cli.Parse(args)) {
+    return *done;
   }
   std::string problem;
-  if (command != "watch") {
-    problem = command.empty() ? "no command given (watch)" : "unknown command '" + command + "'";
+  if (cli.Command() != "watch") {
+    problem = "unknown command '" + cli.Command() + "' (watch)";
   } else if (options.interface.empty()) {
     problem = "--interface IF is required";
   } else if (spool.empty()) {
@@ -90,8 +68,7 @@ int RunNetworkCli(std::span<char*> args) {
     problem = "--max-restarts and --restart-window must be at least 1";
   }
   if (!problem.empty()) {
-    std::cerr << "domm-monitor network: " << problem << "\n\n" << kUsage << "\n" << described;
-    return kExitUsage;
+    return cli.UsageError(problem);
   }
   options.suricata = suricata;
   options.config = config;
@@ -102,8 +79,7 @@ int RunNetworkCli(std::span<char*> args) {
   try {
     return RunNetworkWatch(options);
   } catch (const std::exception& error) {
-    std::cerr << "domm-monitor network watch: " << error.what() << "\n";
-    return kExitError;
+    return cli.Failure(ExitCode::kError, error.what());
   }
 }
 

@@ -2,18 +2,18 @@
 #include "storage/baseline_db.h"
 
 #include <fcntl.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
+#include "common/durable_file.h"
+#include "common/hex.h"
 #include "common/unique_handle.h"
+#include "core/digest.h"
 
 namespace virdomm::monitor {
 namespace {
@@ -24,38 +24,24 @@ constexpr size_t kTrailerSize = kTrailerTag.size() + 64 + 1;
 constexpr size_t kFieldCount = 16;
 constexpr std::uint64_t kMaxDatabaseBytes = 8ULL << 30;
 
-std::string Hmac(const HmacKey& key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (HMAC(EVP_sha256(), key.bytes.data(), static_cast<int>(key.bytes.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
-           &length) == nullptr) {
-    throw Error("HMAC-SHA256 failed");
-  }
-  return std::string(reinterpret_cast<const char*>(out), length);
+Digest Hmac(std::span<const uint8_t> key, std::string_view data) {
+  HmacSha256 mac(key);
+  mac.Update(data);
+  return mac.Finish();
 }
 
 std::string Escape(std::string_view raw) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(raw.size());
   for (unsigned char c : raw) {
     if (c <= 0x20 || c >= 0x7f || c == '%' || c == ',' || c == '=') {
       out += '%';
-      out += kDigits[c >> 4];
-      out += kDigits[c & 15];
+      AppendHexByte(out, c, HexCase::kUpper);
     } else {
       out += static_cast<char>(c);
     }
   }
   return out;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 std::string Unescape(std::string_view text) {
@@ -67,8 +53,8 @@ std::string Unescape(std::string_view text) {
       continue;
     }
     if (i + 2 >= text.size()) throw BaselineError("truncated escape");
-    int high = HexValue(text[i + 1]);
-    int low = HexValue(text[i + 2]);
+    int high = HexDigitValue(text[i + 1]);
+    int low = HexDigitValue(text[i + 2]);
     if (high < 0 || low < 0) throw BaselineError("bad escape");
     out += static_cast<char>(high * 16 + low);
     i += 2;
@@ -77,15 +63,9 @@ std::string Unescape(std::string_view text) {
 }
 
 std::string FromHex(std::string_view hex) {
-  if (hex.size() % 2 != 0) throw BaselineError("odd-length hex");
-  std::string out(hex.size() / 2, '\0');
-  for (size_t i = 0; i < out.size(); ++i) {
-    int high = HexValue(hex[2 * i]);
-    int low = HexValue(hex[2 * i + 1]);
-    if (high < 0 || low < 0) throw BaselineError("bad hex digit");
-    out[i] = static_cast<char>(high * 16 + low);
-  }
-  return out;
+  std::optional<std::string> bytes = HexDecode(hex);
+  if (!bytes) throw BaselineError("bad hex: odd length or not a hex digit");
+  return std::move(*bytes);
 }
 
 template <typename T>
@@ -131,13 +111,14 @@ std::string SerializeRecord(const FileRecord& r) {
   std::string xattrs;
   for (const auto& [name, value] : r.xattrs) {
     if (!xattrs.empty()) xattrs += ',';
-    xattrs += Escape(name) + "=" + ToHex(value);
+    xattrs += Escape(name) + "=" + HexEncode(value);
   }
   std::string digests;
   for (size_t i = 0; i < kDigestAlgorithmCount; ++i) {
     if (r.digests[i].empty()) continue;
     if (!digests.empty()) digests += ',';
-    digests += std::string(ToString(static_cast<DigestAlgorithm>(i))) + "=" + ToHex(r.digests[i]);
+    digests +=
+        std::string(ToString(static_cast<DigestAlgorithm>(i))) + "=" + HexEncode(r.digests[i]);
   }
   char attributes[16];
   (void)std::snprintf(attributes, sizeof attributes, "%x", r.attributes);
@@ -214,50 +195,7 @@ FileRecord ParseRecord(std::string_view line) {
 
 }  // namespace
 
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), out, &length, EVP_sha256(), nullptr) != 1) {
-    throw Error("SHA-256 failed");
-  }
-  return ToHex(std::string_view(reinterpret_cast<const char*>(out), length));
-}
-
-HmacKey LoadKey(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.Valid()) ThrowErrno("open key file " + path);
-  std::string bytes(4097, '\0');
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t got = ::read(fd.Get(), bytes.data() + done, bytes.size() - done);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      ThrowErrno("read key file " + path);
-    }
-    if (got == 0) break;
-    done += static_cast<size_t>(got);
-  }
-  bytes.resize(done);
-  if (bytes.size() < 16 || bytes.size() > 4096) {
-    throw Error("key file " + path + " must hold 16 to 4096 bytes (has " +
-                std::to_string(bytes.size()) + "); create one with 'domm-monitor storage keygen'");
-  }
-  return HmacKey{std::move(bytes)};
-}
-
-void GenerateKeyFile(const std::string& path) {
-  unsigned char key[32];
-  if (RAND_bytes(key, sizeof key) != 1) throw Error("RAND_bytes failed");
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (!fd.Valid()) ThrowErrno("create key file " + path);
-  if (::write(fd.Get(), key, sizeof key) != static_cast<ssize_t>(sizeof key) ||
-      ::fsync(fd.Get()) != 0) {
-    ThrowErrno("write key file " + path);
-  }
-  OPENSSL_cleanse(key, sizeof key);
-}
-
-std::string SerializeBaseline(const Baseline& baseline, const HmacKey& key) {
+std::string SerializeBaseline(const Baseline& baseline, std::span<const uint8_t> key) {
   std::string out(kMagic);
   out += "source " + Escape(baseline.source) + "\n";
   out += "created " + Escape(baseline.created) + "\n";
@@ -265,11 +203,11 @@ std::string SerializeBaseline(const Baseline& baseline, const HmacKey& key) {
   out += "entries " + std::to_string(baseline.records.size()) + "\n";
   for (const FileRecord& record : baseline.records) out += SerializeRecord(record);
   out += "end " + std::to_string(baseline.records.size()) + "\n";
-  out += std::string(kTrailerTag) + ToHex(Hmac(key, out)) + "\n";
+  out += std::string(kTrailerTag) + HexEncode(Hmac(key, out)) + "\n";
   return out;
 }
 
-Baseline ParseBaseline(std::string_view bytes, const HmacKey& key) {
+Baseline ParseBaseline(std::string_view bytes, std::span<const uint8_t> key) {
   if (bytes.size() < kMagic.size() + kTrailerSize || bytes.substr(0, kMagic.size()) != kMagic) {
     throw BaselineError("not a virdomm storage baseline (bad header or truncated)");
   }
@@ -278,15 +216,13 @@ Baseline ParseBaseline(std::string_view bytes, const HmacKey& key) {
     throw BaselineError("signature line missing: the baseline is truncated or was appended to");
   }
   std::string_view body = bytes.substr(0, bytes.size() - kTrailerSize);
-  std::string stored;
-  try {
-    stored = FromHex(trailer.substr(kTrailerTag.size(), 64));
-  } catch (const BaselineError&) {
+  std::optional<std::string> stored = HexDecode(trailer.substr(kTrailerTag.size(), 64));
+  Digest stored_mac{};
+  if (!stored || stored->size() != stored_mac.size()) {
     throw BaselineError("signature line is malformed");
   }
-  std::string expected = Hmac(key, body);
-  if (stored.size() != expected.size() ||
-      CRYPTO_memcmp(stored.data(), expected.data(), expected.size()) != 0) {
+  std::memcpy(stored_mac.data(), stored->data(), stored_mac.size());
+  if (!DigestsEqual(stored_mac, Hmac(key, body))) {
     throw BaselineError(
         "signature mismatch: the baseline was modified, truncated, or signed with another key");
   }
@@ -324,7 +260,7 @@ Baseline ParseBaseline(std::string_view bytes, const HmacKey& key) {
   return baseline;
 }
 
-Baseline ReadBaselineFile(const std::string& path, const HmacKey& key) {
+Baseline ReadBaselineFile(const std::string& path, std::span<const uint8_t> key) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.Valid()) ThrowErrno("open baseline " + path);
   struct stat st {};
@@ -351,31 +287,9 @@ Baseline ReadBaselineFile(const std::string& path, const HmacKey& key) {
   }
 }
 
-void WriteBaselineFile(const std::string& path, const Baseline& baseline, const HmacKey& key) {
-  std::string bytes = SerializeBaseline(baseline, key);
-  std::string temp = path + ".tmp." + std::to_string(::getpid());
-  UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (!fd.Valid()) ThrowErrno("create " + temp);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t wrote = ::write(fd.Get(), bytes.data() + done, bytes.size() - done);
-    if (wrote < 0) {
-      if (errno == EINTR) continue;
-      int saved = errno;
-      ::unlink(temp.c_str());
-      throw Error(ErrnoMessage("write " + temp, saved));
-    }
-    done += static_cast<size_t>(wrote);
-  }
-  if (::fsync(fd.Get()) != 0 || ::rename(temp.c_str(), path.c_str()) != 0) {
-    int saved = errno;
-    ::unlink(temp.c_str());
-    throw Error(ErrnoMessage("replace baseline " + path, saved));
-  }
-  // Make the rename durable too.
-  std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
-  UniqueFd dir_fd(::open(dir.empty() ? "/" : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir_fd.Valid()) ::fsync(dir_fd.Get());
+void WriteBaselineFile(const std::string& path, const Baseline& baseline,
+                       std::span<const uint8_t> key) {
+  WriteFileDurably(path, SerializeBaseline(baseline, key), 0600);
 }
 
 }  // namespace virdomm::monitor

@@ -3,19 +3,15 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
+#include "core/signing_key.h"
 #include "storage/file_record.h"
 
 namespace virdomm::monitor {
-
-// The database was refused: tampered with, truncated, signed with another key, or malformed.
-class BaselineError : public Error {
- public:
-  using Error::Error;
-};
 
 struct Baseline {
   std::string source;        // what was scanned ("image /srv/web1.img partition 1", "tree /mnt")
@@ -24,23 +20,15 @@ struct Baseline {
   std::vector<FileRecord> records;  // sorted by path
 };
 
-// A secret key of 16..4096 bytes, read from a file (raw bytes; `storage keygen` writes 32).
-struct HmacKey {
-  std::string bytes;
-};
-HmacKey LoadKey(const std::string& path);
-// Writes 32 random bytes with mode 0600; refuses to overwrite an existing file.
-void GenerateKeyFile(const std::string& path);
-
-std::string SerializeBaseline(const Baseline& baseline, const HmacKey& key);
+// `key` is the signing key's bytes (core/signing_key.h: LoadKeyFile, GenerateKeyFile).
+std::string SerializeBaseline(const Baseline& baseline, std::span<const uint8_t> key);
 // Verifies the signature before parsing anything; throws BaselineError.
-Baseline ParseBaseline(std::string_view bytes, const HmacKey& key);
+Baseline ParseBaseline(std::string_view bytes, std::span<const uint8_t> key);
 
 // Reads and verifies; a missing file is an Error (I/O), a bad one a BaselineError.
-Baseline ReadBaselineFile(const std::string& path, const HmacKey& key);
-// Writes to a temporary file in the same directory, fsyncs, renames over `path`.
-void WriteBaselineFile(const std::string& path, const Baseline& baseline, const HmacKey& key);
-
-std::string Sha256Hex(std::string_view bytes);
+Baseline ReadBaselineFile(const std::string& path, std::span<const uint8_t> key);
+// Replaces `path` durably with mode 0600 (common/durable_file.h).
+void WriteBaselineFile(const std::string& path, const Baseline& baseline,
+                       std::span<const uint8_t> key);
 
 }  // namespace virdomm::monitor

@@ -1,11 +1,12 @@
-// crc32c through libext2fs (already linked for ext) and SHA-256 through OpenSSL.
+// crc32c through libext2fs (already linked for ext) and SHA-256 through core/digest.
 #include "storage/btrfs_checksum.h"
 
 #include <ext2fs/ext2fs.h>
-#include <openssl/evp.h>
 
 #include <array>
 #include <cstring>
+
+#include "core/digest.h"
 
 namespace virdomm::monitor::btrfs {
 
@@ -38,13 +39,7 @@ bool ChecksumMatches(std::uint16_t csum_type, Bytes block) {
     return Le32(block, 0) == crc;
   }
   if (csum_type == kCsumSha256) {
-    std::array<unsigned char, 32> digest{};
-    unsigned length = 0;
-    if (EVP_Digest(covered.data(), covered.size(), digest.data(), &length, EVP_sha256(), nullptr) !=
-            1 ||
-        length != digest.size()) {
-      return false;
-    }
+    Digest digest = Sha256Of(covered);
     return std::memcmp(digest.data(), block.data(), digest.size()) == 0;
   }
   return false;

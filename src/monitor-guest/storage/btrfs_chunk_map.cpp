@@ -17,13 +17,13 @@ std::string ProfileName(std::uint64_t type) {
   if ((type & kRaid6) != 0) return "RAID6";
   if ((type & kRaid1c3) != 0) return "RAID1C3";
   if ((type & kRaid1c4) != 0) return "RAID1C4";
-  return "unknown profile " + Hex(type);
+  return "unknown profile " + HexNumber(type);
 }
 
 }  // namespace
 
 void ChunkMap::Add(std::uint64_t logical, Bytes item) {
-  std::string where = "btrfs chunk at logical " + Hex(logical);
+  std::string where = "btrfs chunk at logical " + HexNumber(logical);
   if (item.size() < chunk::kBytes) throw BtrfsError(where + ": chunk item truncated");
   std::uint64_t length = Le64(item, chunk::kLength);
   std::uint64_t type = Le64(item, chunk::kType);
@@ -52,8 +52,8 @@ void ChunkMap::Add(std::uint64_t logical, Bytes item) {
                        "; multi-device filesystems are not supported");
     }
     if (offset > device_bytes_ || length > device_bytes_ - offset) {
-      throw BtrfsError(where + ": stripe at device byte " + Hex(offset) + " of length " +
-                       Hex(length) + " lies outside the volume");
+      throw BtrfsError(where + ": stripe at device byte " + HexNumber(offset) + " of length " +
+                       HexNumber(length) + " lies outside the volume");
     }
     if (i == 0) physical = offset;
   }
@@ -106,11 +106,11 @@ const ChunkMapping* ChunkMap::Find(std::uint64_t logical) const {
 std::uint64_t ChunkMap::Map(std::uint64_t logical, std::uint64_t length) const {
   const ChunkMapping* chunk = Find(logical);
   if (chunk == nullptr) {
-    throw BtrfsError("btrfs logical address " + Hex(logical) + " is in no chunk");
+    throw BtrfsError("btrfs logical address " + HexNumber(logical) + " is in no chunk");
   }
   std::uint64_t inside = logical - chunk->logical;
   if (length > chunk->length - inside) {
-    throw BtrfsError("btrfs logical range " + Hex(logical) + "+" + Hex(length) +
+    throw BtrfsError("btrfs logical range " + HexNumber(logical) + "+" + HexNumber(length) +
                      " crosses the end of its chunk");
   }
   return chunk->physical + inside;

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/hex.h"
+
 namespace virdomm::monitor::btrfs {
 
 using Bytes = std::span<const std::uint8_t>;
@@ -214,15 +216,6 @@ struct Key {
     return a.offset < b.offset;
   }
 };
-// "0x1d00000": addresses in messages, as btrfs tools print them.
-inline std::string Hex(std::uint64_t value) {
-  std::array<char, 24> text{};
-  text[0] = '0';
-  text[1] = 'x';
-  auto result = std::to_chars(text.data() + 2, text.data() + text.size(), value, 16);
-  return std::string(text.data(), result.ptr);
-}
-
 inline Key ReadKey(Bytes b, size_t at) { return Key{Le64(b, at), b[at + 8], Le64(b, at + 9)}; }
 
 }  // namespace virdomm::monitor::btrfs

@@ -29,8 +29,8 @@ Superblock ParseSuperblock(Bytes block) {
   }
   super.incompat = Le64(block, sb::kIncompatFlags);
   if ((super.incompat & ~incompat::kKnown) != 0) {
-    throw BtrfsError("btrfs incompatible features " + Hex(super.incompat & ~incompat::kKnown) +
-                     " not supported");
+    throw BtrfsError("btrfs incompatible features " +
+                     HexNumber(super.incompat & ~incompat::kKnown) + " not supported");
   }
   size_t fsid_at = (super.incompat & incompat::kMetadataUuid) != 0 ? sb::kMetadataUuid : sb::kFsid;
   std::copy_n(block.begin() + static_cast<std::ptrdiff_t>(fsid_at), 16,

@@ -34,12 +34,12 @@ std::uint64_t Node::ChildAt(std::uint32_t slot) const {
 }
 
 Node ParseNode(std::vector<std::uint8_t> bytes, std::uint64_t logical, const Superblock& super) {
-  std::string where = "btrfs tree node at " + Hex(logical);
+  std::string where = "btrfs tree node at " + HexNumber(logical);
   Bytes b(bytes);
   if (b.size() != super.node_size) throw BtrfsError(where + ": short read");
   if (!ChecksumMatches(super.csum_type, b)) throw BtrfsError(where + ": checksum mismatch");
   if (Le64(b, node::kBytenr) != logical) {
-    throw BtrfsError(where + ": header names address " + Hex(Le64(b, node::kBytenr)));
+    throw BtrfsError(where + ": header names address " + HexNumber(Le64(b, node::kBytenr)));
   }
   if (!std::equal(super.metadata_fsid.begin(), super.metadata_fsid.end(),
                   b.begin() + node::kFsid)) {
@@ -89,14 +89,14 @@ std::shared_ptr<const Node> TreeReader::Read(std::uint64_t logical, std::uint8_t
     std::uint64_t physical = Physical(logical);
     std::vector<std::uint8_t> bytes(super_.node_size);
     if (read_(physical, bytes.data(), bytes.size()) != bytes.size()) {
-      throw BtrfsError("btrfs tree node at " + Hex(logical) + " lies beyond the image end");
+      throw BtrfsError("btrfs tree node at " + HexNumber(logical) + " lies beyond the image end");
     }
     node = std::make_shared<const Node>(ParseNode(std::move(bytes), logical, super_));
     if (cache_.size() >= kCacheNodes) cache_.clear();
     cache_.emplace(logical, node);
   }
   if (node->Level() != level) {
-    throw BtrfsError("btrfs tree node at " + Hex(logical) + " has level " +
+    throw BtrfsError("btrfs tree node at " + HexNumber(logical) + " has level " +
                      std::to_string(node->Level()) + ", its parent expects " +
                      std::to_string(level));
   }
@@ -114,7 +114,7 @@ bool TreeReader::Walk(std::uint64_t logical, std::uint8_t level, const Key& low,
   std::uint32_t items = node->Items();
   if (items == 0) return true;
   if (node->KeyAt(0) < low || (high != nullptr && !(node->KeyAt(items - 1) < *high))) {
-    throw BtrfsError("btrfs tree node at " + Hex(logical) +
+    throw BtrfsError("btrfs tree node at " + HexNumber(logical) +
                      " holds keys outside the range its parent gives it");
   }
   // First slot that can hold keys >= min: for a leaf the first key >= min, for an internal

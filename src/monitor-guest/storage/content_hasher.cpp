@@ -14,7 +14,7 @@
 
 #include "common/unique_handle.h"
 #include "storage/btrfs_decompress.h"
-#include "storage/digest.h"
+#include "storage/multi_digest.h"
 
 namespace virdomm::monitor {
 namespace {

@@ -1,6 +1,8 @@
 // Names, parsing and printable values of file types, digests and attributes.
 #include "storage/file_record.h"
 
+#include "common/hex.h"
+
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -124,25 +126,13 @@ std::string AttributeSetToString(AttributeSet set) {
   return out.empty() ? "-" : out;
 }
 
-std::string ToHex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
-
 std::string EscapeForDisplay(std::string_view raw) {
   std::string out;
   out.reserve(raw.size());
   for (unsigned char c : raw) {
     if (c < 0x20 || c >= 0x7f || c == '\\') {
-      char buffer[8];
-      (void)std::snprintf(buffer, sizeof buffer, "\\x%02x", c);
-      out += buffer;
+      out += "\\x";
+      AppendHexByte(out, c);
     } else {
       out += static_cast<char>(c);
     }
@@ -158,7 +148,7 @@ std::string FormatXattrValue(std::string_view value) {
     if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') printable = false;
   }
   if (printable) return "\"" + std::string(text) + "\"";
-  return "0x" + ToHex(value);
+  return "0x" + HexEncode(value);
 }
 
 std::string FormatAttribute(const FileRecord& record, Attribute attribute) {
@@ -168,7 +158,7 @@ std::string FormatAttribute(const FileRecord& record, Attribute attribute) {
   };
   auto digest = [&](DigestAlgorithm algorithm) -> std::string {
     const std::string& bytes = record.digests[static_cast<size_t>(algorithm)];
-    return bytes.empty() ? "-" : ToHex(bytes);
+    return bytes.empty() ? "-" : HexEncode(bytes);
   };
   char buffer[64];
   switch (attribute) {

@@ -105,6 +105,5 @@ std::string FormatAttribute(const FileRecord& record, Attribute attribute);
 std::string FormatXattrValue(std::string_view value);
 // Path or name with control, non-ASCII and backslash bytes written as \xHH.
 std::string EscapeForDisplay(std::string_view raw);
-std::string ToHex(std::string_view bytes);
 
 }  // namespace virdomm::monitor

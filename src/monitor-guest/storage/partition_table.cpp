@@ -5,6 +5,8 @@
 #include <cstring>
 #include <set>
 
+#include "common/hex.h"
+
 namespace virdomm::monitor {
 namespace {
 
@@ -49,12 +51,6 @@ Partition MakePartition(unsigned number, std::uint64_t first_sector, std::uint64
                          ") lies outside the image of " + std::to_string(image_size) + " bytes");
   }
   return Partition{number, first_sector * kSector, sectors * kSector, std::move(type)};
-}
-
-std::string HexByte(unsigned char value) {
-  char buffer[8];
-  (void)std::snprintf(buffer, sizeof buffer, "0x%02x", value);
-  return buffer;
 }
 
 std::string FormatGuid(const unsigned char* g) {
@@ -154,7 +150,7 @@ PartitionTable ParsePartitionTable(const ReadAtFn& read, std::uint64_t image_siz
     if (type == 0) continue;
     std::uint64_t first = Le32(entry + 8);
     std::uint64_t count = Le32(entry + 12);
-    Partition primary = MakePartition(i + 1, first, count, HexByte(type), image_size);
+    Partition primary = MakePartition(i + 1, first, count, HexNumber(type, 2), image_size);
     if (!IsExtendedType(type)) {
       table.partitions.push_back(primary);
       continue;
@@ -186,7 +182,7 @@ PartitionTable ParsePartitionTable(const ReadAtFn& read, std::uint64_t image_siz
       const unsigned char* logical = &ebr[446];
       if (logical[4] != 0) {
         table.partitions.push_back(MakePartition(number, ebr_sector + Le32(logical + 8),
-                                                 Le32(logical + 12), HexByte(logical[4]),
+                                                 Le32(logical + 12), HexNumber(logical[4], 2),
                                                  image_size));
       }
       ++number;

@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include "common/utc_time.h"
+#include "core/checker_cli.h"
+#include "core/digest.h"
+#include "core/signing_key.h"
 #include "storage/baseline_db.h"
 #include "storage/compare.h"
 #include "storage/ext_source.h"
@@ -26,29 +29,18 @@ namespace {
 
 namespace po = boost::program_options;
 
-// Exit codes beyond the AIDE-style bitmask (1 added, 2 removed, 4 changed).
-enum ExitCode : int {
-  kExitOk = 0,
-  kExitBaselineRefused = 14,  // tampered, truncated, wrong key, malformed
-  kExitUsage = 15,
-  kExitRules = 16,
-  kExitSource = 17,  // image/tree unreadable, no ext2/3/4, XFS or btrfs, broken partition table
-  kExitFileIo = 18,  // baseline or key file missing or unwritable
-  kExitInternal = 19,
-};
-
 constexpr const char* kUsage =
     "Usage: domm-monitor storage <command> [options]\n\n"
     "Commands:\n"
     "  init     scan the source and write a new signed baseline (--db must not exist)\n"
-    "  check    verify the baseline, scan, report differences (exit bits 1 added,\n"
-    "           2 removed, 4 changed)\n"
+    "  check    verify the baseline, scan, report differences\n"
     "  update   like check, then replace the baseline atomically with the current state\n"
     "  keygen   write a new 32-byte HMAC key to --key (mode 0600)\n"
     "  rules    print the default rules\n"
     "  explain  print which rule decides each --path\n\n"
-    "Errors: 14 baseline refused, 15 usage, 16 rules, 17 source unreadable, 18 file I/O,\n"
-    "19 internal.\n";
+    "Exit status: 0 no differences; 8 + bits 1 added, 2 removed, 4 changed (9..15) when\n"
+    "check or update found differences; 1 error (file I/O, key), 2 usage, 5 baseline refused,\n"
+    "6 rules invalid, 7 source unreadable.\n";
 
 std::string ReadTextFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -76,7 +68,7 @@ int RunScanCommand(const Options& options) {
                                                       : ReadTextFile(options.rules_path);
   RuleSet rules =
       RuleSet::Parse(rules_text, options.rules_path.empty() ? "default rules" : options.rules_path);
-  HmacKey key = LoadKey(options.key);
+  std::vector<uint8_t> key = LoadKeyFile(options.key);
   Baseline old_baseline;
   if (options.command != "init") {
     old_baseline = ReadBaselineFile(options.db, key);  // verified before anything else
@@ -98,7 +90,7 @@ int RunScanCommand(const Options& options) {
     WriteBaselineFile(options.db, new_baseline, key);
     std::cerr << "domm-monitor storage: baseline of " << new_baseline.records.size()
               << " files written to " << options.db << "\n";
-    return kExitOk;
+    return ToStatus(ExitCode::kOk);
   }
   Report report = CompareRecords(old_baseline.records, new_baseline.records);
   report.source = scan.source;
@@ -122,7 +114,8 @@ int RunScanCommand(const Options& options) {
     std::cerr << "domm-monitor storage: baseline " << options.db << " replaced ("
               << new_baseline.records.size() << " files)\n";
   }
-  return report.ExitBits();
+  int bits = report.ExitBits();
+  return bits == 0 ? ToStatus(ExitCode::kOk) : ToStatus(ExitCode::kDifferences) + bits;
 }
 
 int RunExplain(const Options& options) {
@@ -139,7 +132,7 @@ int RunExplain(const Options& options) {
                                       : "line " + std::to_string(decision.line) + ": excluded")
               << "\n";
   }
-  return kExitOk;
+  return ToStatus(ExitCode::kOk);
 }
 
 }  // namespace
@@ -151,9 +144,9 @@ int RunStorageCli(std::span<char*> args) {
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
   Options options;
   unsigned workers = std::max(1U, std::thread::hardware_concurrency());
-  po::options_description described("Options");
-  described.add_options()("help,h", "show this help")("image", po::value(&options.source.image),
-                                                      "raw disk image or block device (read-only)")(
+  CheckerCommandLine cli("storage", kUsage);
+  cli.Add()("image", po::value(&options.source.image),
+            "raw disk image or block device (read-only)")(
       "partition", po::value(&options.source.partitions)->composing(),
       "N, N:/mountpoint, VG/LV or VG/LV:/mountpoint (an LVM2 logical volume); repeatable "
       "(default: every ext2/3/4, XFS or btrfs partition and logical volume)")(
@@ -171,33 +164,12 @@ int RunStorageCli(std::span<char*> args) {
       "alert-spool", po::value(&options.alert_spool),
       "check/update: raise an alert into this spool (see 'domm-monitor alerts') when the\n"
       "differences are not those last raised, and when they are gone");
-  po::options_description hidden;
-  hidden.add_options()("command", po::value(&options.command));
-  po::options_description all;
-  all.add(described).add(hidden);
-  po::positional_options_description positional;
-  positional.add("command", 1);
-  po::variables_map vm;
-  try {
-    // args[0] ("storage") plays the program name for the parser.
-    auto argc = static_cast<int>(args.size());
-    po::store(po::command_line_parser(argc, args.data()).options(all).positional(positional).run(),
-              vm);
-    po::notify(vm);
-  } catch (const po::error& error) {
-    std::cerr << "domm-monitor storage: " << error.what() << "\n" << kUsage;
-    return kExitUsage;
+  if (std::optional<int> done = cli.Parse(args)) {
+    return *done;
   }
-  if (vm.count("help") != 0 || options.command.empty()) {
-    (options.command.empty() && vm.count("help") == 0 ? std::cerr : std::cout) << kUsage << "\n"
-                                                                               << described;
-    return vm.count("help") != 0 ? kExitOk : kExitUsage;
-  }
-  auto usage_error = [&](const std::string& message) {
-    std::cerr << "domm-monitor storage " << options.command << ": " << message << "\n";
-    return kExitUsage;
-  };
-  std::string progress = vm["progress"].as<std::string>();
+  options.command = cli.Command();
+  auto usage_error = [&cli](const std::string& message) { return cli.UsageError(message); };
+  std::string progress = cli.Values()["progress"].as<std::string>();
   if (progress != "auto" && progress != "always" && progress != "never") {
     return usage_error("--progress takes auto, always or never");
   }
@@ -207,7 +179,7 @@ int RunStorageCli(std::span<char*> args) {
   try {
     if (options.command == "rules") {
       std::cout << DefaultRulesText();
-      return kExitOk;
+      return ToStatus(ExitCode::kOk);
     }
     if (options.command == "explain") {
       if (options.explain_paths.empty()) return usage_error("give at least one --path");
@@ -216,7 +188,7 @@ int RunStorageCli(std::span<char*> args) {
     if (options.command == "keygen") {
       if (options.key.empty()) return usage_error("--key is required");
       GenerateKeyFile(options.key);
-      return kExitOk;
+      return ToStatus(ExitCode::kOk);
     }
     if (options.command != "init" && options.command != "check" && options.command != "update") {
       return usage_error("unknown command (init, check, update, keygen, rules, explain)");
@@ -231,20 +203,13 @@ int RunStorageCli(std::span<char*> args) {
       return usage_error("--db and --key are required");
     return RunScanCommand(options);
   } catch (const BaselineError& error) {
-    std::cerr << "domm-monitor storage: " << error.what() << "\n";
-    return kExitBaselineRefused;
+    return cli.Failure(ExitCode::kBaselineRefused, error.what());
   } catch (const RulesError& error) {
-    std::cerr << "domm-monitor storage: rules: " << error.what() << "\n";
-    return kExitRules;
+    return cli.Failure(ExitCode::kRules, std::string("rules: ") + error.what());
   } catch (const SourceError& error) {
-    std::cerr << "domm-monitor storage: " << error.what() << "\n";
-    return kExitSource;
-  } catch (const Error& error) {
-    std::cerr << "domm-monitor storage: " << error.what() << "\n";
-    return kExitFileIo;
+    return cli.Failure(ExitCode::kSource, error.what());
   } catch (const std::exception& error) {
-    std::cerr << "domm-monitor storage: internal error: " << error.what() << "\n";
-    return kExitInternal;
+    return cli.Failure(ExitCode::kError, error.what());
   }
 }
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/hex.h"
 #include "common/json_writer.h"
 
 namespace virdomm {
@@ -65,8 +66,7 @@ json Parse(const std::string& text) {
 
 void ReadAlertFields(const json& object, DeliveredAlert& alert) {
   alert.spool = StringField(object, "spool");
-  if (alert.spool.size() != 32 ||
-      alert.spool.find_first_not_of("0123456789abcdef") != std::string::npos) {
+  if (alert.spool.size() != 32 || !IsLowerHex(alert.spool)) {
     throw Error("\"spool\" is not 32 hex digits");
   }
   alert.seq = CountField(object, "seq");

@@ -19,6 +19,7 @@ extern "C" {
 #include <vector>
 
 #include "common/error.h"
+#include "common/hex.h"
 #include "common/protocol/binding_state.h"
 #include "common/protocol/key_values.h"
 #include "common/protocol/xenstore_keys.h"
@@ -47,14 +48,12 @@ void XtlVmessage(xentoollog_logger* /*logger*/, xentoollog_level level, int errn
 void XtlDestroy(xentoollog_logger* /*logger*/) {}
 
 std::string UuidFromHandle(const xen_domain_handle_t handle) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
   for (int i = 0; i < 16; ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) {
       out += '-';
     }
-    out += kDigits[handle[i] >> 4U];
-    out += kDigits[handle[i] & 0xfU];
+    AppendHexByte(out, handle[i]);
   }
   return out;
 }

@@ -9,8 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "common/hex.h"
+#include "core/digest.h"
 #include "memory/baseline.h"
-#include "memory/digest.h"
 #include "memory/file_memory.h"
 #include "memory/kernel_locator.h"
 #include "memory/kernel_model.h"
@@ -84,7 +85,8 @@ int main(int argc, char** argv) {
   std::printf("memcmp bound (same bytes)   %8.3f ms  %8.0f MB/s  (%d regions differ)\n", memcmp_ms,
               static_cast<double>(bytes) / memcmp_ms / 1e3, differing);
   std::printf("SHA-256 (OpenSSL, same)     %8.3f ms  %8.0f MB/s  (%s...)\n", sha_ms,
-              static_cast<double>(bytes) / sha_ms / 1e3, ToHex(digest).substr(0, 16).c_str());
+              static_cast<double>(bytes) / sha_ms / 1e3,
+              virdomm::HexEncode(digest).substr(0, 16).c_str());
   std::printf("ratio check/memcmp  %.2f\n", check_ms / memcmp_ms);
   std::printf("ratio check/sha256  %.2f\n", check_ms / sha_ms);
   return 0;

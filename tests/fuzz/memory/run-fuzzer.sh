@@ -7,8 +7,10 @@ root=$1 out=$2 runs=${3:-20000}
 mkdir -p "$out"
 memory=$root/src/monitor-guest/memory
 binary=$out/fuzz_kernel_parsers
-sources=("$root/tests/fuzz/memory/fuzz_kernel_parsers.cpp" "$memory"/{baseline,digest,elf_image,kallsyms_decoder,kernel_image_file,symbol_table,guest_memory,kernel_address_space,ftrace_trampoline,btf_types,module_list,kernel_list,executable_pages,kprobe_slots,bpf_code,code_owners,hidden_code_scan,its_thunks}.cpp
-  "$root/src/virdomm/common/unique_handle.cpp" "$root/src/virdomm/common/utc_time.cpp")
+sources=("$root/tests/fuzz/memory/fuzz_kernel_parsers.cpp" "$memory"/{baseline,elf_image,kallsyms_decoder,kernel_image_file,symbol_table,guest_memory,kernel_address_space,ftrace_trampoline,btf_types,module_list,kernel_list,executable_pages,kprobe_slots,bpf_code,code_owners,hidden_code_scan,its_thunks}.cpp
+  "$root/src/monitor-guest/core/digest.cpp" "$root/src/virdomm/common/durable_file.cpp"
+  "$root/src/virdomm/common/hex.cpp" "$root/src/virdomm/common/unique_handle.cpp"
+  "$root/src/virdomm/common/utc_time.cpp")
 "$root/tests/fuzz/build-fuzz-binary.sh" "$binary" "${sources[@]}" \
   -- -I"$root/src/monitor-guest" -I"$root/src/virdomm" -- -llzma -lzstd -lcrypto
 work=$(mktemp -d)

@@ -22,9 +22,10 @@ if [ "$target" = lvm_metadata ]; then
     -- -I"$src/src/virdomm" -I"$src/src/monitor-guest"
 fi
 exec "$build" "$out" "$src/tests/fuzz/storage/${target}_fuzzer.cpp" \
-  "$storage"/{block_overlay,content_hasher,digest,ext_journal,ext_source,file_record,image_file,journal_replay,partition_table,positional_read,progress,ro_io_manager,rules,source_volume,storage_scan,tree_source,volume_choice,volume_map}.cpp \
+  "$storage"/{block_overlay,content_hasher,multi_digest,ext_journal,ext_source,file_record,image_file,journal_replay,partition_table,positional_read,progress,ro_io_manager,rules,source_volume,storage_scan,tree_source,volume_choice,volume_map}.cpp \
   "$storage"/{lvm_metadata,lvm_text,xfs_bmap,xfs_directory,xfs_inode,xfs_log,xfs_remote,xfs_source,xfs_volume,xfs_xattr}.cpp \
   "$storage"/{btrfs_checksum,btrfs_chunk_map,btrfs_decompress,btrfs_items,btrfs_source,btrfs_superblock,btrfs_tree}.cpp \
+  "$src/src/monitor-guest/core/digest.cpp" "$src/src/virdomm/common/hex.cpp" \
   "$src/src/virdomm/common/unique_handle.cpp" \
   -- -I"$src/src/virdomm" -I"$src/src/monitor-guest" -I/usr/include/ext2fs -I/usr/include/et \
   -- -lext2fs -lcom_err -lcrypto -lz -llzo2 -lzstd -lpthread

@@ -19,9 +19,10 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/hex.h"
+#include "core/signing_key.h"
 #include "memory/baseline.h"
 #include "memory/file_memory.h"
-#include "memory/hex_text.h"
 #include "memory/kernel_locator.h"
 #include "memory/kernel_model.h"
 #include "memory/memory_checker.h"
@@ -67,6 +68,7 @@ class LiveKernelTest : public ::testing::Test {
                static_cast<std::streamsize>(model_->vmlinux.size()));
     key_ = work_ / "key";
     std::ofstream(key_) << "0123456789abcdef0123456789abcdef";
+    fs::permissions(key_, fs::perms::owner_read | fs::perms::owner_write);  // no one else's
     baseline_ = work_ / "baseline";
   }
 
@@ -602,9 +604,10 @@ TEST_F(LiveKernelTest, GarbageMemoryGivesAClearError) {
   EXPECT_NE(wrong_map.output.find("does not match"), std::string::npos) << wrong_map.output;
   fs::path other_key = work_ / "other-key";
   std::ofstream(other_key) << "another key, 32 bytes long......";
+  fs::permissions(other_key, fs::perms::owner_read | fs::perms::owner_write);
   CommandResult bad_key = Monitor("check " + Source() + " --baseline " + baseline_.string() +
                                   " --key " + other_key.string());
-  EXPECT_EQ(bad_key.status, 1) << bad_key.output;
+  EXPECT_EQ(bad_key.status, 5) << bad_key.output;  // baseline refused
   EXPECT_NE(bad_key.output.find("signature does not verify"), std::string::npos) << bad_key.output;
 }
 

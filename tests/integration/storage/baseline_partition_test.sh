@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Baseline tampering is refused (exit 14); ext2 images; MBR and GPT partitioned images give the
+# Baseline tampering is refused (exit 5); ext2 images; MBR and GPT partitioned images give the
 # same records as the bare filesystem; hostile images (bad superblock, directory loop, broken
 # partition table) give clear errors, never a crash or a hang.
 # Usage: baseline_partition_test.sh DOMM_MONITOR WORKDIR
@@ -35,30 +35,30 @@ cp base.db flip.db
 byte=$(dd if=flip.db bs=1 skip=$((size / 2)) count=1 status=none | od -An -tu1 | tr -d ' ')
 printf "$(printf '\\%03o' $(( (byte ^ 1) )))" | dd of=flip.db bs=1 seek=$((size / 2)) conv=notrunc status=none
 run check --image root.img --db flip.db --key key --rules rules
-expect_rc "one flipped byte refused" 14 "signature mismatch"
+expect_rc "one flipped byte refused" 5 "signature mismatch"
 head -c $((size - 100)) base.db >trunc.db
 run check --image root.img --db trunc.db --key key --rules rules
-expect_rc "truncated baseline refused" 14 "refused"
+expect_rc "truncated baseline refused" 5 "refused"
 head -c $((size - 1)) base.db >trunc1.db
 run check --image root.img --db trunc1.db --key key --rules rules
-expect_rc "baseline missing its last byte refused" 14 "refused"
+expect_rc "baseline missing its last byte refused" 5 "refused"
 cp base.db appended.db && printf 'F /evil\n' >>appended.db
 run check --image root.img --db appended.db --key key --rules rules
-expect_rc "appended baseline refused" 14 "refused"
+expect_rc "appended baseline refused" 5 "refused"
 run check --image root.img --db base.db --key other-key --rules rules
-expect_rc "wrong key refused" 14 "signature mismatch"
+expect_rc "wrong key refused" 5 "signature mismatch"
 : >empty.db
 run check --image root.img --db empty.db --key key --rules rules
-expect_rc "empty baseline refused" 14 "refused"
+expect_rc "empty baseline refused" 5 "refused"
 run check --image root.img --db missing.db --key key --rules rules
-expect_rc "missing baseline" 18 "missing.db"
+expect_rc "missing baseline" 1 "missing.db"
 run check --image root.img --db base.db --key key --rules rules
 expect_rc "intact baseline accepted" 0
 run init --image root.img --db base.db --key key --rules rules
-expect_rc "init refuses to overwrite" 18 "exists"
+expect_rc "init refuses to overwrite" 1 "exists"
 printf '/ R+nonsense\n' >bad-rules
 run check --image root.img --db base.db --key key --rules bad-rules
-expect_rc "bad rules" 16 "bad-rules:1: unknown attribute or group 'nonsense'"
+expect_rc "bad rules" 6 "bad-rules:1: unknown attribute or group 'nonsense'"
 
 # --- rules explained: a path rule is component-wise (no AIDE-style /etc/ssh -> /etc/sshd_x)
 printf '/etc/ssh R\n' >ssh-rules
@@ -79,7 +79,7 @@ expect_rc "ext2 init" 0
 cp ext2.img ext2-t.img
 debugfs -w -R "sif /bin/ping uid 1000" ext2-t.img 2>/dev/null
 run check --image ext2-t.img --db ext2.db --key key --rules rules --json
-[ "$rc" = 4 ] && [ "$(compact out.txt)" = "changed /bin/ping uid" ] || { cat out.txt; die "ext2 uid"; }
+[ "$rc" = 12 ] && [ "$(compact out.txt)" = "changed /bin/ping uid" ] || { cat out.txt; die "ext2 uid"; }
 echo "ok: ext2 uid change"
 
 # --- partitioned images: the records equal those of the bare filesystem.
@@ -104,7 +104,7 @@ run init --image gpt.img --db gpt-auto.db --key key --rules rules
 expect_rc "GPT all ext partitions" 0 "several ext partitions"
 grep -q '^F /partition1/passwd	' gpt-auto.db || die "auto prefixes"
 run check --image gpt.img --partition 3 --db base.db --key key --rules rules
-expect_rc "missing partition named" 17 "no gpt partition 3"
+expect_rc "missing partition named" 7 "no gpt partition 3"
 
 truncate -s 64M mbr.img
 sfdisk -q mbr.img >/dev/null <<PARTS
@@ -120,19 +120,19 @@ echo "ok: MBR partition equals the bare filesystem"
 cp gpt.img gpt-bad.img
 printf 'X' | dd of=gpt-bad.img bs=1 seek=$((512 + 40)) conv=notrunc status=none
 run check --image gpt-bad.img --db base.db --key key --rules rules
-expect_rc "GPT header CRC mismatch" 17 "CRC mismatch"
+expect_rc "GPT header CRC mismatch" 7 "CRC mismatch"
 cp root.img badsb.img
 dd if=/dev/urandom of=badsb.img bs=1 seek=1024 count=80 conv=notrunc status=none
 printf '\x53\xef' | dd of=badsb.img bs=1 seek=$((1024 + 56)) conv=notrunc status=none
 run check --image badsb.img --db base.db --key key --rules rules
-expect_rc "corrupt superblock" 17 "cannot open an ext2/3/4 filesystem"
+expect_rc "corrupt superblock" 7 "cannot open an ext2/3/4 filesystem"
 head -c 1M /dev/zero >zeros.img
 run check --image zeros.img --db base.db --key key --rules rules
-expect_rc "no filesystem at all" 17 "neither"
+expect_rc "no filesystem at all" 7 "neither"
 cp root.img loop.img
 debugfs -w -R "ln /etc /etc/ssh/loop" loop.img 2>/dev/null
 run check --image loop.img --db base.db --key key --rules rules --json
-[ "$rc" = 1 ] || die "loop rc $rc"
+[ "$rc" = 9 ] || die "loop rc $rc"
 jq -e '.differences[] | select(.path == "/etc/ssh/loop") | .changes[] |
        select(.attribute == "error") | .new | test("directory loop: inode [0-9]+ already visited as /etc")' \
   out.txt >/dev/null || { cat out.txt; die "directory loop not named"; }

@@ -49,7 +49,7 @@ detail image.json >image.txt
 if ! diff -u tree.txt image.txt; then
   die "tree and image reports differ"
 fi
-[ "$rc_tree" = "$rc_image" ] && [ "$rc_tree" = 7 ] || die "exit codes: tree $rc_tree image $rc_image"
+[ "$rc_tree" = "$rc_image" ] && [ "$rc_tree" = 15 ] || die "exit codes: tree $rc_tree image $rc_image"
 for want in "added /bin/evil" "removed /etc/sshd_backup" "changed /etc/passwd sha256" \
   "changed /etc/shadow perm 0600 -> 0644" "changed /bin/link target ../etc/passwd -> ../etc/shadow" \
   "changed /etc/passwd xattrs[user.note]" "added /bin/tool-second-link" \

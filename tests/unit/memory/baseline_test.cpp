@@ -2,7 +2,11 @@
 // acknowledgement of classified changes.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "common/error.h"
+#include "common/hex.h"
 #include "memory/baseline.h"
 #include "memory/memory_checker.h"
 #include "memory/report_format.h"
@@ -26,6 +30,47 @@ KernelBaseline SampleBaseline() {
 }
 
 const std::vector<uint8_t> kKey(32, 0x5a);
+
+// A small baseline with printable region bytes: the file of an earlier build,
+// tests/data/memory/baseline-v1.bin, is this under kKey.
+KernelBaseline GoldenBaseline() {
+  KernelBaseline baseline;
+  baseline.banner = "Linux version 6.1.0-56-amd64 (test) #1 SMP";
+  baseline.release = "6.1.0-56-amd64";
+  baseline.text_physical = 0x1000000;
+  baseline.virtual_offset = 0x18e00000;
+  baseline.text_link = 0xffffffff81000000;
+  baseline.created = "2026-01-01T00:00:00Z";
+  baseline.text_pages = 2;
+  baseline.text_pages_equal_image = 1;
+  baseline.regions.push_back({"text", 0xffffffff81000000, std::vector<uint8_t>(24, 'T')});
+  baseline.regions.push_back({"rodata", 0xffffffff82000000, std::vector<uint8_t>(8, 'R')});
+  baseline.acknowledgements.push_back(
+      {"2026-01-01T00:00:01Z", "kprobe", 0xffffffff81000005, 1, "__x64_sys_getpid+0x5"});
+  return baseline;
+}
+
+// The file of an earlier build still verifies and parses, and the same baseline serialises to
+// the same bytes: the format and its MAC never change under an existing deployment.
+TEST(BaselineFileTest, FileOfAnEarlierBuildVerifiesAndIsReproduced) {
+  std::ifstream in(std::string(VIRDOMM_TEST_DATA_DIR) + "/memory/baseline-v1.bin",
+                   std::ios::binary);
+  ASSERT_TRUE(in);
+  std::vector<uint8_t> golden((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+  ASSERT_GT(golden.size(), 32U);
+  EXPECT_EQ(HexEncode(std::span(golden).last(32)),
+            "e2deb79330eaa349192ebe691e8fe0133e62f2232ada1f225451f205f2299883");
+  KernelBaseline parsed = ParseBaseline(golden, kKey);
+  KernelBaseline original = GoldenBaseline();
+  EXPECT_EQ(parsed.banner, original.banner);
+  EXPECT_EQ(parsed.virtual_offset, original.virtual_offset);
+  ASSERT_EQ(parsed.regions.size(), 2U);
+  EXPECT_EQ(parsed.regions[0].bytes, original.regions[0].bytes);
+  ASSERT_EQ(parsed.acknowledgements.size(), 1U);
+  EXPECT_EQ(parsed.acknowledgements[0].address, 0xffffffff81000005U);
+  EXPECT_EQ(SerializeBaseline(original, kKey), golden);
+}
 
 TEST(BaselineFileTest, RoundTrips) {
   KernelBaseline baseline = SampleBaseline();

@@ -1,6 +1,8 @@
 // Comparison of records and the text/JSON report formats, including the exit bitmask.
 #include <gtest/gtest.h>
 
+#include "common/hex.h"
+
 #include "storage/compare.h"
 #include "storage/report_format.h"
 
@@ -27,8 +29,8 @@ TEST(StorageCompare, AddedRemovedChangedAndExitBits) {
   ASSERT_EQ(report.differences.size(), 4U);
   EXPECT_EQ(report.differences[0].kind, DifferenceKind::kChanged);
   EXPECT_EQ(report.differences[0].changes.at(0).attribute, "sha256");
-  EXPECT_EQ(report.differences[0].changes.at(0).old_value, ToHex(std::string(32, 'a')));
-  EXPECT_EQ(report.differences[0].changes.at(0).new_value, ToHex(std::string(32, 'b')));
+  EXPECT_EQ(report.differences[0].changes.at(0).old_value, HexEncode(std::string(32, 'a')));
+  EXPECT_EQ(report.differences[0].changes.at(0).new_value, HexEncode(std::string(32, 'b')));
   EXPECT_EQ(report.differences[1].kind, DifferenceKind::kRemoved);
   EXPECT_EQ(report.differences[1].path, "/b");
   EXPECT_EQ(report.differences[2].changes.at(0).attribute, "perm");

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "common/unique_handle.h"
-#include "storage/digest.h"
+#include "storage/multi_digest.h"
 #include "storage/rules.h"
 #include "storage/storage_scan.h"
 #include "storage/xfs_bmap.h"

@@ -1,5 +1,5 @@
 // OpenSSL EVP digests for file contents.
-#include "storage/digest.h"
+#include "storage/multi_digest.h"
 
 #include "common/error.h"
 

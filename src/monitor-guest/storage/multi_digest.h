@@ -1,4 +1,6 @@
-// Content digests through OpenSSL EVP (SHA-NI where the CPU has it), one owner per context.
+// Content digests of files (SHA-256, SHA-512, BLAKE2b-512 at once) through OpenSSL EVP, the
+// implementations fetched once and shared by the hashing workers; signing and single SHA-256
+// digests are core/digest.h.
 #pragma once
 
 #include <openssl/evp.h>
