@@ -75,6 +75,13 @@ const std::map<std::string, Setter, std::less<>>& Keys() {
            on = true;
          }
        }},
+      {"pairing-settings",
+       [](DaemonConfig& c, std::string_view v) {
+         if (v != "xenstore" && v != "none") {
+           throw ConfigError("expected xenstore or none, got '" + std::string(v) + "'");
+         }
+         c.pairing_settings = v == "xenstore";
+       }},
       {"state-dir", [](DaemonConfig& c, std::string_view v) { c.state_dir = Path(v); }},
       {"alert-spool", [](DaemonConfig& c, std::string_view v) { c.alert_spool = Path(v); }},
       {"memory.kernel",

@@ -60,6 +60,10 @@ struct DaemonConfig {
   bool network = false;
   std::filesystem::path state_dir;    // keys and baselines
   std::filesystem::path alert_spool;  // default <state dir>/alerts
+  // Whether the host's hook publishes the pairing's settings into this domain's xenstore
+  // home (`pairing-settings = xenstore`, the default) or there is no such host (`none`: a
+  // test, a memory file): then the configuration alone counts.
+  bool pairing_settings = true;
   MemoryConfig memory_config;
   StorageConfig storage_config;
   NetworkConfig network_config;

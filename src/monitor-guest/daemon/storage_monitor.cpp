@@ -1,0 +1,121 @@
+#include "daemon/storage_monitor.h"
+
+#include <thread>
+
+#include "storage/report_format.h"
+#include "storage/storage_findings.h"
+
+namespace virdomm::monitor {
+namespace {
+
+SourceSpec ImageSource(const std::filesystem::path& image) {
+  SourceSpec source;
+  source.image = image.string();
+  return source;
+}
+
+ScanOptions DaemonScanOptions() {
+  ScanOptions options;
+  options.workers = std::max(1U, std::thread::hardware_concurrency());
+  return options;
+}
+
+}  // namespace
+
+StorageMonitor::StorageMonitor(const StorageConfig& config, const std::filesystem::path& state_dir,
+                               const std::filesystem::path& alert_spool, PairingSettings& settings,
+                               const Console& console)
+    : config_(config),
+      state_dir_(state_dir),
+      alert_spool_(alert_spool),
+      settings_(settings),
+      console_(console) {}
+
+std::chrono::milliseconds StorageMonitor::Interval() const {
+  return std::chrono::milliseconds(config_.interval_ms);
+}
+
+std::filesystem::path StorageMonitor::BaselineFor(const std::filesystem::path& state_dir,
+                                                  const std::filesystem::path& image) {
+  std::string name = "storage";
+  for (char c : image.string()) {
+    bool plain = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_';
+    if (plain) {
+      name += c;
+    } else if (name.back() != '-') {
+      name += '-';
+    }
+  }
+  return state_dir / (name + ".db");
+}
+
+void StorageMonitor::Start() {
+  std::filesystem::create_directories(state_dir_);
+  EnsureKeyFile((state_dir_ / "storage.key").string());
+  rules_.emplace(LoadStorageRules(config_.rules ? config_.rules->string() : ""));
+  alerts_.reset();
+  spool_ = std::make_unique<AlertSpool>(alert_spool_);
+  alerts_ = std::make_unique<MonitorAlerts>(*spool_, "storage");
+  health_ = {HealthState::kStarting, "no check yet"};
+}
+
+std::filesystem::path StorageMonitor::Image() {
+  (void)settings_.Refresh();
+  const PublishedSetting<std::string>& source = settings_.StorageSource();
+  std::filesystem::path image =
+      source.value && !source.value->empty() ? std::filesystem::path(*source.value) : config_.image;
+  std::string refusal;
+  if (!source.error.empty()) {
+    refusal = source.error + "; checking " + (image.empty() ? "nothing" : image.string());
+  }
+  refusals_.Update({refusal}, console_, Name());
+  return image;
+}
+
+void StorageMonitor::MakeBaseline(const std::filesystem::path& image,
+                                  const std::filesystem::path& db) {
+  StorageScan scan = ScanForBaseline(ImageSource(image), *rules_, DaemonScanOptions());
+  for (const std::string& warning : scan.warnings) {
+    console_.Error(Name(), "warning: " + warning);
+  }
+  WriteBaselineFile(db.string(), scan.baseline, LoadKey((state_dir_ / "storage.key").string()));
+  std::string line = "baseline of " + std::to_string(scan.baseline.records.size()) +
+                     " files written to " + db.string();
+  if (std::size_t errors = UnreadableFiles(scan.baseline); errors > 0) {
+    line += " (" + std::to_string(errors) + " files could not be read completely)";
+  }
+  console_.Print(Name(), line);
+  health_ = {HealthState::kOk, line};
+}
+
+void StorageMonitor::Check() {
+  std::filesystem::path image = Image();
+  if (image.empty()) {
+    health_ = {HealthState::kStarting,
+               "no disk image to check: the host published no <storage source> and "
+               "storage.image is not set"};
+    return;
+  }
+  std::filesystem::path db = BaselineFor(state_dir_, image);
+  if (!std::filesystem::exists(db)) {
+    MakeBaseline(image, db);  // the first look at this image is its baseline
+    return;
+  }
+  HmacKey key = LoadKey((state_dir_ / "storage.key").string());
+  Baseline baseline = ReadBaselineFile(db.string(), key);  // verified before the scan
+  StorageScan scan = ScanForBaseline(ImageSource(image), *rules_, DaemonScanOptions());
+  Report report = CompareWithBaseline(baseline, scan);
+  console_.Print(Name(),
+                 console_.Json() ? OneLine(FormatReportJson(report)) : FormatReportText(report));
+  std::vector<Finding> findings = FindingsOf(report);
+  std::vector<Finding> refused = refusals_.Findings();
+  findings.insert(findings.end(), refused.begin(), refused.end());
+  alerts_->Observe(findings, report.source);
+  std::string summary = std::to_string(report.differences.size()) + " difference(s) in " +
+                        std::to_string(report.files_checked) + " files of " + report.source;
+  health_ = refusals_.Summary().empty()
+                ? Health{HealthState::kOk, summary}
+                : Health{HealthState::kDegraded, summary + "; " + refusals_.Summary()};
+}
+
+}  // namespace virdomm::monitor
