@@ -231,6 +231,14 @@ DaemonConfig ParseDaemonConfig(std::string_view text, const std::string& origin,
   return config;
 }
 
+std::vector<std::string> DaemonConfigKeys() {
+  std::vector<std::string> keys;
+  for (const auto& [key, setter] : Keys()) {
+    keys.push_back(key);
+  }
+  return keys;
+}
+
 DaemonConfig LoadDaemonConfig(const std::filesystem::path& path, const ConfigDefaults& defaults) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

@@ -80,4 +80,7 @@ DaemonConfig ParseDaemonConfig(std::string_view text, const std::string& origin,
                                const ConfigDefaults& defaults);
 DaemonConfig LoadDaemonConfig(const std::filesystem::path& path, const ConfigDefaults& defaults);
 
+// Every key the file may set, sorted.
+std::vector<std::string> DaemonConfigKeys();
+
 }  // namespace virdomm::monitor

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <regex>
+#include <sstream>
+
 namespace virdomm::monitor {
 namespace {
 
@@ -88,6 +92,20 @@ TEST(DaemonConfig, WhatAMonitorNeedsIsRequired) {
             "monitor.conf: the network monitor needs network.interface (the mirror NIC)");
   EXPECT_EQ(ErrorOf("monitors = memory\nmemory.kernel = /k\nmemory.file = /m\nmemory.domain = 7\n"),
             "monitor.conf: memory.file and memory.domain name two memory sources; give one");
+}
+
+// The monitor.conf the packages install parses, and names every key (set or commented out).
+TEST(DaemonConfig, TheShippedFileParsesAndDocumentsEveryKey) {
+  DaemonConfig c = LoadDaemonConfig(VIRDOMM_SHIPPED_MONITOR_CONF, kDefaults);
+  EXPECT_TRUE(c.memory && c.storage);
+  EXPECT_TRUE(c.pairing_settings);
+  std::ifstream in(VIRDOMM_SHIPPED_MONITOR_CONF);
+  std::stringstream text;
+  text << in.rdbuf();
+  for (const std::string& key : DaemonConfigKeys()) {
+    std::regex line("(^|\n)#?" + std::regex_replace(key, std::regex("\\."), "\\.") + " = ");
+    EXPECT_TRUE(std::regex_search(text.str(), line)) << key;
+  }
 }
 
 }  // namespace
