@@ -1,7 +1,8 @@
 // Runs every monitor of the daemon on its own interval in one thread: a deadline queue, each
 // monitor due at the start of its last check plus its interval. One thread because the checks
-// share little but the spool and stdout, the hot one (memory) is a memcmp, and a thread-free
-// loop keeps the order of events (and its tests) deterministic. A check runs to its end; one
+// share little but the spool and stdout, the hot one (memory) is a memcmp, the long one (a
+// storage scan) runs on its monitor's own thread, and a loop without threads keeps the order
+// of events (and its tests) deterministic. A check runs to its end; one
 // that overruns is due again only from its end, so every monitor that fell due meanwhile (an
 // earlier deadline) runs first: an overrun delays the others, never starves them. A monitor
 // that throws is restarted (Start again) after 1 s, 2 s, 4 s ... up to kMaxBackoff, back to

@@ -31,8 +31,14 @@ StorageMonitor::StorageMonitor(const StorageConfig& config, const std::filesyste
       settings_(settings),
       console_(console) {}
 
+StorageMonitor::~StorageMonitor() {
+  if (scan_ && scan_->result.valid()) {
+    scan_->result.wait();  // the scan reads rules_: it ends before they go
+  }
+}
+
 std::chrono::milliseconds StorageMonitor::Interval() const {
-  return std::chrono::milliseconds(config_.interval_ms);
+  return scan_ ? kPollWhileScanning : std::chrono::milliseconds(config_.interval_ms);
 }
 
 std::filesystem::path StorageMonitor::BaselineFor(const std::filesystem::path& state_dir,
@@ -50,6 +56,10 @@ std::filesystem::path StorageMonitor::BaselineFor(const std::filesystem::path& s
 }
 
 void StorageMonitor::Start() {
+  if (scan_ && scan_->result.valid()) {
+    scan_->result.wait();  // of a run that failed: its result is not wanted
+  }
+  scan_.reset();
   std::filesystem::create_directories(state_dir_);
   EnsureKeyFile((state_dir_ / "storage.key").string());
   rules_.emplace(LoadStorageRules(config_.rules ? config_.rules->string() : ""));
@@ -72,9 +82,40 @@ std::filesystem::path StorageMonitor::Image() {
   return image;
 }
 
-void StorageMonitor::MakeBaseline(const std::filesystem::path& image,
-                                  const std::filesystem::path& db) {
-  StorageScan scan = ScanForBaseline(ImageSource(image), *rules_, DaemonScanOptions());
+void StorageMonitor::BeginScan() {
+  std::filesystem::path image = Image();
+  if (image.empty()) {
+    health_ = {HealthState::kStarting,
+               "no disk image to check: the host published no <storage source> and "
+               "storage.image is not set"};
+    return;
+  }
+  Scan scan;
+  scan.db = BaselineFor(state_dir_, image);
+  if (std::filesystem::exists(scan.db)) {
+    // Verified before the scan, as `storage check` does.
+    scan.baseline =
+        ReadBaselineFile(scan.db.string(), LoadKey((state_dir_ / "storage.key").string()));
+  }
+  // The thread reads only what stays put until it ends: the rules (replaced only by Start,
+  // which waits for it) and its own copies.
+  const StorageRules* rules = &*rules_;
+  scan.result = std::async(std::launch::async, [rules, source = ImageSource(image)] {
+    return ScanForBaseline(source, *rules, DaemonScanOptions());
+  });
+  scan_.emplace(std::move(scan));
+}
+
+void StorageMonitor::Finish(Scan& scan) {
+  StorageScan result = scan.result.get();  // a scan that failed throws here
+  if (scan.baseline) {
+    ReportCheck(*scan.baseline, result);
+  } else {
+    WriteBaseline(result, scan.db);  // the first look at this image is its baseline
+  }
+}
+
+void StorageMonitor::WriteBaseline(const StorageScan& scan, const std::filesystem::path& db) {
   for (const std::string& warning : scan.warnings) {
     console_.Error(Name(), "warning: " + warning);
   }
@@ -88,22 +129,7 @@ void StorageMonitor::MakeBaseline(const std::filesystem::path& image,
   health_ = {HealthState::kOk, line};
 }
 
-void StorageMonitor::Check() {
-  std::filesystem::path image = Image();
-  if (image.empty()) {
-    health_ = {HealthState::kStarting,
-               "no disk image to check: the host published no <storage source> and "
-               "storage.image is not set"};
-    return;
-  }
-  std::filesystem::path db = BaselineFor(state_dir_, image);
-  if (!std::filesystem::exists(db)) {
-    MakeBaseline(image, db);  // the first look at this image is its baseline
-    return;
-  }
-  HmacKey key = LoadKey((state_dir_ / "storage.key").string());
-  Baseline baseline = ReadBaselineFile(db.string(), key);  // verified before the scan
-  StorageScan scan = ScanForBaseline(ImageSource(image), *rules_, DaemonScanOptions());
+void StorageMonitor::ReportCheck(const Baseline& baseline, const StorageScan& scan) {
   Report report = CompareWithBaseline(baseline, scan);
   console_.Print(Name(),
                  console_.Json() ? OneLine(FormatReportJson(report)) : FormatReportText(report));
@@ -116,6 +142,31 @@ void StorageMonitor::Check() {
   health_ = refusals_.Summary().empty()
                 ? Health{HealthState::kOk, summary}
                 : Health{HealthState::kDegraded, summary + "; " + refusals_.Summary()};
+}
+
+void StorageMonitor::Check() {
+  if (!scan_) {
+    BeginScan();
+    return;
+  }
+  if (scan_->result.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    return;  // still reading the image
+  }
+  Scan done = std::move(*scan_);
+  scan_.reset();
+  Finish(done);
+}
+
+void StorageMonitor::Stop() {
+  // The final check: the scan under way, or one made now.
+  if (!scan_) {
+    BeginScan();
+  }
+  if (scan_) {
+    Scan done = std::move(*scan_);
+    scan_.reset();
+    Finish(done);
+  }
 }
 
 }  // namespace virdomm::monitor
