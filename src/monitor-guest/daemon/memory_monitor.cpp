@@ -160,14 +160,9 @@ void MemoryMonitor::Report(CheckReport& report) {
     Print(FormatCheckText(report));
   }
   LogChangesToSyslog(report);
-  std::vector<Finding> findings = FindingsOf(report);
-  std::vector<Finding> refused = refusals_.Findings();
-  findings.insert(findings.end(), refused.begin(), refused.end());
-  alerts_->Observe(findings, report.memory);
+  alerts_->Observe(refusals_.With(FindingsOf(report)), report.memory);
   std::string summary = std::to_string(report.changes.size()) + " change(s) in " + report.memory;
-  health_ = refusals_.Summary().empty()
-                ? Health{HealthState::kOk, summary}
-                : Health{HealthState::kDegraded, summary + "; " + refusals_.Summary()};
+  health_ = refusals_.HealthAfterCheck(summary);
 }
 
 void MemoryMonitor::Check() {

@@ -22,20 +22,22 @@ void SettingRefusals::Update(const std::vector<std::string>& errors, const Conso
   current_ = std::move(now);
 }
 
-std::vector<Finding> SettingRefusals::Findings() const {
-  std::vector<Finding> findings;
+std::vector<Finding> SettingRefusals::With(std::vector<Finding> findings) const {
   for (const std::string& error : current_) {
     findings.push_back({"setting|" + error, error, "warning"});
   }
   return findings;
 }
 
-std::string SettingRefusals::Summary() const {
-  std::string out;
-  for (const std::string& error : current_) {
-    out += (out.empty() ? "" : "; ") + error;
+Health SettingRefusals::HealthAfterCheck(const std::string& summary) const {
+  if (current_.empty()) {
+    return {HealthState::kOk, summary};
   }
-  return out;
+  std::string out = summary;
+  for (const std::string& error : current_) {
+    out += "; " + error;
+  }
+  return {HealthState::kDegraded, out};
 }
 
 void EnsureKeyFile(const std::string& path) {

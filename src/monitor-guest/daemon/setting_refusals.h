@@ -9,6 +9,7 @@
 
 #include "alerts/monitor_alerts.h"
 #include "daemon/console.h"
+#include "daemon/monitor.h"
 
 namespace virdomm::monitor {
 
@@ -17,9 +18,10 @@ class SettingRefusals {
   // `errors`: the refusals now, each already saying what is kept instead; empty ones ignored.
   void Update(const std::vector<std::string>& errors, const Console& console,
               std::string_view monitor);
-  [[nodiscard]] std::vector<Finding> Findings() const;
-  // "; " between them; empty when there are none.
-  [[nodiscard]] std::string Summary() const;
+  // `findings` of a check with one warning finding per refusal added.
+  [[nodiscard]] std::vector<Finding> With(std::vector<Finding> findings) const;
+  // A check's health: ok with `summary`, degraded with the refusals too while there are any.
+  [[nodiscard]] Health HealthAfterCheck(const std::string& summary) const;
 
  private:
   std::vector<std::string> current_;

@@ -133,15 +133,10 @@ void StorageMonitor::ReportCheck(const Baseline& baseline, const StorageScan& sc
   Report report = CompareWithBaseline(baseline, scan);
   console_.Print(Name(),
                  console_.Json() ? OneLine(FormatReportJson(report)) : FormatReportText(report));
-  std::vector<Finding> findings = FindingsOf(report);
-  std::vector<Finding> refused = refusals_.Findings();
-  findings.insert(findings.end(), refused.begin(), refused.end());
-  alerts_->Observe(findings, report.source);
+  alerts_->Observe(refusals_.With(FindingsOf(report)), report.source);
   std::string summary = std::to_string(report.differences.size()) + " difference(s) in " +
                         std::to_string(report.files_checked) + " files of " + report.source;
-  health_ = refusals_.Summary().empty()
-                ? Health{HealthState::kOk, summary}
-                : Health{HealthState::kDegraded, summary + "; " + refusals_.Summary()};
+  health_ = refusals_.HealthAfterCheck(summary);
 }
 
 void StorageMonitor::Check() {
