@@ -68,6 +68,9 @@ void MemoryMonitor::ReadSettings() {
     }
     refused.push_back(regions.error + "; checking " + kept);
   }
+  if (!settings_.ConnectionError().empty()) {
+    refused.push_back(settings_.ConnectionError() + "; the values in force stay");
+  }
   refusals_.Update(refused, console_, Name());
 }
 

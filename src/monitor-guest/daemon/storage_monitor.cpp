@@ -78,7 +78,11 @@ std::filesystem::path StorageMonitor::Image() {
   if (!source.error.empty()) {
     refusal = source.error + "; checking " + (image.empty() ? "nothing" : image.string());
   }
-  refusals_.Update({refusal}, console_, Name());
+  std::string unread;
+  if (!settings_.ConnectionError().empty()) {
+    unread = settings_.ConnectionError() + "; the values in force stay";
+  }
+  refusals_.Update({refusal, unread}, console_, Name());
   return image;
 }
 
