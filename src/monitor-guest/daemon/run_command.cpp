@@ -27,10 +27,10 @@ constexpr int kExitUsage = 2;
 
 constexpr const char* kUsage =
     "Usage: domm-monitor run --config FILE [--json]\n\n"
-    "Runs every monitor FILE enables (default " VIRDOMM_CONFIG_DIR
-    "/monitor.conf) in this one process, each\n"
-    "on its own interval, until SIGTERM or SIGINT; then each makes one final check and the\n"
-    "daemon exits 0.\n\n"
+    "Runs every monitor FILE enables in this one process, each on its own interval, until\n"
+    "SIGTERM or SIGINT; then each makes one final check and the daemon exits 0. FILE is\n"
+    "documented in the one installed (default " VIRDOMM_CONFIG_DIR
+    "/monitor.conf).\n\n"
     "  memory   a baseline of DomU's kernel text and rodata at first sight (kept across\n"
     "           restarts of the daemon while DomU's kernel stays where it was), then one\n"
     "           check per interval; with the bound target as its source it waits for the\n"
