@@ -142,7 +142,7 @@ expect_file "$work/monitor.files" -rw-r--r-- cn /etc/virdomm/virdomm-suricata.ya
 expect_file "$work/monitor.files" -rw-r--r-- cn /etc/virdomm/virdomm.rules
 expect_file "$work/monitor.files" drwx------ "" /var/lib/virdomm
 expect_file "$work/monitor.files" -rw-r--r-- l /usr/share/licenses/virdomm-monitor/LICENSE
-expect_only "$work/monitor.files" '^(/usr/bin/domm-monitor|/usr/lib/systemd/system/domm-monitor-[a-z]+\.(service|timer)|/etc/virdomm(/(monitor\.conf|storage\.rules|virdomm-suricata\.yaml|virdomm\.rules))?|/var/lib/virdomm|/usr/share/doc/virdomm-monitor(/.*)?|/usr/share/licenses/virdomm-monitor(/.*)?|/usr/lib/\.build-id(/.*)?)$'
+expect_only "$work/monitor.files" '^(/usr/bin/domm-monitor|/usr/lib/systemd/system/domm-monitor(-alerts)?\.service|/etc/virdomm(/(monitor\.conf|storage\.rules|virdomm-suricata\.yaml|virdomm\.rules))?|/var/lib/virdomm|/usr/share/doc/virdomm-monitor(/.*)?|/usr/share/licenses/virdomm-monitor(/.*)?|/usr/lib/\.build-id(/.*)?)$'
 
 # --- rpmlint, with Fedora's policy (Debian's rpmlint has only generic defaults) ------------------
 lint_configs=(-c "$src/packaging/rpm/rpmlint.toml")
