@@ -92,10 +92,29 @@ Action Make(ActionKind kind, DomId monitor = 0, DomId target = 0) {
   return a;
 }
 
-Action Publish(DomId monitor, Binding binding) {
+Action Publish(DomId monitor, Binding binding,
+               std::optional<MonitorSettings> settings = std::nullopt) {
   Action a = Make(ActionKind::kPublishState, monitor);
   a.binding = std::move(binding);
+  a.settings = std::move(settings);
   return a;
+}
+
+// What Domain M's pairing tells its monitor, in the protocol's form; a pairing without
+// <memory> means the schema's defaults, one without <storage> no image.
+MonitorSettings MonitorSettingsOf(const Pairing& pairing) {
+  MonitorSettings settings;
+  if (pairing.memory) {
+    settings.memory_interval_ms = pairing.memory->interval_ms;
+    settings.memory_regions.clear();
+    for (MemoryRegion region : pairing.memory->regions) {
+      settings.memory_regions.emplace_back(ToString(region));
+    }
+  }
+  if (pairing.storage) {
+    settings.storage_source = pairing.storage->source;
+  }
+  return settings;
 }
 
 Action Register(const DomainFacts& dom, DomId domid, const SelfFacts& self) {
@@ -107,7 +126,11 @@ Action Register(const DomainFacts& dom, DomId domid, const SelfFacts& self) {
                                 dom.pairing->partner.uuid,
                                 dom.pairing->partner.name,
                                 self.policy,
-                                dom.pairing->network ? dom.pairing->network->mirror_mac : ""};
+                                dom.pairing->network ? dom.pairing->network->mirror_mac : "",
+                                std::nullopt};
+  if (dom.pairing->role == PairingRole::kMonitor) {
+    a.registration.settings = MonitorSettingsOf(*dom.pairing);
+  }
   return a;
 }
 
@@ -353,7 +376,12 @@ Decision DecideStartedOrReconnect(const HookEvent& event, const DomainFacts& dom
   d.tell_monitor_on_failure = m.domid;
   d.actions.push_back(Make(ActionKind::kSetTarget, m.domid, u.domid));
   d.actions.push_back(Make(ActionKind::kXsSetTarget, m.domid, u.domid));
-  d.actions.push_back(Publish(m.domid, Binding{BindingState::kBound, u.domid, u.uuid, ""}));
+  // M's settings: from its own pairing when M binds, from its registration when DomU does.
+  std::optional<MonitorSettings> settings =
+      self_is_monitor ? std::optional<MonitorSettings>(MonitorSettingsOf(*dom.pairing))
+                      : facts.partner_claim->settings;
+  d.actions.push_back(
+      Publish(m.domid, Binding{BindingState::kBound, u.domid, u.uuid, ""}, std::move(settings)));
   AddMirror(d, what, dom, facts, m.domid, u.domid);
   return d;
 }

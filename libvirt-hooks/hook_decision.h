@@ -29,11 +29,12 @@ struct Action {
   ActionKind kind = ActionKind::kRegister;
   DomId monitor = 0;
   DomId target = 0;
-  Registration registration;  // kRegister
-  std::string uuid;           // kUnregister
-  Binding binding;            // kPublishState
-  std::string mirror_mac;     // kMirrorTraffic: Domain M's receive-only NIC
-  std::string mirror_vif;     // kMirrorTraffic: its vif per M's domain XML; empty: ask xenstore
+  Registration registration;                // kRegister
+  std::string uuid;                         // kUnregister
+  Binding binding;                          // kPublishState
+  std::optional<MonitorSettings> settings;  // kPublishState of a binding: Domain M's settings
+  std::string mirror_mac;                   // kMirrorTraffic: Domain M's receive-only NIC
+  std::string mirror_vif;  // kMirrorTraffic: its vif per M's domain XML; empty: ask xenstore
   // One line, e.g. "set-target M=7 U=9", "publish M=7 bound U=9", "register web1 domid=9".
   [[nodiscard]] std::string Describe() const;
 };

@@ -98,7 +98,7 @@ std::string Execute(const Action& action, HookContext& context, const PairRegist
       context.xen().XsSetTarget(action.monitor, action.target);
       return "";
     case ActionKind::kPublishState:
-      (void)context.xen().PublishBinding(action.monitor, action.binding);
+      (void)context.xen().PublishBinding(action.monitor, action.binding, action.settings);
       return "";
     case ActionKind::kMirrorTraffic:
       return Network(context).Start(
@@ -205,7 +205,7 @@ HookOutcome RunHook(const HookEvent& event, HookContext& context) {
         try {
           (void)context.xen().PublishBinding(
               *decision.tell_monitor_on_failure,
-              Binding{BindingState::kError, std::nullopt, "", message});
+              Binding{BindingState::kError, std::nullopt, "", message}, std::nullopt);
         } catch (const Error& tell) {
           log.Write(LogLevel::kWarning, "could not tell Domain M: " + std::string(tell.what()));
         }

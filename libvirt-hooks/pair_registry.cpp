@@ -51,6 +51,31 @@ void MakeDirs(const std::string& path) {
   }
 }
 
+// The settings lines: all three or none (a file from before they were recorded).
+Registration WithSettings(Registration r,
+                          const std::map<std::string, std::string, std::less<>>& fields,
+                          const std::string& what) {
+  auto interval = fields.find(protocol::kMemoryIntervalKey);
+  auto regions = fields.find(protocol::kMemoryRegionsKey);
+  auto source = fields.find(protocol::kStorageSourceKey);
+  const bool none = interval == fields.end() && regions == fields.end() && source == fields.end();
+  if (none) {
+    return r;
+  }
+  if (interval == fields.end() || regions == fields.end() || source == fields.end()) {
+    throw Error(what + ": has some of the monitor settings, not all three");
+  }
+  auto parsed_interval = protocol::ParseMemoryInterval(interval->second);
+  auto parsed_regions = protocol::ParseMemoryRegions(regions->second);
+  auto parsed_source = protocol::ParseStorageSource(source->second);
+  if (!parsed_interval || !parsed_regions || !parsed_source) {
+    throw Error(what + ": bad monitor setting ('" + interval->second + "', '" + regions->second +
+                "', '" + source->second + "')");
+  }
+  r.settings = MonitorSettings{*parsed_interval, *parsed_regions, *parsed_source};
+  return r;
+}
+
 }  // namespace
 
 std::string FormatRegistration(const Registration& r) {
@@ -64,6 +89,15 @@ std::string FormatRegistration(const Registration& r) {
   out += "\non-grant-failure " + std::string(ToString(r.on_grant_failure));
   if (!r.mirror_mac.empty()) {
     out += "\nmirror-mac " + r.mirror_mac;
+  }
+  if (r.settings) {
+    // The xenstore keys' names and value forms: the registration carries what gets published.
+    out += "\n" + std::string(protocol::kMemoryIntervalKey) + " " +
+           protocol::FormatMemoryInterval(r.settings->memory_interval_ms);
+    out += "\n" + std::string(protocol::kMemoryRegionsKey) + " " +
+           protocol::FormatMemoryRegions(r.settings->memory_regions);
+    out +=
+        "\n" + std::string(protocol::kStorageSourceKey) + " " + OneLine(r.settings->storage_source);
   }
   out += "\n";
   return out;
@@ -123,7 +157,7 @@ Registration ParseRegistration(std::string_view text, const std::string& what) {
       throw Error(what + ": mirror-mac '" + it->second + "' " + why);
     }
   }
-  return r;
+  return WithSettings(std::move(r), fields, what);
 }
 
 PairRegistry::PairRegistry(std::string run_dir) : dir_(std::move(run_dir) + "/hook/domains") {}

@@ -22,6 +22,9 @@ struct Registration {
   // A monitor's <network mirror-mac>: DomU's hook needs it when DomU binds the pair. Empty:
   // none (and in files written before the mirror existed).
   std::string mirror_mac;
+  // A monitor's settings from its pairing, which DomU's hook publishes when DomU binds the
+  // pair. nullopt for a target, and in files written before they were recorded.
+  std::optional<MonitorSettings> settings;
   bool operator==(const Registration&) const = default;
 };
 

@@ -1,9 +1,11 @@
-// domm-monitor: dispatches `domm-monitor <checker> <command> ...` to the checker's CLI.
+// domm-monitor: `domm-monitor run` is the daemon; `domm-monitor <checker> <command> ...` goes to
+// the checker's own CLI.
 #include <cstring>
 #include <iostream>
 #include <span>
 
 #include "alerts/alerts_cli.h"
+#include "daemon/run_command.h"
 #include "memory/memory_cli.h"
 #include "network/network_cli.h"
 #include "storage/storage_cli.h"
@@ -11,8 +13,11 @@
 namespace {
 
 void PrintUsage(std::ostream& out) {
-  out << "Usage: domm-monitor <checker> <command> [options]\n\n"
-         "Checkers:\n"
+  out << "Usage: domm-monitor run --config FILE [--json]\n"
+         "       domm-monitor <checker> <command> [options]\n\n"
+         "  run       the daemon: every monitor the configuration enables, in one process\n"
+         "            (what domm-monitor.service runs; 'domm-monitor run --help')\n\n"
+         "Checkers, one command at a time:\n"
          "  storage   file integrity of DomU's disk image (init, check, update)\n"
          "  memory    kernel text and rodata integrity of DomU's memory\n"
          "  network   Suricata on the mirror NIC that carries DomU's traffic (watch)\n"
@@ -29,6 +34,9 @@ int main(int argc, char** argv) {
     return args.size() < 2 ? 2 : 0;
   }
   std::span<char*> rest = args.subspan(1);  // rest[0] is the checker name
+  if (std::strcmp(args[1], "run") == 0) {
+    return virdomm::monitor::RunDaemonCli(rest);
+  }
   if (std::strcmp(args[1], "storage") == 0) {
     return virdomm::monitor::RunStorageCli(rest);
   }

@@ -20,6 +20,7 @@
 #include "core/checker_cli.h"
 #include "core/signing_key.h"
 #include "memory/baseline.h"
+#include "memory/binding_follower.h"
 #include "memory/domain_restart.h"
 #include "memory/file_memory.h"
 #include "memory/jump_label_settling.h"
@@ -236,84 +237,16 @@ int ExitFor(Severity severity) {
   return ToStatus(ExitCode::kError);
 }
 
-void LogToSyslog(const CheckReport& report) {
-  for (const Change& change : report.changes) {
-    int priority = change.GetSeverity() == Severity::kCritical ? LOG_ALERT : LOG_WARNING;
-    syslog(priority, "kernel %s %s change at %s (%s) %s", report.release.c_str(),
-           ToString(change.kind).c_str(), change.location.c_str(), change.region.c_str(),
-           change.detail.c_str());
-  }
-}
-
-// Binding "restart": DomU became a new domain that Xen cannot make this domain's target.
-void AnnounceNewTarget(const MemoryOptions& options, const BindingView& now) {
-  std::string target = now.target_domid ? std::to_string(*now.target_domid) : "unknown";
-  std::string action = options.restart_on_new_target
-                           ? "restarting Domain M to follow it"
-                           : "checks stay paused until Domain M is restarted";
-  std::string line =
-      options.json
-          ? "{\"time\":" + JsonQuote(UtcNow()) + ",\"binding\":" +
-                JsonQuote(std::string(protocol::ToString(protocol::BindingState::kRestart))) +
-                ",\"new-target-domid\":" + JsonQuote(target) + ",\"action\":" + JsonQuote(action) +
-                "}\n"
-          : "DomU now runs as domain " + target + ": " + action + "\n";
-  // One write: the restart thread's line must not tear a check's line on the same stdout.
-  std::cout << line << std::flush;
-  syslog(LOG_NOTICE, "DomU now runs as domain %s: %s", target.c_str(), action.c_str());
-}
-
-// With --xen-domid target, checks pause while the host's hook does not say "bound": the DomU
-// has stopped, is moving or has not arrived, and the carried mappings then show a suspended or
-// dead DomU (or fault until the host re-installs them). Each change of state is printed once.
-// A new binding (the pair was moved or restored, perhaps while a check was blocked on the
-// carried mappings, so that the state reads "bound" before and after) makes `bound_target`
-// learn the DomU's domid here; a check that straddled it is discarded (`after_check`).
-bool PausedForBinding(const MemoryOptions& options, XenForeignMemory* bound_target,
-                      BindingView& last, bool after_check) {
-  if (!options.domid_from_binding) {
-    return false;
-  }
-  BindingView now = ReadBinding();
-  const bool bound = now.Is(protocol::BindingState::kBound);
-  bool rebound = bound && !last.instance.empty() && now.instance != last.instance;
-  if (now.description != last.description || rebound) {
-    if (bound && bound_target != nullptr) {
-      bound_target->Retarget(*now.target_domid);  // kBound always comes with a target domid
-    }
-    std::string time = UtcNow();
-    if (options.json) {
-      // Each line in one write (see AnnounceNewTarget).
-      std::cout << "{\"time\":" + JsonQuote(time) + ",\"binding\":" + JsonQuote(now.description) +
-                       (bound ? ",\"checks\":\"resumed\"}\n" : ",\"checks\":\"paused\"}\n")
-                << std::flush;
-    } else {
-      std::cout << time << " binding " << now.description
-                << (bound ? ": checks resume\n" : ": checks paused\n") << std::flush;
-    }
-    if (!bound) {
-      syslog(LOG_NOTICE, "checks paused: binding state '%s'", now.description.c_str());
-    }
-    if (now.Is(protocol::BindingState::kRestart) && !options.restart_on_new_target) {
-      AnnounceNewTarget(options, now);  // with the option, RestartOnNewTarget acts on it
-    }
-  }
-  last = now;
-  return !bound || (rebound && after_check);
-}
-
 int RunWatch(MemoryChecker& checker, const MemoryOptions& options, XenForeignMemory* bound_target) {
   openlog("domm-monitor", LOG_PID, LOG_DAEMON);
+  BindingFollower binding(options.domid_from_binding, options.restart_on_new_target, options.json,
+                          [](const std::string& line) { std::cout << line << std::flush; });
   std::optional<RestartOnNewTarget> restarter;
   if (options.domid_from_binding && options.restart_on_new_target) {
-    restarter.emplace([&options](const BindingView& now) { AnnounceNewTarget(options, now); });
+    restarter.emplace([&binding](const BindingView& now) { binding.AnnounceNewTarget(now); });
   }
   Severity worst = Severity::kNone;
-  // The checker was just built over a bound target.
-  BindingView binding{protocol::BindingState::kBound,
-                      std::string(protocol::ToString(protocol::BindingState::kBound)), "",
-                      std::nullopt};
-  std::string settling_since = binding.instance;
+  std::string settling_since = binding.Instance();
   JumpLabelSettling settling{std::chrono::milliseconds(options.settle_ms)};
   std::optional<AlertSpool> spool;
   std::optional<MonitorAlerts> alerts;
@@ -324,17 +257,17 @@ int RunWatch(MemoryChecker& checker, const MemoryOptions& options, XenForeignMem
     if (round > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_ms));
     }
-    if (PausedForBinding(options, bound_target, binding, false)) {
+    if (binding.Paused(bound_target, false)) {
       continue;  // --count counts checks made, not rounds
     }
     ++done;
     CheckReport report = checker.Check();
-    if (PausedForBinding(options, bound_target, binding, true)) {
+    if (binding.Paused(bound_target, true)) {
       continue;  // the DomU left while this check read it: what it saw is not a running DomU
     }
-    if (binding.instance != settling_since) {
+    if (binding.Instance() != settling_since) {
       settling.Restart();  // a new binding: DomU was resumed, and its freezer is thawing
-      settling_since = binding.instance;
+      settling_since = binding.Instance();
     }
     settling.Apply(report, JumpLabelSettling::Clock::now());
     worst = std::max(worst, report.Worst());
@@ -343,7 +276,7 @@ int RunWatch(MemoryChecker& checker, const MemoryOptions& options, XenForeignMem
     } else if (!report.changes.empty() || done == 1) {
       std::cout << FormatCheckText(report) << std::flush;
     }
-    LogToSyslog(report);
+    LogChangesToSyslog(report);
     if (alerts) {
       alerts->Observe(FindingsOf(report), report.memory);
     }

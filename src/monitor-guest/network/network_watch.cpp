@@ -52,48 +52,37 @@ std::vector<std::string> SuricataArgv(const WatchOptions& options) {
           options.log_dir.string(),  "--af-packet=" + options.interface};
 }
 
-// One watch: the state the loop carries from one round to the next.
-class Watch {
- public:
-  explicit Watch(const WatchOptions& options)
-      : options_(options),
-        subject_("DomU's mirrored traffic on " + options.interface),
-        spool_(options.alert_spool),
-        health_(spool_, "network"),
-        eve_(options.log_dir / "eve.json", kMaxEveLineBytes),
-        backoff_(options.restarts) {}
+}  // namespace
 
-  int Run();
+NetworkWatch::NetworkWatch(const WatchOptions& options)
+    : options_(options),
+      subject_("DomU's mirrored traffic on " + options.interface),
+      spool_(options.alert_spool),
+      health_(spool_, "network"),
+      eve_(options.log_dir / "eve.json", kMaxEveLineBytes),
+      backoff_(options.restarts) {}
 
- private:
-  void Report(const std::string& event, const std::string& message,
-              const ReportFields& fields = {}) const {
-    std::cout << FormatWatchEvent(options_.json, UtcNow(), event, message, fields) << std::flush;
+NetworkWatch::~NetworkWatch() = default;
+
+void NetworkWatch::Report(const std::string& event, const std::string& message,
+                          const ReportFields& fields) const {
+  std::string line = FormatWatchEvent(options_.json, UtcNow(), event, message, fields);
+  if (options_.print_event) {
+    options_.print_event(line);
+  } else {
+    std::cout << line << std::flush;
   }
-  void Start();
-  void ReadChildOutput();
-  void ForwardOutputLine(const std::string& line);
-  // The child ended: reports it and decides the next start; false when supervision gives up.
-  bool AfterExit(const ChildExit& exit);
-  void FollowEve();
-  void HandleRecord(const EveRecord& record);
-  void RotateEveIfLarge();
+}
 
-  const WatchOptions& options_;
-  std::string subject_;
-  AlertSpool spool_;
-  MonitorAlerts health_;
-  EveFollower eve_;
-  RestartBackoff backoff_;
-  std::unique_ptr<ChildProcess> child_;
-  Clock::time_point started_at_{};
-  std::optional<Clock::time_point> start_at_ = Clock::now();
-  std::string output_partial_;
-  CaptureDrops drops_;
-  std::uint64_t starts_ = 0;
-};
+void NetworkWatch::PrintOutput(const std::string& line) const {
+  if (options_.print_output) {
+    options_.print_output(line);
+  } else {
+    std::cerr << line << "\n";
+  }
+}
 
-void Watch::Start() {
+void NetworkWatch::Start() {
   child_ = std::make_unique<ChildProcess>(SuricataArgv(options_));
   started_at_ = Clock::now();
   start_at_.reset();
@@ -105,8 +94,8 @@ void Watch::Start() {
          {{"pid", std::to_string(child_->Pid())}, {"interface", options_.interface}});
 }
 
-void Watch::ForwardOutputLine(const std::string& line) {
-  std::cerr << "suricata[" << child_->Pid() << "]: " << line << "\n";
+void NetworkWatch::ForwardOutputLine(const std::string& line) {
+  PrintOutput("suricata[" + std::to_string(child_->Pid()) + "]: " + line);
   if (line.find(kEngineStarted) != std::string::npos) {
     Report("suricata-running",
            "Suricata (pid " + std::to_string(child_->Pid()) + ") captures on " +
@@ -117,7 +106,7 @@ void Watch::ForwardOutputLine(const std::string& line) {
   }
 }
 
-void Watch::ReadChildOutput() {
+void NetworkWatch::ReadChildOutput() {
   std::array<char, 4096> buffer{};
   while (true) {
     ssize_t got = ::read(child_->OutputFd(), buffer.data(), buffer.size());
@@ -136,7 +125,7 @@ void Watch::ReadChildOutput() {
   }
 }
 
-bool Watch::AfterExit(const ChildExit& exit) {
+bool NetworkWatch::AfterExit(const ChildExit& exit) {
   ReadChildOutput();
   if (!output_partial_.empty()) {
     ForwardOutputLine(output_partial_);
@@ -154,7 +143,7 @@ bool Watch::AfterExit(const ChildExit& exit) {
                           std::to_string(backoff_.Limits().max_restarts) + " times within " +
                           std::to_string(backoff_.Limits().window.count() / 1000) + " s: giving up";
     Report("gave-up", message, fields);
-    std::cerr << "domm-monitor network watch: " << message << "\n";
+    PrintOutput("domm-monitor network watch: " + message);
     health_.ObserveFailure(message, subject_);
     return false;
   }
@@ -166,7 +155,7 @@ bool Watch::AfterExit(const ChildExit& exit) {
   return true;
 }
 
-void Watch::HandleRecord(const EveRecord& record) {
+void NetworkWatch::HandleRecord(const EveRecord& record) {
   if (const auto* eve = std::get_if<EveAlert>(&record)) {
     Alert alert = NetworkAlertOf(*eve, subject_, UtcNow());
     std::uint64_t seq = spool_.Append(alert);
@@ -203,7 +192,7 @@ void Watch::HandleRecord(const EveRecord& record) {
   }
 }
 
-void Watch::FollowEve() {
+void NetworkWatch::FollowEve() {
   for (const FollowedLine& line : eve_.Poll()) {
     if (line.over_long) {
       Report("eve-warning", "skipped a line of " + std::to_string(line.bytes) + " bytes in " +
@@ -229,7 +218,7 @@ void Watch::FollowEve() {
   }
 }
 
-void Watch::RotateEveIfLarge() {
+void NetworkWatch::RotateEveIfLarge() {
   struct stat info {};
   if (!child_ || ::stat(eve_.Path().c_str(), &info) != 0 ||
       static_cast<std::uint64_t>(info.st_size) < options_.eve_max_bytes) {
@@ -241,8 +230,7 @@ void Watch::RotateEveIfLarge() {
   child_->Signal(SIGHUP);  // Suricata reopens its log files; the follower reads both
 }
 
-int Watch::Run() {
-  SignalFd signals({SIGTERM, SIGINT, SIGCHLD});
+void NetworkWatch::Begin() {
   std::filesystem::create_directories(options_.log_dir);
   // What an earlier watch left was read by it: this one reads only what its Suricata writes.
   if (std::filesystem::exists(eve_.Path())) {
@@ -250,42 +238,39 @@ int Watch::Run() {
     old += ".1";
     std::filesystem::rename(eve_.Path(), old);
   }
-  bool stopping = false;
-  while (!stopping) {
-    if (!child_ && start_at_ && Clock::now() >= *start_at_) {
-      try {
-        Start();
-      } catch (const Error& error) {
-        if (starts_ == 0) {
-          throw;  // never started: a wrong path or a missing package, not a crash to retry
-        }
-        Report("suricata-exited", std::string("restart failed: ") + error.what());
-        if (!AfterExit(ChildExit{false, 127})) {
-          return 1;
-        }
+}
+
+bool NetworkWatch::StartIfDue() {
+  if (!child_ && start_at_ && Clock::now() >= *start_at_) {
+    try {
+      Start();
+    } catch (const Error& error) {
+      if (starts_ == 0) {
+        throw;  // never started: a wrong path or a missing package, not a crash to retry
+      }
+      Report("suricata-exited", std::string("restart failed: ") + error.what());
+      if (!AfterExit(ChildExit{false, 127})) {
+        return false;
       }
     }
-    std::array<pollfd, 2> fds{pollfd{signals.Fd(), POLLIN, 0},
-                              pollfd{child_ ? child_->OutputFd() : -1, POLLIN, 0}};
-    if (::poll(fds.data(), fds.size(), static_cast<int>(kPollInterval.count())) < 0 &&
-        errno != EINTR) {
-      ThrowErrno("poll");
-    }
-    for (int signal : signals.Take()) {
-      if (signal == SIGTERM || signal == SIGINT) {
-        stopping = true;
-      }
-    }
-    if (child_) {
-      ReadChildOutput();
-      if (std::optional<ChildExit> exit = child_->Poll(); exit && !AfterExit(*exit)) {
-        FollowEve();
-        return 1;
-      }
-    }
-    FollowEve();
-    RotateEveIfLarge();
   }
+  return true;
+}
+
+bool NetworkWatch::Observe() {
+  if (child_) {
+    ReadChildOutput();
+    if (std::optional<ChildExit> exit = child_->Poll(); exit && !AfterExit(*exit)) {
+      FollowEve();
+      return false;
+    }
+  }
+  FollowEve();
+  RotateEveIfLarge();
+  return true;
+}
+
+void NetworkWatch::Finish() {
   if (child_) {
     ChildExit exit = child_->Stop(kStopGrace);
     ReadChildOutput();
@@ -296,14 +281,40 @@ int Watch::Run() {
     Report("stopped", "stopped (Suricata was not running)");
   }
   FollowEve();  // what it wrote while it stopped
-  return 0;
 }
 
-}  // namespace
+int NetworkWatch::OutputFd() const { return child_ ? child_->OutputFd() : -1; }
+
+bool NetworkWatch::Running() const { return child_ != nullptr; }
 
 int RunNetworkWatch(const WatchOptions& options) {
-  Watch watch(options);
-  return watch.Run();
+  SignalFd signals({SIGTERM, SIGINT, SIGCHLD});
+  NetworkWatch watch(options);
+  watch.Begin();
+  while (true) {
+    if (!watch.StartIfDue()) {
+      return 1;
+    }
+    std::array<pollfd, 2> fds{pollfd{signals.Fd(), POLLIN, 0}, pollfd{watch.OutputFd(), POLLIN, 0}};
+    if (::poll(fds.data(), fds.size(), static_cast<int>(kPollInterval.count())) < 0 &&
+        errno != EINTR) {
+      ThrowErrno("poll");
+    }
+    bool stopping = false;
+    for (int signal : signals.Take()) {
+      if (signal == SIGTERM || signal == SIGINT) {
+        stopping = true;
+      }
+    }
+    if (stopping) {
+      break;
+    }
+    if (!watch.Observe()) {
+      return 1;
+    }
+  }
+  watch.Finish();
+  return 0;
 }
 
 }  // namespace virdomm::monitor

@@ -21,6 +21,7 @@
 #include "storage/progress.h"
 #include "storage/report_format.h"
 #include "storage/rules.h"
+#include "storage/storage_check.h"
 #include "storage/storage_findings.h"
 #include "storage/storage_scan.h"
 
@@ -42,14 +43,6 @@ constexpr const char* kUsage =
     "check or update found differences; 1 error (file I/O, key), 2 usage, 5 baseline refused,\n"
     "6 rules invalid, 7 source unreadable.\n";
 
-std::string ReadTextFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrnoMessage("open " + path, errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 struct Options {
   std::string command;
   SourceSpec source;
@@ -64,10 +57,7 @@ struct Options {
 };
 
 int RunScanCommand(const Options& options) {
-  std::string rules_text = options.rules_path.empty() ? std::string(DefaultRulesText())
-                                                      : ReadTextFile(options.rules_path);
-  RuleSet rules =
-      RuleSet::Parse(rules_text, options.rules_path.empty() ? "default rules" : options.rules_path);
+  StorageRules rules = LoadStorageRules(options.rules_path);
   std::vector<uint8_t> key = LoadKeyFile(options.key);
   Baseline old_baseline;
   if (options.command != "init") {
@@ -75,15 +65,13 @@ int RunScanCommand(const Options& options) {
   } else if (!options.force && ::access(options.db.c_str(), F_OK) == 0) {
     throw Error("baseline " + options.db + " exists; use 'update' or --force");
   }
-  ScanOutput scan = ScanSource(options.source, rules, options.scan);
+  StorageScan scan = ScanForBaseline(options.source, rules, options.scan);
   for (const std::string& warning : scan.warnings) {
     std::cerr << "domm-monitor storage: warning: " << warning << "\n";
   }
-  Baseline new_baseline{scan.source, UtcNow(), Sha256Hex(rules_text), std::move(scan.records)};
+  const Baseline& new_baseline = scan.baseline;
   if (options.command == "init") {
-    size_t errors = 0;
-    for (const FileRecord& record : new_baseline.records) errors += record.error.empty() ? 0 : 1;
-    if (errors > 0) {
+    if (size_t errors = UnreadableFiles(new_baseline); errors > 0) {
       std::cerr << "domm-monitor storage: warning: " << errors
                 << " files could not be read completely; their errors are part of the baseline\n";
     }
@@ -92,22 +80,12 @@ int RunScanCommand(const Options& options) {
               << " files written to " << options.db << "\n";
     return ToStatus(ExitCode::kOk);
   }
-  Report report = CompareRecords(old_baseline.records, new_baseline.records);
-  report.source = scan.source;
-  report.baseline_created = old_baseline.created;
-  report.warnings = scan.warnings;
-  report.journal = scan.journal;
-  if (old_baseline.rules_sha256 != new_baseline.rules_sha256) {
-    report.warnings.push_back("the rules differ from those the baseline was made with");
-  }
-  if (old_baseline.source != scan.source) {
-    report.warnings.push_back("the baseline was made from " + old_baseline.source);
-  }
+  Report report = CompareWithBaseline(old_baseline, scan);
   std::cout << (options.json ? FormatReportJson(report) : FormatReportText(report));
   std::cout.flush();
   if (!options.alert_spool.empty()) {
     AlertSpool spool(options.alert_spool);
-    MonitorAlerts(spool, "storage").Observe(FindingsOf(report), scan.source);
+    MonitorAlerts(spool, "storage").Observe(FindingsOf(report), scan.baseline.source);
   }
   if (options.command == "update") {
     WriteBaselineFile(options.db, new_baseline, key);
@@ -119,12 +97,9 @@ int RunScanCommand(const Options& options) {
 }
 
 int RunExplain(const Options& options) {
-  std::string rules_text = options.rules_path.empty() ? std::string(DefaultRulesText())
-                                                      : ReadTextFile(options.rules_path);
-  RuleSet rules =
-      RuleSet::Parse(rules_text, options.rules_path.empty() ? "default rules" : options.rules_path);
+  StorageRules rules = LoadStorageRules(options.rules_path);
   for (const std::string& path : options.explain_paths) {
-    RuleDecision decision = rules.Match(path);
+    RuleDecision decision = rules.rules.Match(path);
     std::cout << path << ": "
               << (decision.line == 0  ? "no rule matches: not checked"
                   : decision.selected ? "line " + std::to_string(decision.line) + ": " +

@@ -139,7 +139,8 @@ class LibxenHost final : public XenHost {
   void XsSetTarget(DomId monitor, DomId target) override;
   std::optional<DomId> ReadTargetKey(DomId monitor) override;
   std::optional<PublishedBinding> ReadBinding(DomId monitor) override;
-  std::uint64_t PublishBinding(DomId monitor, const Binding& binding) override;
+  std::uint64_t PublishBinding(DomId monitor, const Binding& binding,
+                               const std::optional<MonitorSettings>& settings) override;
 
  private:
   std::vector<XenDomainInfo> ListDomains();
@@ -301,10 +302,20 @@ std::optional<PublishedBinding> LibxenHost::ReadBinding(DomId monitor) {
   if (auto gen = XsRead(XBT_NULL, protocol::BindingKeyPath(monitor, protocol::kGenerationKey))) {
     published.generation = protocol::ParseGeneration(*gen).value_or(0);
   }
+  auto interval = XsRead(XBT_NULL, protocol::BindingKeyPath(monitor, protocol::kMemoryIntervalKey));
+  auto regions = XsRead(XBT_NULL, protocol::BindingKeyPath(monitor, protocol::kMemoryRegionsKey));
+  auto source = XsRead(XBT_NULL, protocol::BindingKeyPath(monitor, protocol::kStorageSourceKey));
+  auto parsed_interval = interval ? protocol::ParseMemoryInterval(*interval) : std::nullopt;
+  auto parsed_regions = regions ? protocol::ParseMemoryRegions(*regions) : std::nullopt;
+  auto parsed_source = source ? protocol::ParseStorageSource(*source) : std::nullopt;
+  if (parsed_interval && parsed_regions && parsed_source) {
+    published.settings = MonitorSettings{*parsed_interval, *parsed_regions, *parsed_source};
+  }
   return published;
 }
 
-std::uint64_t LibxenHost::PublishBinding(DomId monitor, const Binding& binding) {
+std::uint64_t LibxenHost::PublishBinding(DomId monitor, const Binding& binding,
+                                         const std::optional<MonitorSettings>& settings) {
   const std::string generation_path = protocol::BindingKeyPath(monitor, protocol::kGenerationKey);
   for (int attempt = 1;; ++attempt) {
     XsTransaction t(xsh_.get());
@@ -327,6 +338,14 @@ std::uint64_t LibxenHost::PublishBinding(DomId monitor, const Binding& binding) 
             binding.target_uuid, monitor);
     XsWrite(t.Get(), protocol::BindingKeyPath(monitor, protocol::kStateKey),
             protocol::FormatStateValue(binding), monitor);
+    if (settings) {
+      XsWrite(t.Get(), protocol::BindingKeyPath(monitor, protocol::kMemoryIntervalKey),
+              protocol::FormatMemoryInterval(settings->memory_interval_ms), monitor);
+      XsWrite(t.Get(), protocol::BindingKeyPath(monitor, protocol::kMemoryRegionsKey),
+              protocol::FormatMemoryRegions(settings->memory_regions), monitor);
+      XsWrite(t.Get(), protocol::BindingKeyPath(monitor, protocol::kStorageSourceKey),
+              settings->storage_source, monitor);
+    }
     XsWrite(t.Get(), generation_path, std::to_string(generation), monitor);
     if (binding.state == BindingState::kBound && binding.target_domid) {
       XsWrite(t.Get(), protocol::XenTargetPath(monitor), std::to_string(*binding.target_domid),

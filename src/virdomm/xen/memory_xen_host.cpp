@@ -88,7 +88,8 @@ std::optional<PublishedBinding> MemoryXenHost::ReadBinding(DomId monitor) {
   return it == bindings_.end() ? std::nullopt : std::optional<PublishedBinding>(it->second);
 }
 
-std::uint64_t MemoryXenHost::PublishBinding(DomId monitor, const Binding& binding) {
+std::uint64_t MemoryXenHost::PublishBinding(DomId monitor, const Binding& binding,
+                                            const std::optional<MonitorSettings>& settings) {
   std::string call =
       "publish M=" + std::to_string(monitor) + " " + protocol::FormatStateValue(binding);
   if (binding.target_domid) {
@@ -98,6 +99,9 @@ std::uint64_t MemoryXenHost::PublishBinding(DomId monitor, const Binding& bindin
   MaybeFail("publish", "xenstore: writing the pair state of Domain M " + std::to_string(monitor));
   PublishedBinding& published = bindings_[monitor];
   published.binding = binding;
+  if (settings) {
+    published.settings = settings;  // absent: the keys keep what was there, as in xenstore
+  }
   if (binding.state == BindingState::kBound && binding.target_domid) {
     target_key_[monitor] = *binding.target_domid;
   }

@@ -33,7 +33,8 @@ class MemoryXenHost final : public XenHost {
   void XsSetTarget(DomId monitor, DomId target) override;
   std::optional<DomId> ReadTargetKey(DomId monitor) override;
   std::optional<PublishedBinding> ReadBinding(DomId monitor) override;
-  std::uint64_t PublishBinding(DomId monitor, const Binding& binding) override;
+  std::uint64_t PublishBinding(DomId monitor, const Binding& binding,
+                               const std::optional<MonitorSettings>& settings) override;
 
  private:
   void MaybeFail(const std::string& operation, const std::string& what);

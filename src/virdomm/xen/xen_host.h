@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/protocol/binding_state.h"
+#include "common/protocol/monitor_settings.h"
 #include "domain/domain_xml.h"
 
 namespace virdomm {
@@ -30,11 +31,14 @@ struct XenDomainInfo {
 // (common/protocol/, PROTOCOL.md), which Domain M parses with the same code.
 using protocol::Binding;
 using protocol::BindingState;
+using protocol::MonitorSettings;
 
 // What is currently published for Domain M, with the generation counter.
 struct PublishedBinding {
   Binding binding;
   std::uint64_t generation = 0;
+  // The monitor's settings keys, when a binding wrote them (read back whole or not at all).
+  std::optional<MonitorSettings> settings;
 };
 
 class XenHost {
@@ -60,7 +64,10 @@ class XenHost {
   // transaction; returns the new generation. A `bound` binding also sets Xen's
   // /local/domain/<M>/target = <U> (what Domain M's privcmd reads) in that transaction: M never
   // sees the one without the other, and the bind costs one commit while DomU is paused.
-  virtual std::uint64_t PublishBinding(DomId monitor, const Binding& binding) = 0;
+  // `settings`, when given, are written in that same transaction (a `bound` binding gives
+  // them: the monitor reads its settings on the generation change that binds it).
+  virtual std::uint64_t PublishBinding(DomId monitor, const Binding& binding,
+                                       const std::optional<MonitorSettings>& settings) = 0;
 };
 
 }  // namespace virdomm

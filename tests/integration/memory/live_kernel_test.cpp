@@ -3,11 +3,13 @@
 // kprobe and the function tracer set inside the guest, acknowledgement, garbage memory.
 // One guest is booted for the whole binary; the cases run in order against it.
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -251,6 +253,58 @@ TEST_F(LiveKernelTest, ByteWrittenIntoTextIsCriticalAtItsSymbol) {
 
   PokeLink(getpid + 8, old);
   EXPECT_TRUE(Critical(CheckNow()).empty());
+}
+
+// `domm-monitor run` with its memory monitor on the guest's RAM file: a baseline at first sight,
+// clean checks, the byte written into text named by the next check, a final check at SIGTERM.
+TEST_F(LiveKernelTest, DaemonMemoryMonitorReportsAByteWrittenIntoText) {
+  fs::path dir = work_ / "daemon";
+  fs::create_directories(dir);
+  fs::path config = dir / "monitor.conf";
+  std::ofstream(config) << "monitors = memory\npairing-settings = none\nstate-dir = "
+                        << (dir / "state").string() << "\nmemory.kernel = " << vmlinux_.string()
+                        << "\nmemory.file = " << guest_->RamFile().string()
+                        << "\nmemory.interval-ms = 200\n";
+  fs::path out = dir / "out";
+  std::string binary = std::string(VIRDOMM_BINARY_DIR) + "/src/monitor-guest/domm-monitor";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = open((dir / "err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || err < 0 || dup2(fd, 1) < 0 || dup2(err, 2) < 0) _exit(127);
+    execl(binary.c_str(), "domm-monitor", "run", "--config", config.c_str(), "--json", nullptr);
+    _exit(127);
+  }
+  auto lines = [&](const std::string& needle) {
+    std::ifstream in(out);
+    std::size_t n = 0;
+    for (std::string line; std::getline(in, line);) {
+      n += line.rfind("memory {", 0) == 0 && line.find(needle) != std::string::npos ? 1 : 0;
+    }
+    return n;
+  };
+  auto wait_for = [&](const std::string& needle, std::size_t n) {
+    for (int i = 0; i < 1200 && lines(needle) < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return lines(needle) >= n;
+  };
+  EXPECT_TRUE(wait_for(R"("severity":"none")", 2)) << "no two clean checks";
+  uint64_t getpid = model_->symbols.RequireAddress("__x64_sys_getpid");
+  std::vector<uint8_t> old = PokeLink(getpid + 8, {0xf4});
+  EXPECT_TRUE(wait_for("__x64_sys_getpid+0x8", 1)) << "the written byte was not reported";
+  PokeLink(getpid + 8, old);
+  std::size_t checks = lines("\"time\"");
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  EXPECT_GT(lines("\"time\""), checks) << "no final check at SIGTERM";
+  std::ifstream in(out);
+  std::string first;
+  std::getline(in, first);
+  EXPECT_EQ(first.rfind("memory baseline of " + guest_release_, 0), 0U) << first;
 }
 
 TEST_F(LiveKernelTest, ChangedSyscallTableEntryIsNamed) {

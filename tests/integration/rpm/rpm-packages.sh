@@ -132,8 +132,7 @@ fi
 expect_only "$work/dom0.files" '^(/etc/libvirt/hooks(/libxl\.d(/virdomm)?)?|/usr/lib(64)?/virdomm(/virdomm-hook-network\.so)?|/usr/lib/modules-load\.d/virdomm\.conf|/usr/bin/virdomm|/usr/sbin/virdomm-hook-reload|/usr/lib/systemd/system/virdomm-alerts\.service|/usr/share/virdomm(/.*)?|/usr/share/man/man1/virdomm\.1(\.gz)?|/usr/share/doc/virdomm(/.*)?|/usr/share/licenses/virdomm(/.*)?|/usr/lib/\.build-id(/.*)?)$'
 
 expect_file "$work/monitor.files" -rwxr-xr-x "" /usr/bin/domm-monitor
-for unit in domm-monitor-memory.service domm-monitor-storage.service \
-  domm-monitor-storage.timer domm-monitor-alerts.service domm-monitor-network.service; do
+for unit in domm-monitor.service domm-monitor-alerts.service; do
   expect_file "$work/monitor.files" -rw-r--r-- "" "/usr/lib/systemd/system/$unit"
 done
 expect_file "$work/monitor.files" drwxr-xr-x "" /etc/virdomm
@@ -143,7 +142,7 @@ expect_file "$work/monitor.files" -rw-r--r-- cn /etc/virdomm/virdomm-suricata.ya
 expect_file "$work/monitor.files" -rw-r--r-- cn /etc/virdomm/virdomm.rules
 expect_file "$work/monitor.files" drwx------ "" /var/lib/virdomm
 expect_file "$work/monitor.files" -rw-r--r-- l /usr/share/licenses/virdomm-monitor/LICENSE
-expect_only "$work/monitor.files" '^(/usr/bin/domm-monitor|/usr/lib/systemd/system/domm-monitor-[a-z]+\.(service|timer)|/etc/virdomm(/(monitor\.conf|storage\.rules|virdomm-suricata\.yaml|virdomm\.rules))?|/var/lib/virdomm|/usr/share/doc/virdomm-monitor(/.*)?|/usr/share/licenses/virdomm-monitor(/.*)?|/usr/lib/\.build-id(/.*)?)$'
+expect_only "$work/monitor.files" '^(/usr/bin/domm-monitor|/usr/lib/systemd/system/domm-monitor(-alerts)?\.service|/etc/virdomm(/(monitor\.conf|storage\.rules|virdomm-suricata\.yaml|virdomm\.rules))?|/var/lib/virdomm|/usr/share/doc/virdomm-monitor(/.*)?|/usr/share/licenses/virdomm-monitor(/.*)?|/usr/lib/\.build-id(/.*)?)$'
 
 # --- rpmlint, with Fedora's policy (Debian's rpmlint has only generic defaults) ------------------
 lint_configs=(-c "$src/packaging/rpm/rpmlint.toml")
@@ -204,10 +203,8 @@ fi
 "$rootA/usr/bin/domm-monitor" --help | grep -q '^Usage: domm-monitor' ||
   fail "A: the installed domm-monitor does not run"
 pass "A: installed domm-monitor runs; state directory is 0700"
-grep -q "^EnvironmentFile=/etc/virdomm/monitor.conf$" \
-  "$rootA/usr/lib/systemd/system/domm-monitor-memory.service" &&
-  grep -q "^ExecStart=/usr/bin/domm-monitor storage check --alert-spool /var/lib/virdomm/alerts \$DOMM_STORAGE_ARGS$" \
-    "$rootA/usr/lib/systemd/system/domm-monitor-storage.service" &&
+grep -q "^ExecStart=/usr/bin/domm-monitor run --config /etc/virdomm/monitor.conf$" \
+  "$rootA/usr/lib/systemd/system/domm-monitor.service" &&
   grep -q "^ExecStart=/usr/bin/domm-monitor alerts publish --spool /var/lib/virdomm/alerts$" \
     "$rootA/usr/lib/systemd/system/domm-monitor-alerts.service" ||
   fail "A: the units do not point at the installed binary and config"
@@ -218,7 +215,7 @@ pass "A: units name /usr/bin/domm-monitor and /etc/virdomm/monitor.conf"
 mkdir -p "$rootA/lib/systemd"
 cp -a /lib/systemd/system "$rootA/lib/systemd/"
 verify_out=$(systemd-analyze verify --root="$rootA" \
-  "$rootA"/usr/lib/systemd/system/domm-monitor-{memory.service,storage.service,storage.timer,alerts.service,network.service} \
+  "$rootA"/usr/lib/systemd/system/domm-monitor{.service,-alerts.service} \
   $([ "$with_cli" = 1 ] && echo "$rootA/usr/lib/systemd/system/virdomm-alerts.service") 2>&1) ||
   fail "A: systemd-analyze verify: $verify_out"
 [ -z "$verify_out" ] || fail "A: systemd-analyze verify warns: $verify_out"
@@ -264,10 +261,10 @@ rpm -qp --requires "$monitor_rpm" | grep -qx 'suricata >= 7.0' ||
   fail "monitor: no Requires on suricata >= 7.0"
 pass "monitor: requires suricata >= 7.0 (the network IDS runs it)"
 
-echo 'DOMM_MEMORY_ARGS="--edited-by-admin"' >>"$rootA/etc/virdomm/monitor.conf"
+echo '#memory.kernel = /edited-by-admin' >>"$rootA/etc/virdomm/monitor.conf"
 root_rpm "$rootA" 0 -U --replacepkgs --nodeps "$dom0_rpm" "$monitor_rpm" \
   >"$work/A-upgrade.log" 2>&1 || fail "A: upgrade: $(cat "$work/A-upgrade.log")"
-grep -q -- --edited-by-admin "$rootA/etc/virdomm/monitor.conf" ||
+grep -q -- /edited-by-admin "$rootA/etc/virdomm/monitor.conf" ||
   fail "A: the upgrade replaced the admin's monitor.conf"
 pass "A: upgrade keeps the admin's monitor.conf (noreplace)"
 
@@ -301,7 +298,7 @@ esac
 exit 0
 EOF
 chmod 0755 "$rootB/usr/bin/systemctl"
-units="domm-monitor-memory.service domm-monitor-storage.service domm-monitor-storage.timer domm-monitor-alerts.service domm-monitor-network.service"
+units="domm-monitor.service domm-monitor-alerts.service"
 log=$rootB/systemctl.log
 count() { grep -cxF -e "$1" "$log" || true; }
 expect_count() { # WHAT COUNT LINE

@@ -163,7 +163,8 @@ TEST(HookDecision, MoveOrderPolicyRefusesTheMemberThatShouldFollow) {
             facts.self.domain->uuid,
             facts.self.domain->name,
             GrantFailurePolicy::kAbort,
-            ""};
+            "",
+            std::nullopt};
       }
       Decision d = Decide(event, facts);
       std::string where = row.golden + " " + row.order + " " + policy;
@@ -239,7 +240,8 @@ Decision MonitorBinds(const std::string& xml) {
                                      "5dea22b3-1d52-d8f3-2516-782e98ab3fa0",
                                      "web1-ids",
                                      GrantFailurePolicy::kAbort,
-                                     ""};
+                                     "",
+                                     std::nullopt};
   return Decide(event, facts);
 }
 

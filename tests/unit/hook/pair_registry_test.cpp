@@ -17,7 +17,34 @@ Registration Sample() {
                       "5dea22b3-1d52-d8f3-2516-782e98ab3fa0",
                       "web1-ids",
                       GrantFailurePolicy::kWarn,
-                      ""};
+                      "",
+                      std::nullopt};
+}
+
+TEST(PairRegistry, RoundTripsAMonitorsSettings) {
+  ScratchDir dir;
+  PairRegistry registry(dir.Path());
+  Registration monitor = Sample();
+  monitor.role = PairingRole::kMonitor;
+  monitor.settings = MonitorSettings{250, {"kernel-rodata"}, "/srv/nfs/web1 image.img"};
+  registry.Register(monitor);
+  Registration expected = monitor;
+  expected.name = "web 1 second line";
+  EXPECT_EQ(registry.Find(monitor.uuid), expected);
+  monitor.settings->storage_source = "";  // no <storage>
+  registry.Register(monitor);
+  EXPECT_EQ(registry.Find(monitor.uuid)->settings, monitor.settings);
+}
+
+TEST(PairRegistry, RefusesPartOrGarbageOfTheSettings) {
+  std::string text = FormatRegistration(Sample());
+  EXPECT_THROW(ParseRegistration(text + "memory-interval-ms 250\n", "r"), Error);
+  EXPECT_THROW(ParseRegistration(text + "memory-interval-ms 5\nmemory-regions kernel-text\n"
+                                        "storage-source /a\n",
+                                 "r"),
+               Error);
+  EXPECT_NO_THROW(ParseRegistration(
+      text + "memory-interval-ms 250\nmemory-regions kernel-text\nstorage-source /a\n", "r"));
 }
 
 TEST(PairRegistry, RoundTripsAndUnregisters) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/protocol/binding_state.h"
+#include "common/protocol/monitor_settings.h"
 #include "common/protocol/xenstore_keys.h"
 #include "source_text.h"
 
@@ -44,6 +45,9 @@ TEST(ProtocolDoc, KeyTablesNameExactlyTheHeadersKeys) {
   }
   std::set<std::string> in_header;
   for (std::string_view key : kBindingKeys) {
+    in_header.insert(OwnBindingKey(key));
+  }
+  for (std::string_view key : kSettingsKeys) {
     in_header.insert(OwnBindingKey(key));
   }
   in_header.insert(std::string(kMappingsKey));

@@ -24,7 +24,8 @@ int Bind(virdomm::DomId monitor, virdomm::DomId target) {
   binding.state = virdomm::BindingState::kBound;
   binding.target_domid = target;
   binding.target_uuid = domu->uuid;
-  std::uint64_t generation = xen->PublishBinding(monitor, binding);
+  // The probe reads no monitor settings.
+  std::uint64_t generation = xen->PublishBinding(monitor, binding, std::nullopt);
   std::printf("bound M=%u to U=%u, generation %llu\n", monitor, target,
               static_cast<unsigned long long>(generation));
   return 0;
