@@ -127,6 +127,13 @@ rig_prepare_share() {
       rig_log "Domain M gets xen-privcmd from $VIRDOMM_RIG_DOMM_PRIVCMD"
     fi
     rig_stage_libraries "$stage" "$share/bin/domm-monitor"
+    # The virdomm-monitor package's unit and configuration, with the paths the RPM gives them
+    # (prefix /usr: /usr/bin, /etc/virdomm, /var/lib/virdomm); domm/init runs the daemon from
+    # them.
+    local system=$RIG_DIR/../../../src/monitor-guest/daemon/system
+    rig_configure_packaged "$system/domm-monitor.service.in" \
+      "$stage/usr/lib/systemd/system/domm-monitor.service"
+    rig_configure_packaged "$system/monitor.conf.in" "$stage/etc/virdomm/monitor.conf"
     # The network monitor's IDS: this machine's Suricata (Debian 12: bookworm-backports) with
     # the project's own configuration and rules, where the packaged unit would find them.
     if [ -x /usr/bin/suricata ]; then
@@ -143,6 +150,15 @@ rig_prepare_share() {
     gzip -1 >"$share/images/domm-initrd.img"
   rm -rf "$stage"
   chmod -R a+rX "$share"
+}
+
+# rig_configure_packaged TEMPLATE OUT: a unit or configuration template of the monitor package
+# filled in as CMake fills it for the RPM's paths.
+rig_configure_packaged() {
+  mkdir -p "$(dirname "$2")"
+  sed -e 's|@VIRDOMM_MONITOR_BIN@|/usr/bin/domm-monitor|g' -e 's|@VIRDOMM_CONFIG_DIR@|/etc/virdomm|g' \
+    -e 's|@VIRDOMM_STATE_DIR@|/var/lib/virdomm|g' "$1" >"$2"
+  ! grep -q '@[A-Z_]*@' "$2" || { rig_log "unknown template variable in $1"; return 1; }
 }
 
 # rig_stage_libraries STAGE BINARY: the shared libraries BINARY loads (ldd), copied into STAGE
