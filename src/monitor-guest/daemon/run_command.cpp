@@ -1,6 +1,7 @@
 #include "daemon/run_command.h"
 
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -9,6 +10,7 @@
 #include "alerts/alert_spool.h"
 #include "alerts/monitor_alerts.h"
 #include "alerts/xenstore_home_keys.h"
+#include "core/checker_cli.h"
 #include "daemon/console.h"
 #include "daemon/daemon_config.h"
 #include "daemon/memory_monitor.h"
@@ -21,16 +23,18 @@
 namespace virdomm::monitor {
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
+// The exit codes every checker shares (core/checker_cli.h).
+constexpr int kExitOk = ToStatus(ExitCode::kOk);
+constexpr int kExitError = ToStatus(ExitCode::kError);
+constexpr int kExitUsage = ToStatus(ExitCode::kUsage);
 
 constexpr const char* kUsage =
     "Usage: domm-monitor run --config FILE [--json]\n\n"
     "Runs every monitor FILE enables in this one process, each on its own interval, until\n"
     "SIGTERM or SIGINT; then each makes one final check and the daemon exits 0. FILE is\n"
     "documented in the one installed (default " VIRDOMM_CONFIG_DIR
-    "/monitor.conf).\n\n"
+    "/monitor.conf); the Suricata configuration\n"
+    "and rules it does not name are taken from FILE's directory.\n\n"
     "  memory   a baseline of DomU's kernel text and rodata at first sight (kept across\n"
     "           restarts of the daemon while DomU's kernel stays where it was), then one\n"
     "           check per interval; with the bound target as its source it waits for the\n"
@@ -132,7 +136,10 @@ int RunDaemonCli(std::span<char*> args) {
   }
   DaemonConfig config;
   try {
-    config = LoadDaemonConfig(config_path, {VIRDOMM_CONFIG_DIR, VIRDOMM_STATE_DIR});
+    // Files the configuration does not name are looked for beside it: an installation under
+    // another prefix than the build's (or a copy of the directory) stays consistent.
+    std::filesystem::path config_dir = std::filesystem::absolute(config_path).parent_path();
+    config = LoadDaemonConfig(config_path, {config_dir, VIRDOMM_STATE_DIR});
   } catch (const ConfigError& error) {
     std::cerr << "domm-monitor run: " << error.what() << "\n";
     return kExitUsage;
