@@ -14,6 +14,7 @@ shared=(src/virdomm/common/xml_doc.cpp src/virdomm/common/unique_handle.cpp
         src/virdomm/pairing/pairing.cpp src/virdomm/pairing/pairing_xml.cpp
         src/virdomm/domain/domain_xml.cpp src/virdomm/common/protocol/binding_state.cpp
         src/virdomm/common/protocol/key_values.cpp src/virdomm/common/protocol/xenstore_keys.cpp
+        src/virdomm/common/protocol/monitor_settings.cpp
         libvirt-hooks/pair_registry.cpp libvirt-hooks/hook_event.cpp libvirt-hooks/hook_facts.cpp
         libvirt-hooks/hook_decision.cpp src/virdomm/network/domain_nics.cpp
         tests/fuzz/hook/fuzz_pair_registration.cpp tests/fuzz/hook/fuzz_hook_event.cpp)
