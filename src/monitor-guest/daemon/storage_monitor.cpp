@@ -27,6 +27,7 @@ StorageMonitor::StorageMonitor(const StorageConfig& config, const std::filesyste
                                const Console& console)
     : config_(config),
       state_dir_(state_dir),
+      key_path_(state_dir_ / "storage.key"),
       alert_spool_(alert_spool),
       settings_(settings),
       console_(console) {}
@@ -61,7 +62,7 @@ void StorageMonitor::Start() {
   }
   scan_.reset();
   std::filesystem::create_directories(state_dir_);
-  EnsureKeyFile((state_dir_ / "storage.key").string());
+  EnsureKeyFile(key_path_.string());
   rules_.emplace(LoadStorageRules(config_.rules ? config_.rules->string() : ""));
   alerts_.reset();
   spool_ = std::make_unique<AlertSpool>(alert_spool_);
@@ -98,7 +99,7 @@ void StorageMonitor::BeginScan() {
   scan.db = BaselineFor(state_dir_, image);
   if (std::filesystem::exists(scan.db)) {
     // Verified before the scan, as `storage check` does.
-    scan.baseline = ReadBaselineFile(scan.db.string(), LoadKeyFile(state_dir_ / "storage.key"));
+    scan.baseline = ReadBaselineFile(scan.db.string(), LoadKeyFile(key_path_));
   }
   // The thread reads only what stays put until it ends: the rules (replaced only by Start,
   // which waits for it) and its own copies.
@@ -122,7 +123,7 @@ void StorageMonitor::WriteBaseline(const StorageScan& scan, const std::filesyste
   for (const std::string& warning : scan.warnings) {
     console_.Error(Name(), "warning: " + warning);
   }
-  WriteBaselineFile(db.string(), scan.baseline, LoadKeyFile(state_dir_ / "storage.key"));
+  WriteBaselineFile(db.string(), scan.baseline, LoadKeyFile(key_path_));
   std::string line = "baseline of " + std::to_string(scan.baseline.records.size()) +
                      " files written to " + db.string();
   if (std::size_t errors = UnreadableFiles(scan.baseline); errors > 0) {

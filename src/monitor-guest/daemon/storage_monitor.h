@@ -61,6 +61,7 @@ class StorageMonitor final : public Monitor {
 
   const StorageConfig& config_;
   std::filesystem::path state_dir_;
+  std::filesystem::path key_path_;  // <state dir>/storage.key, which signs every baseline
   std::filesystem::path alert_spool_;
   PairingSettings& settings_;
   const Console& console_;
